@@ -1,0 +1,61 @@
+# news-monitor: `make run` and `make test` are the two commands of the README's quick start.
+# Both are idempotent: the venv is rebuilt only when pyproject.toml changes, the local
+# Elasticsearch node is fetched once and started only when it is not already running.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+MONITOR := $(BIN)/monitor
+export MONITOR_HOME ?= $(CURDIR)/var
+
+.PHONY: run test demo es es-stop lint format bench bench-quality bench-throughput clean help
+
+help:
+	@echo "make run      crawl the sources in sources.yaml into Elasticsearch, print a summary"
+	@echo "make test     the whole test suite against a real local Elasticsearch node"
+	@echo "make demo     crawl the bundled sample sites offline and run a few searches"
+	@echo "make bench    extraction quality and crawl throughput benchmarks (JSON in bench/results)"
+	@echo "make lint     ruff check + format check"
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+# The local node, unless a cluster is configured with MONITOR_ES_URL.
+es: $(STAMP)
+	@if [ -z "$$MONITOR_ES_URL" ]; then $(MONITOR) es start; else echo "using $$MONITOR_ES_URL"; fi
+
+es-stop: $(STAMP)
+	$(MONITOR) es stop
+
+run: es
+	$(MONITOR) crawl
+
+test: es
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+demo: es
+	$(BIN)/python -m monitor.demo
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+bench: bench-quality bench-throughput
+
+bench-quality: $(STAMP)
+	$(BIN)/python bench/extraction_quality.py
+
+bench-throughput: es
+	$(BIN)/python bench/crawl_throughput.py
+
+clean:
+	-$(MONITOR) es stop
+	rm -rf $(VENV) var .pytest_cache .ruff_cache

@@ -1,0 +1,335 @@
+"""Typed configuration, validated once: sources (YAML), Elasticsearch connection, pipeline settings.
+
+Every error names the file and line (sources), or the setting / environment variable, and the bad
+value. Secrets are kept out of `repr` and of every message.
+"""
+
+from __future__ import annotations
+
+import codecs
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from cssselect import GenericTranslator, SelectorError
+
+from monitor import yamlfile
+from monitor.errors import ConfigError
+
+SOURCE_TYPES = ("feed", "sitemap", "listing")
+SOURCE_KEYS = {
+    "id", "name", "type", "urls", "language", "encoding", "links", "next", "pages",
+    "allow", "deny", "delay", "concurrency", "enabled",
+}
+PAGES_KEYS = {"pattern", "count", "start"}
+_ID_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
+_LANG_RE = re.compile(r"^[a-z]{2}$")
+
+
+@dataclass(frozen=True)
+class Pages:
+    """A pager built in JavaScript: `pattern` with `{n}` from `start` for `count` pages."""
+
+    pattern: str
+    count: int
+    start: int = 1
+
+    def urls(self, base: str) -> list[str]:
+        from urllib.parse import urljoin
+
+        return [urljoin(base, self.pattern.format(n=n)) for n in range(self.start, self.start + self.count)]
+
+
+@dataclass(frozen=True)
+class Source:
+    id: str
+    type: str
+    urls: tuple[str, ...]
+    name: str = ""
+    language: str | None = None
+    encoding: str | None = None
+    links: str | None = None
+    next: str | None = None
+    pages: Pages | None = None
+    allow: tuple[str, ...] = ()
+    deny: tuple[str, ...] = ()
+    delay: float | None = None
+    concurrency: int | None = None
+    enabled: bool = True
+
+    def accepts(self, url: str) -> bool:
+        """Whether an article URL passes the source's allow/deny patterns."""
+        if any(re.search(p, url) for p in self.deny):
+            return False
+        return not self.allow or any(re.search(p, url) for p in self.allow)
+
+
+class _SourceChecker:
+    """Validates one source mapping; every complaint names the source, the field and the line."""
+
+    def __init__(self, entry: yamlfile.Located, file: str):
+        self.raw, self.lines, self.file = entry.value, entry.lines, file
+        self.line = entry.line
+        self.id = self.raw.get("id") if isinstance(self.raw.get("id"), str) else None
+
+    def fail(self, key: str | None, message: str) -> None:
+        who = f"source {self.id!r}" if self.id else "source"
+        what = f"{who}: field {key!r}: {message}" if key else f"{who}: {message}"
+        raise ConfigError(what, file=self.file, line=self.lines.get(key, self.line))
+
+    def text(self, key: str, required: bool = False) -> str | None:
+        value = self.raw.get(key)
+        if value is None:
+            if required:
+                self.fail(None, f"missing required field {key!r}")
+            return None
+        if not isinstance(value, str) or not value.strip():
+            self.fail(key, f"expected a non-empty string, got {value!r}")
+        return value.strip()
+
+    def css(self, key: str) -> str | None:
+        value = self.text(key)
+        if value is not None:
+            try:
+                GenericTranslator().css_to_xpath(value)
+            except SelectorError as exc:
+                self.fail(key, f"invalid CSS selector {value!r}: {exc}")
+        return value
+
+    def number(self, key: str, kind: type, minimum: float) -> Any:
+        value = self.raw.get(key)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < minimum:
+            self.fail(key, f"expected a {kind.__name__} >= {minimum}, got {value!r}")
+        if kind is int and not isinstance(value, int):
+            self.fail(key, f"expected a whole number, got {value!r}")
+        return kind(value)
+
+    def patterns(self, key: str) -> tuple[str, ...]:
+        value = yamlfile.unwrap(self.raw.get(key))
+        if value is None:
+            return ()
+        values = [value] if isinstance(value, str) else value
+        if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+            self.fail(key, f"expected a regular expression or a list of them, got {value!r}")
+        for pattern in values:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                self.fail(key, f"invalid regular expression {pattern!r}: {exc}")
+        return tuple(values)
+
+    def urls(self) -> tuple[str, ...]:
+        value = yamlfile.unwrap(self.raw.get("urls"))
+        if value is None:
+            self.fail(None, "missing required field 'urls'")
+        values = [value] if isinstance(value, str) else value
+        if not isinstance(values, list) or not values:
+            self.fail("urls", f"expected a URL or a non-empty list of URLs, got {value!r}")
+        for url in values:
+            parts = urlsplit(url) if isinstance(url, str) else None
+            if not parts or parts.scheme not in ("http", "https") or not parts.netloc:
+                self.fail("urls", f"not an http(s) URL: {url!r}")
+        return tuple(values)
+
+    def pages(self) -> Pages | None:
+        entry = self.raw.get("pages")
+        if entry is None:
+            return None
+        if not isinstance(entry, yamlfile.Located) or not isinstance(entry.value, dict):
+            self.fail("pages", "expected a mapping with 'pattern' and 'count'")
+        unknown = set(entry.value) - PAGES_KEYS
+        if unknown:
+            self.fail("pages", f"unknown key(s) {sorted(unknown)}; allowed: {sorted(PAGES_KEYS)}")
+        pattern, count = entry.value.get("pattern"), entry.value.get("count")
+        start = entry.value.get("start", 1)
+        if not isinstance(pattern, str) or "{n}" not in pattern:
+            self.fail("pages", f"'pattern' must be a string containing {{n}}, got {pattern!r}")
+        for name, value, low in (("count", count, 1), ("start", start, 0)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < low:
+                self.fail("pages", f"{name!r} must be a whole number >= {low}, got {value!r}")
+        return Pages(pattern=pattern, count=count, start=start)
+
+    def build(self) -> Source:
+        unknown = set(self.raw) - SOURCE_KEYS
+        if unknown:
+            key = sorted(unknown)[0]
+            self.fail(key, f"unknown field; allowed fields: {', '.join(sorted(SOURCE_KEYS))}")
+        source_id = self.text("id", required=True)
+        if not _ID_RE.match(source_id):
+            self.fail("id", f"use lower-case letters, digits, '-', '_' or '.', got {source_id!r}")
+        kind = self.text("type", required=True)
+        if kind not in SOURCE_TYPES:
+            self.fail("type", f"must be one of {', '.join(SOURCE_TYPES)}, got {kind!r}")
+        language = self.text("language")
+        if language is not None and not _LANG_RE.match(language):
+            self.fail("language", f"expected an ISO 639-1 code such as 'zh' or 'en', got {language!r}")
+        encoding = self.text("encoding")
+        if encoding is not None:
+            try:
+                encoding = codecs.lookup(encoding).name
+            except LookupError:
+                self.fail("encoding", f"unknown character encoding {encoding!r}")
+        links, next_css, pages = self.css("links"), self.css("next"), self.pages()
+        if kind == "listing" and not links:
+            self.fail(None, "a listing source needs 'links' (CSS selector of article links)")
+        if kind == "listing" and not (next_css or pages):
+            self.fail(None, "a listing source needs 'next' (CSS of pager links) or 'pages'")
+        if kind != "listing":
+            for key in ("links", "next", "pages"):
+                if key in self.raw:
+                    self.fail(key, f"only listing sources take {key!r}")
+        enabled = self.raw.get("enabled", True)
+        if not isinstance(enabled, bool):
+            self.fail("enabled", f"expected true or false, got {enabled!r}")
+        return Source(
+            id=source_id, type=kind, urls=self.urls(), name=self.text("name") or source_id,
+            language=language, encoding=encoding, links=links, next=next_css, pages=pages,
+            allow=self.patterns("allow"), deny=self.patterns("deny"),
+            delay=self.number("delay", float, 0), concurrency=self.number("concurrency", int, 1),
+            enabled=enabled,
+        )
+
+
+def load_sources(path: str | Path) -> list[Source]:
+    """Load and validate a sources file: a top-level `sources:` list of mappings."""
+    file = str(path)
+    doc = yamlfile.load(path)
+    if doc is None or not isinstance(doc.value, dict) or "sources" not in doc.value:
+        raise ConfigError("expected a top-level 'sources:' list", file=file, line=1)
+    unknown = set(doc.value) - {"sources"}
+    if unknown:
+        key = sorted(unknown)[0]
+        raise ConfigError(f"unknown top-level key {key!r}", file=file, line=doc.lines[key])
+    entries = doc.value["sources"]
+    if not isinstance(entries, yamlfile.Located) or not isinstance(entries.value, list):
+        raise ConfigError("'sources' must be a list", file=file, line=doc.lines["sources"])
+    sources, seen = [], {}
+    for index, entry in enumerate(entries.value):
+        if not isinstance(entry, yamlfile.Located) or not isinstance(entry.value, dict):
+            raise ConfigError("each source must be a mapping", file=file, line=entries.lines[index])
+        source = _SourceChecker(entry, file).build()
+        if source.id in seen:
+            raise ConfigError(
+                f"source {source.id!r}: duplicate id (first defined on line {seen[source.id]})",
+                file=file, line=entry.line,
+            )
+        seen[source.id] = entry.line
+        sources.append(source)
+    return sources
+
+
+def select_sources(sources: list[Source], ids: list[str] | tuple[str, ...] = ()) -> list[Source]:
+    """The enabled sources, or exactly those named (an unknown id is an error)."""
+    if not ids:
+        return [s for s in sources if s.enabled]
+    by_id = {s.id: s for s in sources}
+    missing = [i for i in ids if i not in by_id]
+    if missing:
+        raise ConfigError(f"unknown source id(s): {', '.join(missing)}; known: {', '.join(by_id)}")
+    return [by_id[i] for i in ids]
+
+
+# --- Elasticsearch connection ------------------------------------------------------------------
+
+
+def _redact_url(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.username or parts.password:
+        host = parts.hostname or ""
+        netloc = f"***@{host}" + (f":{parts.port}" if parts.port else "")
+        return urlunsplit(parts._replace(netloc=netloc))
+    return url
+
+
+@dataclass(frozen=True)
+class EsConfig:
+    """Where Elasticsearch is and how to log in. No URL means the local node under `home`."""
+
+    url: str | None = None
+    api_key: str | None = field(default=None, repr=False)
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+    ca_certs: str | None = None
+    index_prefix: str = "monitor"
+    home: Path = Path("var")
+    local_port: int = 9200
+    local_heap: str = "512m"
+    request_timeout: float = 30.0
+
+    ENV = {
+        "url": "MONITOR_ES_URL", "api_key": "MONITOR_ES_API_KEY",
+        "username": "MONITOR_ES_USERNAME", "password": "MONITOR_ES_PASSWORD",
+        "ca_certs": "MONITOR_ES_CA_CERTS", "index_prefix": "MONITOR_INDEX_PREFIX",
+        "home": "MONITOR_HOME", "local_port": "MONITOR_ES_PORT", "local_heap": "MONITOR_ES_HEAP",
+        "request_timeout": "MONITOR_ES_TIMEOUT",
+    }
+
+    @classmethod
+    def from_env(cls, *sources: Mapping[str, Any]) -> EsConfig:
+        """Read MONITOR_* names from each mapping in turn (first hit wins), e.g. settings, env."""
+        values: dict[str, Any] = {}
+        for attr, name in cls.ENV.items():
+            for mapping in (*sources, os.environ):
+                raw = mapping.get(name)
+                if raw not in (None, ""):
+                    values[attr] = _coerce(attr, name, raw)
+                    break
+        config = cls(**values)
+        if config.url and (config.username is None) != (config.password is None):
+            raise ConfigError("set both MONITOR_ES_USERNAME and MONITOR_ES_PASSWORD, or neither")
+        if not re.match(r"^[a-z0-9][a-z0-9_-]*$", config.index_prefix):
+            raise ConfigError(
+                f"MONITOR_INDEX_PREFIX: use lower-case letters, digits, '-' or '_', got {config.index_prefix!r}"
+            )
+        return config
+
+    @property
+    def local(self) -> bool:
+        return not self.url
+
+    @property
+    def effective_url(self) -> str:
+        return self.url or f"http://127.0.0.1:{self.local_port}"
+
+    @property
+    def display_url(self) -> str:
+        """The URL without credentials, for logs and messages."""
+        return _redact_url(self.effective_url)
+
+    def index_name(self, kind: str) -> str:
+        """The alias for one kind of document, e.g. `monitor-articles`."""
+        return f"{self.index_prefix}-{kind}"
+
+
+def _coerce(attr: str, name: str, raw: Any) -> Any:
+    if attr == "local_port":
+        try:
+            port = int(raw)
+        except (TypeError, ValueError):
+            port = -1
+        if not 1 <= port <= 65535:
+            raise ConfigError(f"{name}: expected a TCP port (1-65535), got {raw!r}")
+        return port
+    if attr == "request_timeout":
+        try:
+            value = float(raw)
+        except (TypeError, ValueError):
+            value = -1.0
+        if value <= 0:
+            raise ConfigError(f"{name}: expected seconds > 0, got {raw!r}")
+        return value
+    if attr == "home":
+        return Path(raw)
+    if attr == "url":
+        parts = urlsplit(str(raw))
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ConfigError(f"{name}: expected an http(s) URL, got {_redact_url(str(raw))!r}")
+    if attr == "ca_certs" and not Path(raw).is_file():
+        raise ConfigError(f"{name}: CA file not found: {raw}")
+    return str(raw)

@@ -1,0 +1,38 @@
+"""Domain errors and the CLI exit codes they map to (documented in the README)."""
+
+from __future__ import annotations
+
+
+class MonitorError(Exception):
+    """Base class: a problem the user can act on, shown as one stderr line."""
+
+    exit_code = 1
+
+
+class ConfigError(MonitorError):
+    """Bad configuration: a file, a setting or an environment variable. Exit code 2."""
+
+    exit_code = 2
+
+    def __init__(self, message: str, *, file: str | None = None, line: int | None = None):
+        self.file, self.line = file, line
+        where = f"{file}:{line}: " if file and line else (f"{file}: " if file else "")
+        super().__init__(f"{where}{message}")
+
+
+class SearchBackendError(MonitorError):
+    """Elasticsearch cannot be reached or refused a request. Exit code 3."""
+
+    exit_code = 3
+
+
+class LocalNodeError(MonitorError):
+    """The local Elasticsearch node cannot be installed, started or stopped. Exit code 4."""
+
+    exit_code = 4
+
+
+class CrawlFailed(MonitorError):
+    """Every selected source failed. Exit code 5."""
+
+    exit_code = 5

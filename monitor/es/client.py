@@ -1,0 +1,50 @@
+"""The only place that builds an Elasticsearch client; errors never carry credentials."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from elastic_transport import ConnectionError as TransportConnectionError
+from elastic_transport import TransportError
+from elasticsearch import ApiError, Elasticsearch
+
+from monitor.config import EsConfig
+from monitor.errors import SearchBackendError
+
+T = TypeVar("T")
+
+
+def make_client(config: EsConfig) -> Elasticsearch:
+    """A client for the configured cluster (or the local node's URL)."""
+    options: dict[str, Any] = {
+        "request_timeout": config.request_timeout,
+        "retry_on_timeout": True,
+        "max_retries": 2,
+    }
+    if config.api_key:
+        options["api_key"] = config.api_key
+    elif config.username is not None:
+        options["basic_auth"] = (config.username, config.password)
+    if config.ca_certs:
+        options["ca_certs"] = config.ca_certs
+    return Elasticsearch(config.effective_url, **options)
+
+
+def describe(exc: Exception, config: EsConfig) -> str:
+    """One line that says what went wrong, without the URL's credentials or the API key."""
+    if isinstance(exc, ApiError):
+        info = exc.body.get("error", {}) if isinstance(exc.body, dict) else {}
+        reason = info.get("reason") if isinstance(info, dict) else None
+        return f"Elasticsearch at {config.display_url} answered {exc.meta.status}: {reason or exc.message}"
+    if isinstance(exc, TransportConnectionError):
+        return f"cannot reach Elasticsearch at {config.display_url} ({type(exc).__name__})"
+    return f"Elasticsearch at {config.display_url}: {type(exc).__name__}"
+
+
+def call(config: EsConfig, fn: Callable[[], T]) -> T:
+    """Run one client call, turning client errors into a SearchBackendError."""
+    try:
+        return fn()
+    except (ApiError, TransportError) as exc:
+        raise SearchBackendError(describe(exc, config)) from None

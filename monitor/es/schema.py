@@ -1,0 +1,120 @@
+"""Index templates, mappings and aliases: the one place the index schema is defined.
+
+Articles live in a versioned index (`<prefix>-articles-v<N>`) behind the alias `<prefix>-articles`,
+created from the composable template `<prefix>-articles`. A mapping change bumps
+`ARTICLES_VERSION`; the new index is created beside the old one and the alias moved after a reindex.
+
+Text is indexed three ways from one stored copy: `title`/`text` with the `standard` analyser
+(language-neutral, per-character for CJK), `.zh` with `cjk` (bigrams) and `.en` with `english`
+(stemmed). Translations get fields of their own (`title_en`/`text_en` analysed as English,
+`title_zh`/`text_zh` as Chinese), so an English query reaches Chinese documents through their
+translation, and a Chinese query reaches English ones.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from elasticsearch import Elasticsearch
+
+from monitor.config import EsConfig
+
+ARTICLES_VERSION = 1
+
+
+def _text(analyzer: str) -> dict[str, Any]:
+    # offsets make highlighting long documents cheap (no re-analysis at query time)
+    return {"type": "text", "analyzer": analyzer, "index_options": "offsets"}
+
+
+def _multilingual(raw_keyword: bool = False) -> dict[str, Any]:
+    fields: dict[str, Any] = {"zh": _text("cjk"), "en": _text("english")}
+    if raw_keyword:
+        fields["raw"] = {"type": "keyword", "ignore_above": 512}
+    return {"type": "text", "analyzer": "standard", "fields": fields}
+
+
+KEYWORD = {"type": "keyword"}
+DATE = {"type": "date"}
+
+ARTICLE_PROPERTIES: dict[str, Any] = {
+    "url": KEYWORD,  # the URL the page was finally fetched from (after redirects)
+    "canonical_url": KEYWORD,  # the page's own canonical URL when trustworthy; the _id is its hash
+    "source_id": KEYWORD,
+    "source_type": KEYWORD,
+    "site": {"type": "keyword", "fields": {"text": {"type": "text"}}},
+    "language": KEYWORD,
+    "language_score": {"type": "float"},
+    "content_hash": KEYWORD,
+    "title": _multilingual(raw_keyword=True),
+    "text": _multilingual(),
+    "description": _multilingual(),
+    "authors": {"type": "keyword", "fields": {"text": {"type": "text"}}},
+    "tags": KEYWORD,
+    "published_at": DATE,
+    "crawled_at": DATE,
+    "extraction": {"properties": {"method": KEYWORD, "encoding": KEYWORD, "chars": {"type": "integer"}}},
+    # Translation (filled by the translation worker): English and Chinese renderings.
+    "title_en": _text("english"),
+    "text_en": _text("english"),
+    "title_zh": _text("cjk"),
+    "text_zh": _text("cjk"),
+    "translation": {
+        "properties": {
+            "status": KEYWORD,  # pending | done | unavailable | skipped | failed
+            "model": KEYWORD,
+            "source_language": KEYWORD,
+            "target_language": KEYWORD,
+            "translated_at": DATE,
+            "error": {"type": "keyword", "ignore_above": 1024},
+        }
+    },
+}
+
+
+def articles_template(config: EsConfig) -> dict[str, Any]:
+    alias = config.index_name("articles")
+    return {
+        "index_patterns": [f"{alias}-v*"],
+        "priority": 200,
+        "template": {
+            "settings": {
+                "number_of_shards": 1,
+                "auto_expand_replicas": "0-1",
+                "refresh_interval": "1s",
+                "max_result_window": 10000,
+            },
+            "mappings": {
+                "dynamic": "strict",
+                "_meta": {"schema": "news-monitor/articles", "version": ARTICLES_VERSION},
+                "properties": ARTICLE_PROPERTIES,
+            },
+        },
+        "_meta": {"managed_by": "news-monitor", "version": ARTICLES_VERSION},
+    }
+
+
+def ensure_articles_index(es: Elasticsearch, config: EsConfig) -> str:
+    """Create or update the template, and the versioned index behind the alias if missing.
+
+    Returns the alias. Idempotent: safe on every start.
+    """
+    alias = config.index_name("articles")
+    es.indices.put_index_template(name=alias, **articles_template(config))
+    index = f"{alias}-v{ARTICLES_VERSION}"
+    if not es.indices.exists_alias(name=alias):
+        if not es.indices.exists(index=index):
+            es.indices.create(index=index, aliases={alias: {"is_write_index": True}})
+        else:
+            es.indices.put_alias(index=index, name=alias, is_write_index=True)
+    return alias
+
+
+def delete_all(es: Elasticsearch, config: EsConfig) -> None:
+    """Remove every index and template with this prefix (tests and `monitor es reset`)."""
+    pattern = f"{config.index_prefix}-*"
+    for name in es.indices.get(index=pattern, expand_wildcards="all", ignore_unavailable=True):
+        es.indices.delete(index=name)
+    templates = es.indices.get_index_template(name=pattern, ignore=404)
+    for item in templates.get("index_templates", []):
+        es.indices.delete_index_template(name=item["name"])

@@ -1,0 +1,111 @@
+"""Extraction quality on the shared article-extraction benchmark (181 pages with ground truth).
+
+Scoring as the data's README describes: `\\w+` tokens, multisets of 4-token shingles; per page
+TP = shared shingles, FP = extracted but not expected, FN = expected but not extracted (normalised
+per page); precision and recall averaged over pages where defined; F1 from the two averages.
+
+Compares, in one run: trafilatura's defaults (`trafilatura.extract(html)`) and `monitor extract`
+(monitor.text.analyse.analyse_page, exactly what the crawl indexes).
+
+    python bench/extraction_quality.py [--data DIR] [--limit N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import re
+import sys
+import time
+import warnings
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import trafilatura  # noqa: E402
+
+from bench.common import SHARED_DATA, write_result  # noqa: E402
+from monitor.text.analyse import analyse_page  # noqa: E402
+
+TOKEN = re.compile(r"\w+")
+
+
+def shingles(text: str, n: int = 4) -> Counter:
+    tokens = TOKEN.findall(text or "")
+    return Counter(tuple(tokens[i : i + n]) for i in range(len(tokens) - n + 1))
+
+
+def page_scores(extracted: str, expected: str) -> tuple[float | None, float | None]:
+    got, want = shingles(extracted), shingles(expected)
+    tp = sum((got & want).values())
+    fp = sum(got.values()) - tp
+    fn = sum(want.values()) - tp
+    precision = tp / (tp + fp) if tp + fp else None
+    recall = tp / (tp + fn) if tp + fn else None
+    return precision, recall
+
+
+def evaluate(name: str, fn: Callable[[bytes, str], str], pages: list[tuple[str, bytes, str, str]]) -> dict:
+    precisions, recalls = [], []
+    started = time.perf_counter()
+    for _, body, url, expected in pages:
+        p, r = page_scores(fn(body, url), expected)
+        if p is not None:
+            precisions.append(p)
+        if r is not None:
+            recalls.append(r)
+    elapsed = time.perf_counter() - started
+    precision = sum(precisions) / len(precisions)
+    recall = sum(recalls) / len(recalls)
+    return {
+        "extractor": name,
+        "f1": round(2 * precision * recall / (precision + recall), 4),
+        "precision": round(precision, 4),
+        "recall": round(recall, 4),
+        "pages": len(pages),
+        "seconds": round(elapsed, 2),
+        "pages_per_second": round(len(pages) / elapsed, 1),
+    }
+
+
+def trafilatura_defaults(body: bytes, url: str) -> str:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return trafilatura.extract(body, url=url) or ""
+
+
+def monitor_extract(body: bytes, url: str) -> str:
+    return analyse_page(body, url)["text"]
+
+
+def load(data: Path, limit: int | None) -> list[tuple[str, bytes, str, str]]:
+    truth = json.loads((data / "ground-truth.json").read_text())
+    pages = []
+    for page_id, entry in sorted(truth.items())[:limit]:
+        body = gzip.decompress((data / "html" / f"{page_id}.html.gz").read_bytes())
+        pages.append((page_id, body, entry["url"], entry["articleBody"]))
+    return pages
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=SHARED_DATA / "article-extraction-benchmark")
+    parser.add_argument("--limit", type=int, default=None)
+    args = parser.parse_args()
+    pages = load(args.data, args.limit)
+    rows = [
+        evaluate("trafilatura defaults", trafilatura_defaults, pages),
+        evaluate("monitor extract", monitor_extract, pages),
+    ]
+    for row in rows:
+        print(f"{row['extractor']:<22} F1 {row['f1']:.4f}  P {row['precision']:.4f}  "
+              f"R {row['recall']:.4f}  {row['pages_per_second']} pages/s")
+    path = write_result("extraction_quality", {"data": str(args.data), "results": rows})
+    print(f"wrote {path}")
+
+
+if __name__ == "__main__":
+    main()

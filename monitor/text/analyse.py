@@ -1,0 +1,59 @@
+"""One page in, one analysed document out: decoding, extraction, language, identity, hash.
+
+The crawl's extraction stage and `monitor extract` both call `analyse_page`, so what the CLI shows
+is what the pipeline indexes. It runs in worker processes: plain arguments, a plain dict back.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import unicodedata
+from typing import Any
+
+from monitor.text.encoding import decode_html
+from monitor.text.extract import extract
+from monitor.text.language import detect, warm_up
+from monitor.text.urls import choose_canonical, document_id
+
+
+def content_hash(text: str) -> str:
+    """Hash of the normalised body: NFKC, case-folded, whitespace removed."""
+    normalised = "".join(unicodedata.normalize("NFKC", text).casefold().split())
+    return hashlib.sha1(normalised.encode("utf-8")).hexdigest()
+
+
+def analyse_page(
+    body: bytes,
+    url: str,
+    *,
+    content_type: str | None = None,
+    encoding: str | None = None,
+    language_hint: str | None = None,
+) -> dict[str, Any]:
+    decoded = decode_html(body, content_type, encoding)
+    found = extract(decoded.text, url)
+    language = detect(found.title, found.text, language_hint)
+    canonical = choose_canonical(url, found.canonical_url)
+    return {
+        "id": document_id(canonical),
+        "canonical_url": canonical,
+        "title": found.title,
+        "text": found.text,
+        "description": found.description,
+        "published_at": found.published_at,
+        "authors": found.authors,
+        "site": found.site,
+        "tags": found.tags,
+        "language": language.language,
+        "language_score": language.score,
+        "language_method": language.method,
+        "content_hash": content_hash(found.text) if found.text else None,
+        "extraction": {"method": found.method, "encoding": decoded.encoding, "chars": len(found.text)},
+        "encoding_lossy": decoded.lossy,
+        "declared_encoding": decoded.declared,
+    }
+
+
+def init_worker() -> None:
+    """Initialiser for extraction worker processes: load the language profiles once."""
+    warm_up()

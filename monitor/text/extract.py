@@ -1,0 +1,98 @@
+"""Article extraction with trafilatura, plus page-level fallbacks where it finds no body."""
+
+from __future__ import annotations
+
+import re
+import warnings
+from dataclasses import dataclass, field
+
+import trafilatura
+from lxml import html as lxml_html
+
+from monitor.text.dates import labelled_date, parse_date
+
+# Chosen with bench/extraction_quality.py on the shared 181-page benchmark, in one run:
+#   trafilatura defaults F1 0.9525; these options F1 0.9623 (P 0.946, R 0.979);
+#   favor_precision 0.9641 but 20% slower; favor_recall 0.9593; fast + favor_precision 0.9464.
+# `fast` skips the comparison with the readability/justext fallbacks, which on this data helps.
+TRAFILATURA_OPTIONS = {
+    "fast": True,
+    "include_comments": False,
+    "include_tables": True,
+    "favor_recall": False,
+    "favor_precision": False,
+    "with_metadata": True,
+    "date_extraction_params": {"extensive_search": False, "original_date": True},
+}
+
+_TAGS = re.compile(r"<(script|style)\b.*?</\1\s*>|<[^>]+>", re.S | re.I)
+_SPACES = re.compile(r"[ \t\u3000\xa0]+")
+
+
+@dataclass
+class Extraction:
+    title: str | None = None
+    text: str = ""
+    description: str | None = None
+    published_at: str | None = None
+    authors: list[str] = field(default_factory=list)
+    site: str | None = None
+    tags: list[str] = field(default_factory=list)
+    canonical_url: str | None = None  # as declared by the page; see urls.choose_canonical
+    method: str = "none"  # trafilatura | baseline | none
+
+
+def _clean(text: str | None) -> str:
+    if not text:
+        return ""
+    lines = (_SPACES.sub(" ", line).strip() for line in text.splitlines())
+    return "\n".join(line for line in lines if line)
+
+
+def _page_title(tree) -> str | None:
+    for xpath in ("//meta[@property='og:title']/@content", "//title/text()", "//h1//text()"):
+        found = [t.strip() for t in tree.xpath(xpath) if t and t.strip()]
+        if found:
+            return found[0]
+    return None
+
+
+def _fallback(html: str, result: Extraction) -> None:
+    """Where trafilatura found no body: its baseline extractor, then the page's <title>."""
+    try:
+        tree = lxml_html.fromstring(html)
+    except (ValueError, lxml_html.etree.ParserError):
+        return
+    if not result.text:
+        _, text, _ = trafilatura.baseline(html)
+        if text:
+            result.text, result.method = _clean(text), "baseline"
+    result.title = result.title or _page_title(tree)
+
+
+def extract(html: str, url: str | None = None) -> Extraction:
+    """Title, text, date, authors, site and the page's declared canonical URL."""
+    result = Extraction()
+    if not html or not html.strip():
+        return result
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # lxml FutureWarnings inside trafilatura
+        doc = trafilatura.bare_extraction(html, url=None, **TRAFILATURA_OPTIONS)
+    if doc is not None:
+        result.title = (doc.title or "").strip() or None
+        result.text = _clean(doc.text)
+        result.description = (doc.description or "").strip() or None
+        result.published_at = parse_date(doc.date)
+        result.authors = [a.strip() for a in (doc.author or "").split(";") if a.strip()]
+        result.site = (doc.sitename or "").strip() or None
+        result.tags = [t for t in (doc.tags or []) if t]
+        result.canonical_url = doc.url
+        result.method = "trafilatura" if result.text else "none"
+    if not result.text or not result.title:
+        _fallback(html, result)
+    # Chinese official pages label their dates (发布日期：2024年3月5日); such a label beats a guess.
+    labelled = labelled_date(result.text[:2000])
+    if not labelled and ("日期" in html or "时间" in html):
+        labelled = labelled_date(_TAGS.sub(" ", html[:300_000]))
+    result.published_at = labelled or result.published_at
+    return result

@@ -1,0 +1,55 @@
+"""URL canonicalisation and document identity: one canonical URL, one document."""
+
+from __future__ import annotations
+
+import hashlib
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from w3lib.url import canonicalize_url
+
+# Query parameters that track the visitor, not the document (analytics, share buttons, CMS spm).
+TRACKING_PARAMS = {"spm", "from", "share", "share_token", "fbclid", "gclid", "mc_cid", "mc_eid", "ref"}
+
+
+def canonicalize(url: str) -> str:
+    """Lower-case scheme/host, no default port, no fragment, sorted query without tracking params."""
+    parts = urlsplit(canonicalize_url(url.strip(), keep_fragments=False))
+    query = [
+        (k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        if k.lower() not in TRACKING_PARAMS and not k.lower().startswith("utm_")
+    ]
+    host = (parts.hostname or "").lower().rstrip(".")
+    default_port = {"http": 80, "https": 443}.get(parts.scheme)
+    netloc = host if parts.port in (None, default_port) else f"{host}:{parts.port}"
+    return urlunsplit((parts.scheme, netloc, parts.path or "/", urlencode(query), ""))
+
+
+def _site(host: str) -> str:
+    host = host.lower()
+    return host[4:] if host.startswith("www.") else host
+
+
+def choose_canonical(fetched_url: str, declared: str | None) -> str:
+    """The page's declared canonical URL when it is trustworthy, else the fetched URL.
+
+    A declared canonical must stay on the same site and must not point a deeper page at the
+    site's root (a common CMS misconfiguration that would fold every article into one).
+    """
+    fetched = canonicalize(fetched_url)
+    if not declared:
+        return fetched
+    try:
+        candidate = canonicalize(declared)
+    except ValueError:
+        return fetched
+    c, f = urlsplit(candidate), urlsplit(fetched)
+    if c.scheme not in ("http", "https") or _site(c.hostname or "") != _site(f.hostname or ""):
+        return fetched
+    if c.path in ("", "/") and f.path not in ("", "/"):
+        return fetched
+    return candidate
+
+
+def document_id(canonical_url: str) -> str:
+    """The Elasticsearch _id of a document: a hash of its canonical URL (stable across crawls)."""
+    return hashlib.sha1(canonical_url.encode("utf-8")).hexdigest()

@@ -93,3 +93,112 @@ def es_status(as_json: bool) -> None:
         click.echo(f"  {name}: {count} documents")
     if status.get("error"):
         click.echo(f"  error: {status['error']}")
+
+
+# --- monitor crawl / sources ----------------------------------------------------------------------
+
+SOURCES_OPTION = click.option(
+    "--sources", "sources_file", default="sources.yaml", show_default=True,
+    type=click.Path(dir_okay=False), help="YAML file of sources.",
+)
+
+
+def _parse_settings(pairs: tuple[str, ...]) -> dict[str, str]:
+    settings = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name:
+            raise click.BadParameter(f"expected NAME=VALUE, got {pair!r}", param_hint="-s")
+        settings[name] = value
+    return settings
+
+
+@main.command()
+@SOURCES_OPTION
+@click.option("--source", "source_ids", multiple=True, metavar="ID", help="Crawl only this source (repeatable).")
+@click.option("-s", "--set", "setting_pairs", multiple=True, metavar="NAME=VALUE",
+              help="Override a Scrapy or news-monitor setting (repeatable), e.g. -s DOWNLOAD_DELAY=0.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object.")
+@click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's INFO log, not only warnings.")
+@domain_errors
+def crawl(sources_file: str, source_ids: tuple[str, ...], setting_pairs: tuple[str, ...],
+          as_json: bool, verbose: bool) -> None:
+    """Crawl the configured sources into Elasticsearch; print a per-source summary.
+
+    Progress goes to stderr every few seconds. Exits with 5 when every source failed.
+    """
+    from monitor.config import load_sources, select_sources
+    from monitor.errors import CrawlFailed
+    from monitor.runner import run_crawl
+
+    sources = select_sources(load_sources(sources_file), list(source_ids))
+    if not sources:
+        raise click.UsageError(f"no enabled sources in {sources_file}")
+    overrides = {"LOG_LEVEL": "INFO" if verbose else "WARNING", "MONITOR_SOURCES_FILE": sources_file,
+                 **_parse_settings(setting_pairs)}
+    results = run_crawl(sources, overrides, log=info)
+    if as_json:
+        emit_json({"sources": [r.as_dict() for r in results]})
+    else:
+        header = f"{'source':<28} {'pages':>6} {'indexed':>8} {'unchanged':>9} {'skipped':>8} {'errors':>7}"
+        click.echo(header)
+        for r in results:
+            note = f"  FAILED: {r.failure or r.finish_reason or 'nothing fetched'}" if r.failed else ""
+            click.echo(f"{r.source:<28} {r.pages:>6} {r.indexed:>8} {r.unchanged:>9} {r.skipped:>8} {r.errors:>7}{note}")
+    if all(r.failed for r in results):
+        raise CrawlFailed("every source failed; run with --verbose to see why")
+
+
+@main.command("sources")
+@SOURCES_OPTION
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@domain_errors
+def sources_cmd(sources_file: str, as_json: bool) -> None:
+    """Validate the sources file and list its sources."""
+    from dataclasses import asdict
+
+    from monitor.config import load_sources
+
+    sources = load_sources(sources_file)
+    if as_json:
+        emit_json({"sources": [asdict(s) for s in sources]})
+        return
+    for s in sources:
+        state = "" if s.enabled else " (disabled)"
+        click.echo(f"{s.id:<28} {s.type:<8} {s.language or '-':<3} {s.urls[0]}{state}")
+
+
+# --- monitor extract ------------------------------------------------------------------------------
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--url", help="The page's URL (resolves links, names the site). Default: the file path.")
+@click.option("--language", "language_hint", help="Language hint, as a source's `language`.")
+@click.option("--encoding", help="Decode the files with this encoding, as a source's `encoding`.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per input file, one per line.")
+@domain_errors
+def extract(files: tuple[str, ...], url: str | None, language_hint: str | None,
+            encoding: str | None, as_json: bool) -> None:
+    """Extract title, text, date, authors and language from saved HTML files (.html or .html.gz),
+    exactly as the crawl does."""
+    import gzip
+    from pathlib import Path
+
+    from monitor.text.analyse import analyse_page
+
+    for path in files:
+        body = Path(path).read_bytes()
+        if body[:2] == b"\x1f\x8b":
+            body = gzip.decompress(body)
+        page_url = url or Path(path).resolve().as_uri()
+        doc = analyse_page(body, page_url, encoding=encoding, language_hint=language_hint)
+        record = {"path": path, "url": page_url, **{k: doc[k] for k in (
+            "title", "text", "published_at", "language", "authors", "site", "canonical_url")}}
+        if as_json:
+            emit_json(record)
+            continue
+        click.echo(f"== {path}")
+        for key in ("title", "published_at", "language", "authors", "site"):
+            click.echo(f"{key}: {record[key]}")
+        click.echo(f"\n{record['text']}\n")

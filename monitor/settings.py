@@ -34,6 +34,7 @@ REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"
 TELNETCONSOLE_ENABLED = False
+LOG_FORMATTER = "monitor.logformatter.MonitorLogFormatter"  # drop lines without the item
 
 # --- news-monitor pipeline ------------------------------------------------------------------------
 # Order: validate → drop known URLs → extract text + detect language (off the reactor) →
@@ -53,8 +54,8 @@ MONITOR_SOURCES_FILE = "sources.yaml"  # YAML list of sources (see README: "Sour
 MONITOR_EXTRACT_MODE = "process"  # "process" (a worker pool; measured faster) or "thread"
 MONITOR_EXTRACT_WORKERS = 0  # pool size; 0 = one per CPU core
 MONITOR_MIN_TEXT_CHARS = 40  # shorter bodies are dropped as "no text" (counted, logged)
-MONITOR_BULK_SIZE = 200  # documents per bulk request
-MONITOR_BULK_INTERVAL = 1.0  # seconds before a partial batch is sent anyway
+MONITOR_BULK_SIZE = 100  # documents per bulk request
+MONITOR_BULK_INTERVAL = 0.5  # seconds before a partial batch is sent anyway
 MONITOR_PROGRESS_INTERVAL = 5.0  # seconds between progress lines; 0 turns them off
 # Connection: MONITOR_ES_URL, MONITOR_ES_API_KEY, ... are read from these settings first,
 # then from the environment (see monitor.config.EsConfig).

@@ -1,0 +1,24 @@
+"""The item that spiders yield and the pipelines enrich."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class Article:
+    """One fetched page. Spiders fill the fetch fields; the extract stage fills `doc`."""
+
+    url: str  # final URL, after redirects
+    request_url: str
+    source_id: str
+    source_type: str
+    body: bytes = field(repr=False)
+    content_type: str | None = None
+    status: int = 200
+    fetched_at: str = ""
+    language_hint: str | None = None
+    encoding: str | None = None  # the source's configured encoding, overriding the page's
+    hints: dict[str, Any] = field(default_factory=dict)  # title/published_at from a feed or sitemap
+    doc: dict[str, Any] = field(default_factory=dict)  # analyse_page() output

@@ -1,0 +1,72 @@
+"""Run a crawl of several sources in this process with Scrapy's CrawlerProcess.
+
+The Twisted reactor cannot restart within a process, so one `monitor crawl` is one process and
+one reactor run; the scheduler starts one such process per run. All sources crawl concurrently
+and share one extraction pool.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Mapping
+from typing import Any
+
+from scrapy.crawler import CrawlerProcess
+from scrapy.settings import Settings
+
+from monitor.config import EsConfig, Source
+from monitor.crawl_settings import CrawlSettings
+from monitor.es.client import call, make_client
+from monitor.es.node import ensure_available
+from monitor.es.schema import ensure_articles_index
+from monitor.summary import SourceSummary, summarize
+from monitor.workers import ExtractionPool
+
+
+def project_settings(overrides: Mapping[str, Any] | None = None) -> Settings:
+    """monitor.settings plus command-line overrides, independent of the working directory."""
+    settings = Settings()
+    settings.setmodule("monitor.settings", priority="project")
+    settings.update(dict(overrides or {}), priority="cmdline")
+    return settings
+
+
+def _progress_to_stderr() -> None:
+    progress = logging.getLogger("monitor.progress")
+    if not progress.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%H:%M:%S"))
+        progress.addHandler(handler)
+        progress.setLevel(logging.INFO)
+        progress.propagate = False
+
+
+def run_crawl(sources: list[Source], overrides: Mapping[str, Any] | None = None,
+              log=print) -> list[SourceSummary]:
+    settings = project_settings(overrides)
+    crawl_settings = CrawlSettings.from_settings(settings)  # fail on bad settings before starting
+    es_config = EsConfig.from_env(settings)
+    ensure_available(es_config, log=log)
+    call(es_config, lambda: ensure_articles_index(make_client(es_config), es_config))
+    pool = ExtractionPool(crawl_settings.extract_mode, crawl_settings.extract_workers)
+    settings.set("MONITOR_EXTRACT_POOL", pool, priority="cmdline")
+    _progress_to_stderr()
+    process = CrawlerProcess(settings)
+    runs: list[tuple[Source, Any, dict[str, str]]] = []
+    for source in sources:
+        crawler = process.create_crawler(process.spider_loader.load(source.type))
+        failure: dict[str, str] = {}
+        deferred = process.crawl(crawler, source=source)
+        deferred.addErrback(lambda f, record=failure: record.update(error=f.getErrorMessage()))
+        runs.append((source, crawler, failure))
+    try:
+        process.start()
+    finally:
+        pool.shutdown()
+    results = []
+    for source, crawler, failure in runs:
+        summary = summarize(source.id, source.type, crawler.stats.get_stats() if crawler.stats else {})
+        summary.failure = failure.get("error")
+        results.append(summary)
+    return results

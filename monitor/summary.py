@@ -1,0 +1,46 @@
+"""Per-source outcome of a crawl, computed from a crawler's stats (the progress lines and the
+closing summary both use it, so they always agree)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from typing import Any
+
+ERROR_KEYS = ("monitor/extract/errors", "monitor/index/errors")
+
+
+@dataclass
+class SourceSummary:
+    source: str
+    type: str
+    pages: int = 0  # responses received (listing, feed and article pages)
+    indexed: int = 0  # new or changed documents written
+    unchanged: int = 0  # already stored with the same text
+    skipped: int = 0  # duplicates, empty pages, pages without article text, non-HTML
+    errors: int = 0  # fetch failures, extraction errors, indexing errors
+    finish_reason: str | None = None
+    failure: str | None = None  # why the crawl could not run at all
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.failure) or self.pages == 0 or self.finish_reason not in (None, "finished")
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "failed": self.failed}
+
+
+def summarize(source: str, kind: str, stats: Mapping[str, Any]) -> SourceSummary:
+    fetch_errors = sum(v for k, v in stats.items() if k.startswith("monitor/fetch/errors/"))
+    stage_errors = sum(stats.get(k, 0) for k in ERROR_KEYS)
+    dropped = stats.get("item_dropped_count", 0)
+    return SourceSummary(
+        source=source,
+        type=kind,
+        pages=stats.get("response_received_count", 0),
+        indexed=stats.get("monitor/index/indexed", 0),
+        unchanged=stats.get("monitor/index/unchanged", 0),
+        skipped=dropped - stage_errors + stats.get("monitor/fetch/not_html", 0),
+        errors=fetch_errors + stage_errors,
+        finish_reason=stats.get("finish_reason"),
+    )

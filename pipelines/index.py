@@ -1,0 +1,125 @@
+"""Bulk indexing into Elasticsearch, in batches, off the reactor, with per-document outcomes.
+
+Each item waits for the batch it is in, so its outcome (indexed, unchanged, duplicate, error) is
+counted in stats and an error is logged with its URL. A batch goes out when MONITOR_BULK_SIZE items
+wait, or MONITOR_BULK_INTERVAL seconds after its first item arrived.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+from urllib.parse import urlsplit
+
+from monitor.config import EsConfig
+from monitor.crawl_settings import CrawlSettings
+from monitor.es.bulk import known_documents, upsert
+from monitor.es.client import describe, make_client
+from monitor.es.node import ensure_available
+from monitor.es.schema import ensure_articles_index
+from monitor.items import Article
+from pipelines.base import Stage
+from pipelines.dedupe import classify
+
+logger = logging.getLogger(__name__)
+
+
+def to_document(item: Article) -> tuple[str, dict[str, Any]]:
+    """The Elasticsearch document for an extracted article: (_id, source)."""
+    doc = item.doc
+    language = doc["language"] or "und"
+    source = {
+        "url": item.url,
+        "canonical_url": doc["canonical_url"],
+        "source_id": item.source_id,
+        "source_type": item.source_type,
+        "site": doc["site"] or urlsplit(item.url).hostname,
+        "language": language,
+        "language_score": doc["language_score"],
+        "content_hash": doc["content_hash"],
+        "title": doc["title"] or item.hints.get("title"),
+        "text": doc["text"],
+        "description": doc["description"],
+        "authors": doc["authors"],
+        "tags": doc["tags"],
+        "published_at": doc["published_at"] or item.hints.get("published_at"),
+        "crawled_at": item.fetched_at,
+        "extraction": doc["extraction"],
+        # new or changed text: any earlier translation is stale
+        "translation": {"status": "not_needed" if language == "en" else "pending", "model": None,
+                        "translated_at": None, "error": None},
+        "title_en": None, "text_en": None, "title_zh": None, "text_zh": None,
+    }
+    return doc["id"], source
+
+
+class IndexPipeline(Stage):
+    stage = "index"
+
+    def __init__(self, crawler: Any):
+        super().__init__(crawler)
+        self.config = EsConfig.from_env(crawler.settings)
+        self.settings = CrawlSettings.from_settings(crawler.settings)
+        self.batch: list[tuple[Article, asyncio.Future]] = []
+        self.timer: asyncio.TimerHandle | None = None
+        self.flushes: set[asyncio.Task] = set()
+        self.es = None
+        self.alias = self.config.index_name("articles")
+
+    async def open_spider(self) -> None:
+        await asyncio.to_thread(ensure_available, self.config, logger.info)
+        self.es = make_client(self.config)
+        await asyncio.to_thread(ensure_articles_index, self.es, self.config)
+
+    async def process_item(self, item: Article) -> Article:
+        future = asyncio.get_running_loop().create_future()
+        self.batch.append((item, future))
+        if len(self.batch) >= self.settings.bulk_size:
+            self._flush_now()
+        elif self.timer is None:
+            self.timer = asyncio.get_running_loop().call_later(self.settings.bulk_interval, self._flush_now)
+        return await future
+
+    def _flush_now(self) -> None:
+        if self.timer is not None:
+            self.timer.cancel()
+            self.timer = None
+        batch, self.batch = self.batch, []
+        if batch:
+            task = asyncio.ensure_future(self._flush(batch))
+            self.flushes.add(task)
+            task.add_done_callback(self.flushes.discard)
+
+    def _index(self, docs: list[tuple[str, dict[str, Any]]]) -> list[tuple[str, str | None]]:
+        """(outcome, error) per document: runs in a thread."""
+        known = known_documents(self.es, self.alias, [i for i, _ in docs], [d["content_hash"] for _, d in docs])
+        kinds = [classify(i, d["content_hash"], known) for i, d in docs]
+        chosen = [doc for doc, kind in zip(docs, kinds) if kind == "index"]
+        errors = iter(upsert(self.es, self.alias, chosen))
+        return [(kind, next(errors) if kind == "index" else None) for kind in kinds]
+
+    async def _flush(self, batch: list[tuple[Article, asyncio.Future]]) -> None:
+        docs = [to_document(item) for item, _ in batch]
+        try:
+            outcomes = await asyncio.to_thread(self._index, docs)
+        except Exception as exc:
+            message = describe(exc, self.config)
+            logger.error("indexing a batch of %d documents failed: %s", len(batch), message)
+            outcomes = [("errors", message)] * len(batch)
+        for (item, future), (kind, error) in zip(batch, outcomes):
+            if error or kind == "errors":
+                logger.error("source %s: not indexed: %s: %s", item.source_id, item.url, error)
+                future.set_exception(self.drop("errors", f"not indexed: {item.url}", level="ERROR"))
+            elif kind == "duplicate":
+                future.set_exception(self.drop("duplicates", f"same text as a stored document: {item.url}"))
+            else:
+                self.count("indexed" if kind == "index" else "unchanged")
+                future.set_result(item)
+
+    async def close_spider(self) -> None:
+        self._flush_now()
+        while self.flushes:
+            await asyncio.gather(*list(self.flushes), return_exceptions=True)
+        if self.es is not None:
+            self.es.close()

@@ -1,0 +1,97 @@
+"""What every source spider shares: loading its source, politeness, the article request."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from datetime import datetime, timezone
+from typing import Any, ClassVar
+from urllib.parse import urlsplit
+
+import scrapy
+from scrapy.http import Response
+from twisted.python.failure import Failure
+
+from monitor.config import Source, load_sources, select_sources
+from monitor.crawl_settings import CrawlSettings
+from monitor.errors import ConfigError
+from monitor.items import Article
+
+logger = logging.getLogger(__name__)
+
+HTML_TYPES = (b"text/html", b"application/xhtml+xml", b"text/plain", b"")
+
+
+def _domain(url: str) -> str:
+    host = (urlsplit(url).hostname or "").lower()
+    return host[4:] if host.startswith("www.") else host
+
+
+class SourceSpider(scrapy.Spider):
+    """A spider for one configured source; `name` is the source type it serves."""
+
+    source_type: ClassVar[str]
+
+    def __init__(self, source: Source, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.source = source
+        self.allowed_domains = sorted({_domain(u) for u in source.urls})
+        if source.delay is not None:
+            self.download_delay = source.delay
+        if source.concurrency is not None:
+            self.max_concurrent_requests = source.concurrency
+
+    @classmethod
+    def from_crawler(cls, crawler, *args: Any, source: Source | str | None = None,
+                     sources: str | None = None, **kwargs: Any):
+        """`source` is a Source (from `monitor crawl`) or an id (`scrapy crawl X -a source=ID`)."""
+        if not isinstance(source, Source):
+            if not source:
+                raise ConfigError(f"spider {cls.name!r} needs a source: scrapy crawl {cls.name} -a source=<id>")
+            path = sources or CrawlSettings.from_settings(crawler.settings).sources_file
+            source = select_sources(load_sources(path), [source])[0]
+        if source.type != cls.name:
+            raise ConfigError(f"source {source.id!r} is of type {source.type!r}; crawl it with the "
+                              f"{source.type!r} spider, not {cls.name!r}")
+        return super().from_crawler(crawler, *args, source=source, **kwargs)
+
+    def article_request(self, url: str, hints: dict[str, Any] | None = None) -> scrapy.Request | None:
+        """A request for an article page, or None when the source's allow/deny rules refuse it."""
+        if not url or not self.source.accepts(url):
+            self.crawler.stats.inc_value("monitor/fetch/filtered")
+            return None
+        return scrapy.Request(url, callback=self.parse_article, errback=self.on_error,
+                              cb_kwargs={"hints": hints or {}})
+
+    def follow_all(self, response: Response, urls: Iterable[str], callback) -> Iterable[scrapy.Request]:
+        for url in urls:
+            yield response.follow(url, callback=callback, errback=self.on_error)
+
+    def parse_article(self, response: Response, hints: dict[str, Any]) -> Iterable[Article]:
+        content_type = response.headers.get(b"Content-Type", b"").split(b";")[0].strip().lower()
+        if content_type not in HTML_TYPES:
+            self.crawler.stats.inc_value("monitor/fetch/not_html")
+            logger.info("skipping %s: not an HTML page (%s)", response.url, content_type.decode())
+            return
+        yield Article(
+            url=response.url,
+            request_url=response.request.url,
+            source_id=self.source.id,
+            source_type=self.source.type,
+            body=response.body,
+            content_type=response.headers.get(b"Content-Type", b"").decode("latin-1") or None,
+            status=response.status,
+            fetched_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            language_hint=self.source.language,
+            encoding=self.source.encoding,
+            hints=hints,
+        )
+
+    def on_error(self, failure: Failure) -> None:
+        request = getattr(failure, "request", None)
+        url = request.url if request is not None else "?"
+        reason = failure.value.__class__.__name__
+        status = getattr(getattr(failure.value, "response", None), "status", None)
+        self.crawler.stats.inc_value(f"monitor/fetch/errors/{status or reason}")
+        logger.warning("source %s: cannot fetch %s: %s", self.source.id, url,
+                       f"HTTP {status}" if status else f"{reason}: {failure.getErrorMessage()}")

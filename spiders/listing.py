@@ -1,0 +1,54 @@
+"""Paginated listing pages: article links by CSS, pages by a `next` selector or a URL pattern.
+
+Many Chinese government sites build their pager in JavaScript (createPageHTML(...)) and have no
+next link: for those, `pages: {pattern: "index_{n}.html", count: N}` lists the pages directly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterable
+
+import scrapy
+from scrapy.http import Response, TextResponse
+
+from spiders.base import SourceSpider
+
+
+def _hrefs(response: TextResponse, css: str) -> list[str]:
+    """The href of each matched element (or of the links inside it)."""
+    found = []
+    for node in response.css(css):
+        href = node.attrib.get("href") or node.css("a::attr(href)").get()
+        if href and not href.strip().lower().startswith(("javascript:", "mailto:", "#")):
+            found.append(href.strip())
+    return found
+
+
+class ListingSpider(SourceSpider):
+    name = "listing"
+
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        for url in self.source.urls:
+            yield scrapy.Request(url, callback=self.parse_listing, errback=self.on_error)
+            if self.source.pages:
+                for page in self.source.pages.urls(url):
+                    yield scrapy.Request(page, callback=self.parse_listing, errback=self.on_error)
+
+    def parse_listing(self, response: Response) -> Iterable[scrapy.Request]:
+        if not isinstance(response, TextResponse):
+            self.logger.warning("source %s: listing %s is not a text page", self.source.id, response.url)
+            return
+        if self.source.encoding:
+            response = response.replace(encoding=self.source.encoding)
+        links = _hrefs(response, self.source.links)
+        self.crawler.stats.inc_value("monitor/listing/pages")
+        self.crawler.stats.inc_value("monitor/listing/links", len(links))
+        if not links:
+            self.logger.warning("source %s: no article links on %s (selector %r)",
+                                self.source.id, response.url, self.source.links)
+        for href in links:
+            request = self.article_request(response.urljoin(href))
+            if request:
+                yield request
+        if self.source.next:
+            yield from self.follow_all(response, _hrefs(response, self.source.next), self.parse_listing)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -202,3 +203,49 @@ def extract(files: tuple[str, ...], url: str | None, language_hint: str | None,
         for key in ("title", "published_at", "language", "authors", "site"):
             click.echo(f"{key}: {record[key]}")
         click.echo(f"\n{record['text']}\n")
+
+
+# --- monitor search -------------------------------------------------------------------------------
+
+
+@main.command("search")
+@click.argument("query")
+@click.option("--lang", "language", type=click.Choice(["zh", "en"]), help="Only documents in this language.")
+@click.option("--source", help="Only documents of this source id.")
+@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="Published on or after (YYYY-MM-DD).")
+@click.option("--until", type=click.DateTime(["%Y-%m-%d"]), help="Published on or before (YYYY-MM-DD).")
+@click.option("--size", default=10, show_default=True, type=click.IntRange(1, 1000), help="Number of hits.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object with a `hits` list.")
+@domain_errors
+def search_cmd(query: str, language: str | None, source: str | None, since, until, size: int,
+               as_json: bool) -> None:
+    """Search the indexed articles, in Chinese or English; ranked hits with a highlighted snippet."""
+    from monitor.errors import SearchBackendError
+    from monitor.es.client import call, make_client
+    from monitor.es.node import ensure_available
+    from monitor.search import SearchRequest, search
+
+    config = EsConfig.from_env()
+    ensure_available(config, log=info)
+    es = make_client(config)
+    alias = config.index_name("articles")
+    if not call(config, lambda: es.indices.exists_alias(name=alias)):
+        raise SearchBackendError(f"no index {alias!r} at {config.display_url} yet: run `monitor crawl` first")
+    request = SearchRequest(query, language, source, since and since.date(), until and until.date(), size)
+    result = call(config, lambda: search(es, alias, request))
+    if as_json:
+        emit_json({"query": query, **result})
+        return
+    click.echo(f"{result['total']} documents match {query!r}" + ("" if result["total"] <= size else f"; top {size}:"))
+    color = sys.stdout.isatty()
+    for rank, hit in enumerate(result["hits"], 1):
+        date = (hit["published_at"] or "")[:10] or "undated"
+        click.echo(f"\n{rank:>2}. {click.style(hit['title'] or '(no title)', bold=True)}")
+        if hit["title_en"]:
+            click.echo(f"    {hit['title_en']}")
+        click.echo(f"    {hit['source_id']} · {hit['language']} · {date} · score {hit['score']:.2f}")
+        click.echo(f"    {hit['url']}")
+        snippet = hit["snippet"]
+        snippet = re.sub(r"<em>(.*?)</em>", (lambda m: click.style(m[1], bold=True)) if color else r"*\1*", snippet)
+        if snippet:
+            click.echo(f"    {snippet}")

@@ -17,7 +17,7 @@ class SourceSummary:
     pages: int = 0  # responses received (listing, feed and article pages)
     indexed: int = 0  # new or changed documents written
     unchanged: int = 0  # already stored with the same text
-    skipped: int = 0  # duplicates, empty pages, pages without article text, non-HTML
+    skipped: int = 0  # duplicates, empty pages, no article text, non-HTML, robots.txt
     errors: int = 0  # fetch failures, extraction errors, indexing errors
     finish_reason: str | None = None
     failure: str | None = None  # why the crawl could not run at all
@@ -40,7 +40,8 @@ def summarize(source: str, kind: str, stats: Mapping[str, Any]) -> SourceSummary
         pages=stats.get("response_received_count", 0),
         indexed=stats.get("monitor/index/indexed", 0),
         unchanged=stats.get("monitor/index/unchanged", 0),
-        skipped=dropped - stage_errors + stats.get("monitor/fetch/not_html", 0),
+        skipped=dropped - stage_errors + stats.get("monitor/fetch/not_html", 0)
+        + stats.get("monitor/fetch/ignored", 0),
         errors=fetch_errors + stage_errors,
         finish_reason=stats.get("finish_reason"),
     )

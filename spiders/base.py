@@ -9,7 +9,9 @@ from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 import scrapy
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
+from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from monitor.config import Source, load_sources, select_sources
@@ -90,6 +92,10 @@ class SourceSpider(scrapy.Spider):
     def on_error(self, failure: Failure) -> None:
         request = getattr(failure, "request", None)
         url = request.url if request is not None else "?"
+        if failure.check(IgnoreRequest) and not failure.check(HttpError):  # robots.txt, offsite: a decision
+            self.crawler.stats.inc_value("monitor/fetch/ignored")
+            logger.info("source %s: not fetching %s: %s", self.source.id, url, failure.getErrorMessage())
+            return
         reason = failure.value.__class__.__name__
         status = getattr(getattr(failure.value, "response", None), "status", None)
         self.crawler.stats.inc_value(f"monitor/fetch/errors/{status or reason}")

@@ -43,6 +43,8 @@ def upsert(es: Elasticsearch, index: str, docs: list[tuple[str, dict[str, Any]]]
     """Index or update each (id, source); returns None or an error message per document."""
     outcomes: list[str | None] = [None] * len(docs)
     todo = list(range(len(docs)))
+    if not docs:
+        return outcomes
     for attempt in range(RETRIES + 1):
         operations: list[dict[str, Any]] = []
         for i in todo:

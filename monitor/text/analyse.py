@@ -16,9 +16,18 @@ from monitor.text.language import detect, warm_up
 from monitor.text.urls import choose_canonical, document_id
 
 
-def content_hash(text: str) -> str:
-    """Hash of the normalised body: NFKC, case-folded, whitespace removed."""
-    normalised = "".join(unicodedata.normalize("NFKC", text).casefold().split())
+PARAGRAPH_CHARS = 30  # shorter lines are headlines, bylines, editor notes: not part of the hash
+
+
+def content_hash(text: str, title: str | None = None) -> str:
+    """Hash of the article's paragraphs, normalised (NFKC, case-folded, no white space).
+
+    Reprints keep the paragraphs but change the headline, byline and editor's note, so only
+    paragraph-length lines other than the title count (all lines when none is that long).
+    """
+    lines = [line for line in text.splitlines() if line.strip() != (title or "").strip()]
+    paragraphs = [line for line in lines if len(line.strip()) >= PARAGRAPH_CHARS] or lines
+    normalised = "".join(unicodedata.normalize("NFKC", "".join(paragraphs)).casefold().split())
     return hashlib.sha1(normalised.encode("utf-8")).hexdigest()
 
 
@@ -47,7 +56,7 @@ def analyse_page(
         "language": language.language,
         "language_score": language.score,
         "language_method": language.method,
-        "content_hash": content_hash(found.text) if found.text else None,
+        "content_hash": content_hash(found.text, found.title) if found.text else None,
         "extraction": {"method": found.method, "encoding": decoded.encoding, "chars": len(found.text)},
         "encoding_lossy": decoded.lossy,
         "declared_encoding": decoded.declared,

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import re
 import warnings
+from copy import deepcopy
 from dataclasses import dataclass, field
 
 import trafilatura
 from lxml import html as lxml_html
+from trafilatura.settings import DEFAULT_CONFIG
 
 from monitor.text.dates import labelled_date, parse_date
 
@@ -25,6 +27,14 @@ TRAFILATURA_OPTIONS = {
     "date_extraction_params": {"extensive_search": False, "original_date": True},
 }
 
+# trafilatura distrusts a body under `min_extracted_size` (250) characters and falls back to cruder
+# output. One Han character carries about a word, so a complete short Chinese notice is often under
+# 250: pages written mostly in Han characters get a proportionally lower minimum. (Lowering it for
+# every page costs F1 on the English benchmark: 0.9623 → 0.9594.)
+CJK_MIN_EXTRACTED_SIZE = 80
+_CJK_CONFIG = deepcopy(DEFAULT_CONFIG)
+_CJK_CONFIG.set("DEFAULT", "min_extracted_size", str(CJK_MIN_EXTRACTED_SIZE))
+_HAN = re.compile(r"[\u4e00-\u9fff]")
 _TAGS = re.compile(r"<(script|style)\b.*?</\1\s*>|<[^>]+>", re.S | re.I)
 _SPACES = re.compile(r"[ \t\u3000\xa0]+")
 
@@ -40,6 +50,13 @@ class Extraction:
     tags: list[str] = field(default_factory=list)
     canonical_url: str | None = None  # as declared by the page; see urls.choose_canonical
     method: str = "none"  # trafilatura | baseline | none
+
+
+def _config_for(html: str):
+    """The CJK configuration for pages whose visible text is mostly Han characters."""
+    text = _TAGS.sub("", html[:200_000])
+    han = len(_HAN.findall(text))
+    return _CJK_CONFIG if han > 0.3 * len(text.split()) + 50 else DEFAULT_CONFIG
 
 
 def _clean(text: str | None) -> str:
@@ -77,7 +94,7 @@ def extract(html: str, url: str | None = None) -> Extraction:
         return result
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # lxml FutureWarnings inside trafilatura
-        doc = trafilatura.bare_extraction(html, url=None, **TRAFILATURA_OPTIONS)
+        doc = trafilatura.bare_extraction(html, url=None, config=_config_for(html), **TRAFILATURA_OPTIONS)
     if doc is not None:
         result.title = (doc.title or "").strip() or None
         result.text = _clean(doc.text)

@@ -51,9 +51,13 @@ class ContentDedupePipeline(Stage):
 
 
 def classify(doc_id: str, content_hash: str, known: dict[str, str]) -> str:
-    """'unchanged', 'duplicate' or 'index' for a document, given {stored id: its content hash}."""
+    """What to do with a document, given {stored id: its content hash}.
+
+    'unchanged' (stored with this text), 'duplicate' (this text is stored under another URL),
+    'changed' (stored with other text: update it) or 'new' (create it).
+    """
     if known.get(doc_id) == content_hash:
         return "unchanged"
     if any(h == content_hash and i != doc_id for i, h in known.items()):
         return "duplicate"
-    return "index"
+    return "changed" if doc_id in known else "new"

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 from monitor.config import EsConfig
 from monitor.crawl_settings import CrawlSettings
-from monitor.es.bulk import known_documents, upsert
+from monitor.es.bulk import known_documents, write
 from monitor.es.client import describe, make_client
 from monitor.es.node import ensure_available
 from monitor.es.schema import ensure_articles_index
@@ -92,12 +92,26 @@ class IndexPipeline(Stage):
             task.add_done_callback(self.flushes.discard)
 
     def _index(self, docs: list[tuple[str, dict[str, Any]]]) -> list[tuple[str, str | None]]:
-        """(outcome, error) per document: runs in a thread."""
+        """(outcome, error) per document: runs in a thread.
+
+        outcome: indexed | unchanged | duplicates | errors.
+        """
         known = known_documents(self.es, self.alias, [i for i, _ in docs], [d["content_hash"] for _, d in docs])
         kinds = [classify(i, d["content_hash"], known) for i, d in docs]
-        chosen = [doc for doc, kind in zip(docs, kinds) if kind == "index"]
-        errors = iter(upsert(self.es, self.alias, chosen))
-        return [(kind, next(errors) if kind == "index" else None) for kind in kinds]
+        actions = [("create" if kind == "new" else "update", doc_id, source)
+                   for (doc_id, source), kind in zip(docs, kinds) if kind in ("new", "changed")]
+        written = iter(write(self.es, self.alias, actions))
+        outcomes = []
+        for kind in kinds:
+            if kind in ("unchanged", "duplicate"):
+                outcomes.append(("unchanged" if kind == "unchanged" else "duplicates", None))
+                continue
+            result, error = next(written)
+            if error:
+                outcomes.append(("errors", error))
+            else:  # a create that lost a race with another crawler found its document stored
+                outcomes.append(("unchanged" if result in ("exists", "noop") else "indexed", None))
+        return outcomes
 
     async def _flush(self, batch: list[tuple[Article, asyncio.Future]]) -> None:
         docs = [to_document(item) for item, _ in batch]
@@ -108,13 +122,13 @@ class IndexPipeline(Stage):
             logger.error("indexing a batch of %d documents failed: %s", len(batch), message)
             outcomes = [("errors", message)] * len(batch)
         for (item, future), (kind, error) in zip(batch, outcomes):
-            if error or kind == "errors":
+            if kind == "errors":
                 logger.error("source %s: not indexed: %s: %s", item.source_id, item.url, error)
                 future.set_exception(self.drop("errors", f"not indexed: {item.url}", level="ERROR"))
-            elif kind == "duplicate":
+            elif kind == "duplicates":
                 future.set_exception(self.drop("duplicates", f"same text as a stored document: {item.url}"))
             else:
-                self.count("indexed" if kind == "index" else "unchanged")
+                self.count(kind)
                 future.set_result(item)
 
     async def close_spider(self) -> None:

@@ -1,8 +1,9 @@
-"""Bulk indexing with per-document outcomes: nothing is swallowed.
+"""Bulk writes with per-document outcomes: nothing is swallowed.
 
-`upsert` sends `update` + `doc_as_upsert` operations, so fields written by later stages (the
-translation of a document) survive a re-crawl of an unchanged page, and a changed page overwrites
-exactly the fields the crawl owns. Items the cluster rejects for load (429) are retried with backoff.
+New documents are written with `create`, so when two crawlers (two sources listing the same page,
+or two processes) race on one document, exactly one creates it and the other learns so (a 409
+conflict, reported as "exists"). Changed documents are `update`d with `doc_as_upsert`, which keeps
+fields that later stages own. Items the cluster rejects for load (429) are retried with backoff.
 """
 
 from __future__ import annotations
@@ -29,36 +30,46 @@ def known_documents(es: Elasticsearch, index: str, ids: list[str], hashes: list[
     return {hit["_id"]: hit["_source"].get("content_hash") for hit in response["hits"]["hits"]}
 
 
-def _error(result: dict[str, Any]) -> str | None:
+def _operation(index: str, action: str, doc_id: str, source: dict[str, Any]) -> list[dict[str, Any]]:
+    if action == "create":
+        return [{"create": {"_index": index, "_id": doc_id}}, source]
+    if action == "update":
+        return [{"update": {"_index": index, "_id": doc_id}}, {"doc": source, "doc_as_upsert": True}]
+    raise ValueError(f"unknown bulk action {action!r}")
+
+
+def _outcome(result: dict[str, Any]) -> tuple[str | None, str | None]:
     error = result.get("error")
     if not error:
-        return None
+        return result.get("result"), None
+    if result.get("status") == 409:
+        return "exists", None
     if isinstance(error, dict):
-        return f"{error.get('type')}: {error.get('reason')}"
-    return str(error)
+        return None, f"{error.get('type')}: {error.get('reason')}"
+    return None, str(error)
 
 
-def upsert(es: Elasticsearch, index: str, docs: list[tuple[str, dict[str, Any]]],
-           refresh: bool = False) -> list[str | None]:
-    """Index or update each (id, source); returns None or an error message per document."""
-    outcomes: list[str | None] = [None] * len(docs)
-    todo = list(range(len(docs)))
-    if not docs:
-        return outcomes
+def write(es: Elasticsearch, index: str, actions: list[tuple[str, str, dict[str, Any]]],
+          refresh: bool = False) -> list[tuple[str | None, str | None]]:
+    """Run (action, id, source) writes; per action (result, error).
+
+    result: 'created', 'updated', 'noop', or 'exists' (a create that found the document already
+    there); error: None or the reason the cluster gave.
+    """
+    outcomes: list[tuple[str | None, str | None]] = [(None, None)] * len(actions)
+    todo = list(range(len(actions)))
     for attempt in range(RETRIES + 1):
-        operations: list[dict[str, Any]] = []
-        for i in todo:
-            doc_id, source = docs[i]
-            operations += [{"update": {"_index": index, "_id": doc_id}}, {"doc": source, "doc_as_upsert": True}]
+        if not todo:
+            break
+        operations = [op for i in todo for op in _operation(index, *actions[i])]
         response = es.bulk(operations=operations, refresh=refresh)
         retry = []
         for i, item in zip(todo, response["items"]):
-            result = item["update"]
-            outcomes[i] = _error(result)
-            if outcomes[i] and result.get("status") in RETRY_STATUSES and attempt < RETRIES:
+            result = next(iter(item.values()))
+            outcomes[i] = _outcome(result)
+            if outcomes[i][1] and result.get("status") in RETRY_STATUSES and attempt < RETRIES:
                 retry.append(i)
-        if not retry:
-            break
         todo = retry
-        time.sleep(0.5 * 2**attempt)
+        if todo:
+            time.sleep(0.5 * 2**attempt)
     return outcomes

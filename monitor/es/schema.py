@@ -115,6 +115,6 @@ def delete_all(es: Elasticsearch, config: EsConfig) -> None:
     pattern = f"{config.index_prefix}-*"
     for name in es.indices.get(index=pattern, expand_wildcards="all", ignore_unavailable=True):
         es.indices.delete(index=name)
-    templates = es.indices.get_index_template(name=pattern, ignore=404)
+    templates = es.options(ignore_status=404).indices.get_index_template(name=pattern)
     for item in templates.get("index_templates", []):
         es.indices.delete_index_template(name=item["name"])

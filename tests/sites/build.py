@@ -241,9 +241,12 @@ def main() -> None:
         write(path, zh_article(article, hot, broken=a.get("broken", False)))
         feed_items.append((a["title"], path, rfc822(a["date"])))
         if "reprint_of" not in a:
+            reprints = [f"/zhnews/{r['slug']}.html" for r in zh if r.get("reprint_of") == a["slug"]]
             expected.append({"sources": ["dongfang-tech"], "path": path, "title": a["title"], "language": "zh",
                              "published_at": a["date"], "paragraphs": a["body"], "authors": [a["author"]],
-                             "boilerplate": ["热点推荐", "版权所有", "客户端下载"]})
+                             "boilerplate": ["热点推荐", "版权所有", "客户端下载"],
+                             # same paragraphs elsewhere: whichever the crawl meets first is kept
+                             **({"alternates": reprints} if reprints else {})})
     first = zh[0]
     feed_items.append((first["title"], f"/zhnews/{first['slug']}.html?utm_source=rss&utm_medium=feed", rfc822(first["date"])))
     write("/zhnews/2024/07/20/empty.html", b"")

@@ -1,0 +1,78 @@
+"""Shared fixtures: a real Elasticsearch node, the sample sites on a real HTTP server, and a way
+to run the real `monitor` command in a subprocess (one crawl, one reactor, one process)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+
+from monitor.config import EsConfig
+from monitor.devserver import render_sources, serve
+from monitor.es.client import make_client
+from monitor.es.node import ensure_available
+from monitor.es.schema import delete_all
+
+ROOT = Path(__file__).resolve().parents[1]
+SITES = ROOT / "tests" / "sites"
+# Politeness off for the local fixture server; progress lines off to keep output short.
+FAST = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "MONITOR_PROGRESS_INTERVAL=0"]
+
+
+def new_config(**extra: str) -> EsConfig:
+    """A configuration with an index prefix of its own, so tests never touch real data."""
+    return EsConfig.from_env({"MONITOR_INDEX_PREFIX": f"test-{uuid.uuid4().hex[:10]}", **extra})
+
+
+@pytest.fixture(scope="session")
+def es_config() -> EsConfig:
+    config = new_config()
+    ensure_available(config)  # the local node, started if needed, unless MONITOR_ES_URL is set
+    yield config
+    delete_all(make_client(config), config)
+
+
+@pytest.fixture(scope="session")
+def es(es_config: EsConfig):
+    client = make_client(es_config)
+    yield client
+    client.close()
+
+
+@pytest.fixture(scope="session")
+def site_server():
+    server = serve(SITES / "www")
+    yield server
+    server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def sample_sources(site_server, tmp_path_factory) -> Path:
+    return render_sources(SITES / "sources.yaml", site_server.base,
+                          tmp_path_factory.mktemp("sources") / "sources.yaml")
+
+
+@pytest.fixture(scope="session")
+def expected_articles() -> list[dict]:
+    return json.loads((SITES / "expected.json").read_text(encoding="utf-8"))
+
+
+def run_monitor(*args: str, config: EsConfig | None = None, cwd: Path = ROOT,
+                timeout: float = 300) -> subprocess.CompletedProcess:
+    """Run `python -m monitor ARGS` with the test's index prefix."""
+    env = dict(os.environ)
+    if config is not None:
+        env["MONITOR_INDEX_PREFIX"] = config.index_prefix
+    return subprocess.run([sys.executable, "-m", "monitor", *args], capture_output=True, text=True,
+                          env=env, cwd=cwd, timeout=timeout)
+
+
+def crawl_json(sources: Path, config: EsConfig, *extra: str) -> dict:
+    result = run_monitor("crawl", "--sources", str(sources), "--json", *FAST, *extra, config=config)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return {s["source"]: s for s in json.loads(result.stdout)["sources"]}

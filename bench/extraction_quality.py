@@ -48,7 +48,9 @@ def page_scores(extracted: str, expected: str) -> tuple[float | None, float | No
     return precision, recall
 
 
-def evaluate(name: str, fn: Callable[[bytes, str], str], pages: list[tuple[str, bytes, str, str]]) -> dict:
+def evaluate(
+    name: str, fn: Callable[[bytes, str], str], pages: list[tuple[str, bytes, str, str]]
+) -> dict:
     precisions, recalls = [], []
     started = time.perf_counter()
     for _, body, url, expected in pages:
@@ -101,8 +103,10 @@ def main() -> None:
         evaluate("monitor extract", monitor_extract, pages),
     ]
     for row in rows:
-        print(f"{row['extractor']:<22} F1 {row['f1']:.4f}  P {row['precision']:.4f}  "
-              f"R {row['recall']:.4f}  {row['pages_per_second']} pages/s")
+        print(
+            f"{row['extractor']:<22} F1 {row['f1']:.4f}  P {row['precision']:.4f}  "
+            f"R {row['recall']:.4f}  {row['pages_per_second']} pages/s"
+        )
     path = write_result("extraction_quality", {"data": str(args.data), "results": rows})
     print(f"wrote {path}")
 

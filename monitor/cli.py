@@ -99,8 +99,12 @@ def es_status(as_json: bool) -> None:
 # --- monitor crawl / sources ----------------------------------------------------------------------
 
 SOURCES_OPTION = click.option(
-    "--sources", "sources_file", default="sources.yaml", show_default=True,
-    type=click.Path(dir_okay=False), help="YAML file of sources.",
+    "--sources",
+    "sources_file",
+    default="sources.yaml",
+    show_default=True,
+    type=click.Path(dir_okay=False),
+    help="YAML file of sources.",
 )
 
 
@@ -116,14 +120,31 @@ def _parse_settings(pairs: tuple[str, ...]) -> dict[str, str]:
 
 @main.command()
 @SOURCES_OPTION
-@click.option("--source", "source_ids", multiple=True, metavar="ID", help="Crawl only this source (repeatable).")
-@click.option("-s", "--set", "setting_pairs", multiple=True, metavar="NAME=VALUE",
-              help="Override a Scrapy or news-monitor setting (repeatable), e.g. -s DOWNLOAD_DELAY=0.")
+@click.option(
+    "--source",
+    "source_ids",
+    multiple=True,
+    metavar="ID",
+    help="Crawl only this source (repeatable).",
+)
+@click.option(
+    "-s",
+    "--set",
+    "setting_pairs",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Override a Scrapy or news-monitor setting (repeatable), e.g. -s DOWNLOAD_DELAY=0.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object.")
 @click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's INFO log, not only warnings.")
 @domain_errors
-def crawl(sources_file: str, source_ids: tuple[str, ...], setting_pairs: tuple[str, ...],
-          as_json: bool, verbose: bool) -> None:
+def crawl(
+    sources_file: str,
+    source_ids: tuple[str, ...],
+    setting_pairs: tuple[str, ...],
+    as_json: bool,
+    verbose: bool,
+) -> None:
     """Crawl the configured sources into Elasticsearch; print a per-source summary.
 
     Progress goes to stderr every few seconds. Exits with 5 when every source failed.
@@ -135,17 +156,23 @@ def crawl(sources_file: str, source_ids: tuple[str, ...], setting_pairs: tuple[s
     sources = select_sources(load_sources(sources_file), list(source_ids))
     if not sources:
         raise click.UsageError(f"no enabled sources in {sources_file}")
-    overrides = {"LOG_LEVEL": "INFO" if verbose else "WARNING", "MONITOR_SOURCES_FILE": sources_file,
-                 **_parse_settings(setting_pairs)}
+    overrides = {
+        "LOG_LEVEL": "INFO" if verbose else "WARNING",
+        "MONITOR_SOURCES_FILE": sources_file,
+        **_parse_settings(setting_pairs),
+    }
     results = run_crawl(sources, overrides, log=info)
     if as_json:
         emit_json({"sources": [r.as_dict() for r in results]})
     else:
-        header = f"{'source':<28} {'pages':>6} {'indexed':>8} {'unchanged':>9} {'skipped':>8} {'errors':>7}"
+        columns = ("pages", "indexed", "unchanged", "skipped", "errors")
+        header = f"{'source':<28}" + "".join(f" {c:>9}" for c in columns)
         click.echo(header)
         for r in results:
-            note = f"  FAILED: {r.failure or r.finish_reason or 'nothing fetched'}" if r.failed else ""
-            click.echo(f"{r.source:<28} {r.pages:>6} {r.indexed:>8} {r.unchanged:>9} {r.skipped:>8} {r.errors:>7}{note}")
+            note = (
+                f"  FAILED: {r.failure or r.finish_reason or 'nothing fetched'}" if r.failed else ""
+            )
+            click.echo(f"{r.source:<28}" + "".join(f" {getattr(r, c):>9}" for c in columns) + note)
     if all(r.failed for r in results):
         raise CrawlFailed("every source failed; run with --verbose to see why")
 
@@ -174,13 +201,22 @@ def sources_cmd(sources_file: str, as_json: bool) -> None:
 
 @main.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
-@click.option("--url", help="The page's URL (resolves links, names the site). Default: the file path.")
+@click.option(
+    "--url", help="The page's URL (resolves links, names the site). Default: the file path."
+)
 @click.option("--language", "language_hint", help="Language hint, as a source's `language`.")
 @click.option("--encoding", help="Decode the files with this encoding, as a source's `encoding`.")
-@click.option("--json", "as_json", is_flag=True, help="One JSON object per input file, one per line.")
+@click.option(
+    "--json", "as_json", is_flag=True, help="One JSON object per input file, one per line."
+)
 @domain_errors
-def extract(files: tuple[str, ...], url: str | None, language_hint: str | None,
-            encoding: str | None, as_json: bool) -> None:
+def extract(
+    files: tuple[str, ...],
+    url: str | None,
+    language_hint: str | None,
+    encoding: str | None,
+    as_json: bool,
+) -> None:
     """Extract title, text, date, authors and language from saved HTML files (.html or .html.gz),
     exactly as the crawl does."""
     import gzip
@@ -194,8 +230,22 @@ def extract(files: tuple[str, ...], url: str | None, language_hint: str | None,
             body = gzip.decompress(body)
         page_url = url or Path(path).resolve().as_uri()
         doc = analyse_page(body, page_url, encoding=encoding, language_hint=language_hint)
-        record = {"path": path, "url": page_url, **{k: doc[k] for k in (
-            "title", "text", "published_at", "language", "authors", "site", "canonical_url")}}
+        record = {
+            "path": path,
+            "url": page_url,
+            **{
+                k: doc[k]
+                for k in (
+                    "title",
+                    "text",
+                    "published_at",
+                    "language",
+                    "authors",
+                    "site",
+                    "canonical_url",
+                )
+            },
+        }
         if as_json:
             emit_json(record)
             continue
@@ -210,16 +260,25 @@ def extract(files: tuple[str, ...], url: str | None, language_hint: str | None,
 
 @main.command("search")
 @click.argument("query")
-@click.option("--lang", "language", type=click.Choice(["zh", "en"]), help="Only documents in this language.")
+@click.option(
+    "--lang", "language", type=click.Choice(["zh", "en"]), help="Only documents in this language."
+)
 @click.option("--source", help="Only documents of this source id.")
-@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="Published on or after (YYYY-MM-DD).")
-@click.option("--until", type=click.DateTime(["%Y-%m-%d"]), help="Published on or before (YYYY-MM-DD).")
-@click.option("--size", default=10, show_default=True, type=click.IntRange(1, 1000), help="Number of hits.")
+@click.option(
+    "--since", type=click.DateTime(["%Y-%m-%d"]), help="Published on or after (YYYY-MM-DD)."
+)
+@click.option(
+    "--until", type=click.DateTime(["%Y-%m-%d"]), help="Published on or before (YYYY-MM-DD)."
+)
+@click.option(
+    "--size", default=10, show_default=True, type=click.IntRange(1, 1000), help="Number of hits."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object with a `hits` list.")
 @domain_errors
-def search_cmd(query: str, language: str | None, source: str | None, since, until, size: int,
-               as_json: bool) -> None:
-    """Search the indexed articles, in Chinese or English; ranked hits with a highlighted snippet."""
+def search_cmd(
+    query: str, language: str | None, source: str | None, since, until, size: int, as_json: bool
+) -> None:
+    """Search the indexed articles in Chinese or English: ranked hits, highlighted snippets."""
     from monitor.errors import SearchBackendError
     from monitor.es.client import call, make_client
     from monitor.es.node import ensure_available
@@ -230,22 +289,35 @@ def search_cmd(query: str, language: str | None, source: str | None, since, unti
     es = make_client(config)
     alias = config.index_name("articles")
     if not call(config, lambda: es.indices.exists_alias(name=alias)):
-        raise SearchBackendError(f"no index {alias!r} at {config.display_url} yet: run `monitor crawl` first")
-    request = SearchRequest(query, language, source, since and since.date(), until and until.date(), size)
+        raise SearchBackendError(
+            f"no index {alias!r} at {config.display_url} yet: run `monitor crawl` first"
+        )
+    request = SearchRequest(
+        query, language, source, since and since.date(), until and until.date(), size
+    )
     result = call(config, lambda: search(es, alias, request))
     if as_json:
         emit_json({"query": query, **result})
         return
-    click.echo(f"{result['total']} documents match {query!r}" + ("" if result["total"] <= size else f"; top {size}:"))
+    click.echo(
+        f"{result['total']} documents match {query!r}"
+        + ("" if result["total"] <= size else f"; top {size}:")
+    )
     color = sys.stdout.isatty()
     for rank, hit in enumerate(result["hits"], 1):
         date = (hit["published_at"] or "")[:10] or "undated"
         click.echo(f"\n{rank:>2}. {click.style(hit['title'] or '(no title)', bold=True)}")
         if hit["title_en"]:
             click.echo(f"    {hit['title_en']}")
-        click.echo(f"    {hit['source_id']} · {hit['language']} · {date} · score {hit['score']:.2f}")
+        click.echo(
+            f"    {hit['source_id']} · {hit['language']} · {date} · score {hit['score']:.2f}"
+        )
         click.echo(f"    {hit['url']}")
         snippet = hit["snippet"]
-        snippet = re.sub(r"<em>(.*?)</em>", (lambda m: click.style(m[1], bold=True)) if color else r"*\1*", snippet)
+        snippet = re.sub(
+            r"<em>(.*?)</em>",
+            (lambda m: click.style(m[1], bold=True)) if color else r"*\1*",
+            snippet,
+        )
         if snippet:
             click.echo(f"    {snippet}")

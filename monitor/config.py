@@ -22,8 +22,20 @@ from monitor.errors import ConfigError
 
 SOURCE_TYPES = ("feed", "sitemap", "listing")
 SOURCE_KEYS = {
-    "id", "name", "type", "urls", "language", "encoding", "links", "next", "pages",
-    "allow", "deny", "delay", "concurrency", "enabled",
+    "id",
+    "name",
+    "type",
+    "urls",
+    "language",
+    "encoding",
+    "links",
+    "next",
+    "pages",
+    "allow",
+    "deny",
+    "delay",
+    "concurrency",
+    "enabled",
 }
 PAGES_KEYS = {"pattern", "count", "start"}
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
@@ -41,7 +53,10 @@ class Pages:
     def urls(self, base: str) -> list[str]:
         from urllib.parse import urljoin
 
-        return [urljoin(base, self.pattern.format(n=n)) for n in range(self.start, self.start + self.count)]
+        return [
+            urljoin(base, self.pattern.format(n=n))
+            for n in range(self.start, self.start + self.count)
+        ]
 
 
 @dataclass(frozen=True)
@@ -168,7 +183,9 @@ class _SourceChecker:
             self.fail("type", f"must be one of {', '.join(SOURCE_TYPES)}, got {kind!r}")
         language = self.text("language")
         if language is not None and not _LANG_RE.match(language):
-            self.fail("language", f"expected an ISO 639-1 code such as 'zh' or 'en', got {language!r}")
+            self.fail(
+                "language", f"expected an ISO 639-1 code such as 'zh' or 'en', got {language!r}"
+            )
         encoding = self.text("encoding")
         if encoding is not None:
             try:
@@ -188,10 +205,19 @@ class _SourceChecker:
         if not isinstance(enabled, bool):
             self.fail("enabled", f"expected true or false, got {enabled!r}")
         return Source(
-            id=source_id, type=kind, urls=self.urls(), name=self.text("name") or source_id,
-            language=language, encoding=encoding, links=links, next=next_css, pages=pages,
-            allow=self.patterns("allow"), deny=self.patterns("deny"),
-            delay=self.number("delay", float, 0), concurrency=self.number("concurrency", int, 1),
+            id=source_id,
+            type=kind,
+            urls=self.urls(),
+            name=self.text("name") or source_id,
+            language=language,
+            encoding=encoding,
+            links=links,
+            next=next_css,
+            pages=pages,
+            allow=self.patterns("allow"),
+            deny=self.patterns("deny"),
+            delay=self.number("delay", float, 0),
+            concurrency=self.number("concurrency", int, 1),
             enabled=enabled,
         )
 
@@ -217,7 +243,8 @@ def load_sources(path: str | Path) -> list[Source]:
         if source.id in seen:
             raise ConfigError(
                 f"source {source.id!r}: duplicate id (first defined on line {seen[source.id]})",
-                file=file, line=entry.line,
+                file=file,
+                line=entry.line,
             )
         seen[source.id] = entry.line
         sources.append(source)
@@ -263,10 +290,15 @@ class EsConfig:
     request_timeout: float = 30.0
 
     ENV = {
-        "url": "MONITOR_ES_URL", "api_key": "MONITOR_ES_API_KEY",
-        "username": "MONITOR_ES_USERNAME", "password": "MONITOR_ES_PASSWORD",
-        "ca_certs": "MONITOR_ES_CA_CERTS", "index_prefix": "MONITOR_INDEX_PREFIX",
-        "home": "MONITOR_HOME", "local_port": "MONITOR_ES_PORT", "local_heap": "MONITOR_ES_HEAP",
+        "url": "MONITOR_ES_URL",
+        "api_key": "MONITOR_ES_API_KEY",
+        "username": "MONITOR_ES_USERNAME",
+        "password": "MONITOR_ES_PASSWORD",
+        "ca_certs": "MONITOR_ES_CA_CERTS",
+        "index_prefix": "MONITOR_INDEX_PREFIX",
+        "home": "MONITOR_HOME",
+        "local_port": "MONITOR_ES_PORT",
+        "local_heap": "MONITOR_ES_HEAP",
         "request_timeout": "MONITOR_ES_TIMEOUT",
     }
 
@@ -285,7 +317,8 @@ class EsConfig:
             raise ConfigError("set both MONITOR_ES_USERNAME and MONITOR_ES_PASSWORD, or neither")
         if not re.match(r"^[a-z0-9][a-z0-9_-]*$", config.index_prefix):
             raise ConfigError(
-                f"MONITOR_INDEX_PREFIX: use lower-case letters, digits, '-' or '_', got {config.index_prefix!r}"
+                "MONITOR_INDEX_PREFIX: use lower-case letters, digits, '-' or '_', "
+                f"got {config.index_prefix!r}"
             )
         return config
 

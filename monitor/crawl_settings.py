@@ -39,7 +39,8 @@ class CrawlSettings:
         mode = settings.get("MONITOR_EXTRACT_MODE")
         if mode not in EXTRACT_MODES:
             raise ConfigError(
-                f"setting MONITOR_EXTRACT_MODE: must be one of {', '.join(EXTRACT_MODES)}, got {mode!r}"
+                f"setting MONITOR_EXTRACT_MODE: must be one of {', '.join(EXTRACT_MODES)}, "
+                f"got {mode!r}"
             )
         workers = _number(settings, "MONITOR_EXTRACT_WORKERS", int, 0)
         return cls(

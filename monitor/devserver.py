@@ -52,7 +52,11 @@ class _Handler(BaseHTTPRequestHandler):
         if target.is_dir():
             target = target / "index.html"
         if self.server.root not in target.parents or not target.is_file():
-            self._send(404, b"<html><body><h1>404 Not Found</h1></body></html>", {"Content-Type": "text/html"})
+            self._send(
+                404,
+                b"<html><body><h1>404 Not Found</h1></body></html>",
+                {"Content-Type": "text/html"},
+            )
             return
         kind = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
         if target.name.endswith(".gz"):
@@ -80,5 +84,7 @@ def serve(root: Path, port: int = 0) -> SiteServer:
 
 def render_sources(template: Path, base: str, target: Path) -> Path:
     """Write a sources file with {{BASE}} replaced by the server's address."""
-    target.write_text(template.read_text(encoding="utf-8").replace("{{BASE}}", base), encoding="utf-8")
+    target.write_text(
+        template.read_text(encoding="utf-8").replace("{{BASE}}", base), encoding="utf-8"
+    )
     return target

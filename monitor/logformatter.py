@@ -8,7 +8,9 @@ from scrapy import logformatter
 
 
 class MonitorLogFormatter(logformatter.LogFormatter):
-    def dropped(self, item: Any, exception: BaseException, response: Any, spider: Any = None) -> dict:
+    def dropped(
+        self, item: Any, exception: BaseException, response: Any, spider: Any = None
+    ) -> dict:
         entry = super().dropped(item, exception, response, spider)
         entry["msg"] = "Dropped: %(exception)s"
         return entry

@@ -41,6 +41,13 @@ class Progress:
 
     def report(self, spider: Any, final: bool = False) -> None:
         s = summarize(spider.source.id, spider.name, self.crawler.stats.get_stats())
-        logger.info("%s %s: %d pages, %d indexed, %d unchanged, %d skipped, %d errors",
-                    "done" if final else "....", s.source, s.pages, s.indexed, s.unchanged,
-                    s.skipped, s.errors)
+        logger.info(
+            "%s %s: %d pages, %d indexed, %d unchanged, %d skipped, %d errors",
+            "done" if final else "....",
+            s.source,
+            s.pages,
+            s.indexed,
+            s.unchanged,
+            s.skipped,
+            s.errors,
+        )

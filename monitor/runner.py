@@ -42,8 +42,9 @@ def _progress_to_stderr() -> None:
         progress.propagate = False
 
 
-def run_crawl(sources: list[Source], overrides: Mapping[str, Any] | None = None,
-              log=print) -> list[SourceSummary]:
+def run_crawl(
+    sources: list[Source], overrides: Mapping[str, Any] | None = None, log=print
+) -> list[SourceSummary]:
     settings = project_settings(overrides)
     crawl_settings = CrawlSettings.from_settings(settings)  # fail on bad settings before starting
     es_config = EsConfig.from_env(settings)
@@ -66,7 +67,9 @@ def run_crawl(sources: list[Source], overrides: Mapping[str, Any] | None = None,
         pool.shutdown()
     results = []
     for source, crawler, failure in runs:
-        summary = summarize(source.id, source.type, crawler.stats.get_stats() if crawler.stats else {})
+        summary = summarize(
+            source.id, source.type, crawler.stats.get_stats() if crawler.stats else {}
+        )
         summary.failure = failure.get("error")
         results.append(summary)
     return results

@@ -20,8 +20,15 @@ _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _LATIN = re.compile(r"[A-Za-z]")
 
 ZH_FIELDS = ["title.zh^3", "description.zh^1.5", "text.zh", "title_zh^2", "text_zh^0.8"]
-EN_FIELDS = ["title.en^3", "description.en^1.5", "text.en", "title_en^2", "text_en^0.8",
-             "title^1.5", "text^0.5"]
+EN_FIELDS = [
+    "title.en^3",
+    "description.en^1.5",
+    "text.en",
+    "title_en^2",
+    "text_en^0.8",
+    "title^1.5",
+    "text^0.5",
+]
 HIGHLIGHT_FIELDS = ["text.zh", "text.en", "text_en", "text_zh", "description.zh", "description.en"]
 
 
@@ -61,10 +68,27 @@ def build_query(request: SearchRequest) -> dict[str, Any]:
     return {
         "query": {
             "bool": {
-                "must": [{"multi_match": {"query": request.query, "fields": fields, "type": "best_fields",
-                                          "tie_breaker": 0.3, "minimum_should_match": "2<70%"}}],
-                "should": [{"multi_match": {"query": request.query, "fields": fields, "type": "phrase",
-                                            "boost": 2}}],
+                "must": [
+                    {
+                        "multi_match": {
+                            "query": request.query,
+                            "fields": fields,
+                            "type": "best_fields",
+                            "tie_breaker": 0.3,
+                            "minimum_should_match": "2<70%",
+                        }
+                    }
+                ],
+                "should": [
+                    {
+                        "multi_match": {
+                            "query": request.query,
+                            "fields": fields,
+                            "type": "phrase",
+                            "boost": 2,
+                        }
+                    }
+                ],
                 "filter": filters,
             }
         },

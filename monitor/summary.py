@@ -40,7 +40,9 @@ def summarize(source: str, kind: str, stats: Mapping[str, Any]) -> SourceSummary
         pages=stats.get("response_received_count", 0),
         indexed=stats.get("monitor/index/indexed", 0),
         unchanged=stats.get("monitor/index/unchanged", 0),
-        skipped=dropped - stage_errors + stats.get("monitor/fetch/not_html", 0)
+        skipped=dropped
+        - stage_errors
+        + stats.get("monitor/fetch/not_html", 0)
         + stats.get("monitor/fetch/ignored", 0),
         errors=fetch_errors + stage_errors,
         finish_reason=stats.get("finish_reason"),

@@ -41,8 +41,10 @@ class ContentDedupePipeline(Stage):
     async def process_item(self, item: Article) -> Article:
         doc = item.doc
         if doc["id"] in self.ids:
-            raise self.drop("canonical_duplicates",
-                            f"same canonical URL as a page of this run: {item.url} → {doc['canonical_url']}")
+            raise self.drop(
+                "canonical_duplicates",
+                f"same canonical URL as a page of this run: {item.url} → {doc['canonical_url']}",
+            )
         if doc["content_hash"] in self.hashes:
             raise self.drop("content_duplicates", f"same text as a page of this run: {item.url}")
         self.ids.add(doc["id"])

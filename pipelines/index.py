@@ -47,9 +47,16 @@ def to_document(item: Article) -> tuple[str, dict[str, Any]]:
         "crawled_at": item.fetched_at,
         "extraction": doc["extraction"],
         # new or changed text: any earlier translation is stale
-        "translation": {"status": "not_needed" if language == "en" else "pending", "model": None,
-                        "translated_at": None, "error": None},
-        "title_en": None, "text_en": None, "title_zh": None, "text_zh": None,
+        "translation": {
+            "status": "not_needed" if language == "en" else "pending",
+            "model": None,
+            "translated_at": None,
+            "error": None,
+        },
+        "title_en": None,
+        "text_en": None,
+        "title_zh": None,
+        "text_zh": None,
     }
     return doc["id"], source
 
@@ -78,7 +85,9 @@ class IndexPipeline(Stage):
         if len(self.batch) >= self.settings.bulk_size:
             self._flush_now()
         elif self.timer is None:
-            self.timer = asyncio.get_running_loop().call_later(self.settings.bulk_interval, self._flush_now)
+            self.timer = asyncio.get_running_loop().call_later(
+                self.settings.bulk_interval, self._flush_now
+            )
         return await future
 
     def _flush_now(self) -> None:
@@ -96,10 +105,15 @@ class IndexPipeline(Stage):
 
         outcome: indexed | unchanged | duplicates | errors.
         """
-        known = known_documents(self.es, self.alias, [i for i, _ in docs], [d["content_hash"] for _, d in docs])
+        known = known_documents(
+            self.es, self.alias, [i for i, _ in docs], [d["content_hash"] for _, d in docs]
+        )
         kinds = [classify(i, d["content_hash"], known) for i, d in docs]
-        actions = [("create" if kind == "new" else "update", doc_id, source)
-                   for (doc_id, source), kind in zip(docs, kinds) if kind in ("new", "changed")]
+        actions = [
+            ("create" if kind == "new" else "update", doc_id, source)
+            for (doc_id, source), kind in zip(docs, kinds, strict=True)
+            if kind in ("new", "changed")
+        ]
         written = iter(write(self.es, self.alias, actions))
         outcomes = []
         for kind in kinds:
@@ -121,12 +135,14 @@ class IndexPipeline(Stage):
             message = describe(exc, self.config)
             logger.error("indexing a batch of %d documents failed: %s", len(batch), message)
             outcomes = [("errors", message)] * len(batch)
-        for (item, future), (kind, error) in zip(batch, outcomes):
+        for (item, future), (kind, error) in zip(batch, outcomes, strict=True):
             if kind == "errors":
                 logger.error("source %s: not indexed: %s: %s", item.source_id, item.url, error)
                 future.set_exception(self.drop("errors", f"not indexed: {item.url}", level="ERROR"))
             elif kind == "duplicates":
-                future.set_exception(self.drop("duplicates", f"same text as a stored document: {item.url}"))
+                future.set_exception(
+                    self.drop("duplicates", f"same text as a stored document: {item.url}")
+                )
             else:
                 self.count(kind)
                 future.set_result(item)

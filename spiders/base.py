@@ -44,28 +44,46 @@ class SourceSpider(scrapy.Spider):
             self.max_concurrent_requests = source.concurrency
 
     @classmethod
-    def from_crawler(cls, crawler, *args: Any, source: Source | str | None = None,
-                     sources: str | None = None, **kwargs: Any):
+    def from_crawler(
+        cls,
+        crawler,
+        *args: Any,
+        source: Source | str | None = None,
+        sources: str | None = None,
+        **kwargs: Any,
+    ):
         """`source` is a Source (from `monitor crawl`) or an id (`scrapy crawl X -a source=ID`)."""
         if not isinstance(source, Source):
             if not source:
-                raise ConfigError(f"spider {cls.name!r} needs a source: scrapy crawl {cls.name} -a source=<id>")
+                raise ConfigError(
+                    f"spider {cls.name!r} needs a source: scrapy crawl {cls.name} -a source=<id>"
+                )
             path = sources or CrawlSettings.from_settings(crawler.settings).sources_file
             source = select_sources(load_sources(path), [source])[0]
         if source.type != cls.name:
-            raise ConfigError(f"source {source.id!r} is of type {source.type!r}; crawl it with the "
-                              f"{source.type!r} spider, not {cls.name!r}")
+            raise ConfigError(
+                f"source {source.id!r} is of type {source.type!r}; crawl it with the "
+                f"{source.type!r} spider, not {cls.name!r}"
+            )
         return super().from_crawler(crawler, *args, source=source, **kwargs)
 
-    def article_request(self, url: str, hints: dict[str, Any] | None = None) -> scrapy.Request | None:
+    def article_request(
+        self, url: str, hints: dict[str, Any] | None = None
+    ) -> scrapy.Request | None:
         """A request for an article page, or None when the source's allow/deny rules refuse it."""
         if not url or not self.source.accepts(url):
             self.crawler.stats.inc_value("monitor/fetch/filtered")
             return None
-        return scrapy.Request(url, callback=self.parse_article, errback=self.on_error,
-                              cb_kwargs={"hints": hints or {}})
+        return scrapy.Request(
+            url,
+            callback=self.parse_article,
+            errback=self.on_error,
+            cb_kwargs={"hints": hints or {}},
+        )
 
-    def follow_all(self, response: Response, urls: Iterable[str], callback) -> Iterable[scrapy.Request]:
+    def follow_all(
+        self, response: Response, urls: Iterable[str], callback
+    ) -> Iterable[scrapy.Request]:
         for url in urls:
             yield response.follow(url, callback=callback, errback=self.on_error)
 
@@ -92,12 +110,20 @@ class SourceSpider(scrapy.Spider):
     def on_error(self, failure: Failure) -> None:
         request = getattr(failure, "request", None)
         url = request.url if request is not None else "?"
-        if failure.check(IgnoreRequest) and not failure.check(HttpError):  # robots.txt, offsite: a decision
+        if failure.check(IgnoreRequest) and not failure.check(
+            HttpError
+        ):  # robots.txt, offsite: a decision
             self.crawler.stats.inc_value("monitor/fetch/ignored")
-            logger.info("source %s: not fetching %s: %s", self.source.id, url, failure.getErrorMessage())
+            logger.info(
+                "source %s: not fetching %s: %s", self.source.id, url, failure.getErrorMessage()
+            )
             return
         reason = failure.value.__class__.__name__
         status = getattr(getattr(failure.value, "response", None), "status", None)
         self.crawler.stats.inc_value(f"monitor/fetch/errors/{status or reason}")
-        logger.warning("source %s: cannot fetch %s: %s", self.source.id, url,
-                       f"HTTP {status}" if status else f"{reason}: {failure.getErrorMessage()}")
+        logger.warning(
+            "source %s: cannot fetch %s: %s",
+            self.source.id,
+            url,
+            f"HTTP {status}" if status else f"{reason}: {failure.getErrorMessage()}",
+        )

@@ -27,12 +27,22 @@ def feed_entries(response: Response) -> Iterable[tuple[str, dict[str, Any]]]:
     selector.remove_namespaces()
     for item in selector.xpath("//item"):  # RSS 2.0 and RSS 1.0
         link = _first(item, "link/text()", "@about", "guid[not(@isPermaLink='false')]/text()")
-        yield link, {"title": _first(item, "title/text()"),
-                     "published_at": parse_date(_first(item, "pubDate/text()", "date/text()"))}
+        yield (
+            link,
+            {
+                "title": _first(item, "title/text()"),
+                "published_at": parse_date(_first(item, "pubDate/text()", "date/text()")),
+            },
+        )
     for entry in selector.xpath("//entry"):  # Atom
         link = _first(entry, "link[@rel='alternate']/@href", "link[not(@rel)]/@href")
-        yield link, {"title": _first(entry, "title/text()"),
-                     "published_at": parse_date(_first(entry, "published/text()", "updated/text()"))}
+        yield (
+            link,
+            {
+                "title": _first(entry, "title/text()"),
+                "published_at": parse_date(_first(entry, "published/text()", "updated/text()")),
+            },
+        )
 
 
 class FeedSpider(SourceSpider):

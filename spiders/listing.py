@@ -36,7 +36,9 @@ class ListingSpider(SourceSpider):
 
     def parse_listing(self, response: Response) -> Iterable[scrapy.Request]:
         if not isinstance(response, TextResponse):
-            self.logger.warning("source %s: listing %s is not a text page", self.source.id, response.url)
+            self.logger.warning(
+                "source %s: listing %s is not a text page", self.source.id, response.url
+            )
             return
         if self.source.encoding:
             response = response.replace(encoding=self.source.encoding)
@@ -44,11 +46,17 @@ class ListingSpider(SourceSpider):
         self.crawler.stats.inc_value("monitor/listing/pages")
         self.crawler.stats.inc_value("monitor/listing/links", len(links))
         if not links:
-            self.logger.warning("source %s: no article links on %s (selector %r)",
-                                self.source.id, response.url, self.source.links)
+            self.logger.warning(
+                "source %s: no article links on %s (selector %r)",
+                self.source.id,
+                response.url,
+                self.source.links,
+            )
         for href in links:
             request = self.article_request(response.urljoin(href))
             if request:
                 yield request
         if self.source.next:
-            yield from self.follow_all(response, _hrefs(response, self.source.next), self.parse_listing)
+            yield from self.follow_all(
+                response, _hrefs(response, self.source.next), self.parse_listing
+            )

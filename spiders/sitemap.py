@@ -71,13 +71,16 @@ class SitemapSpider(SourceSpider):
         try:
             return gunzip(response.body, max_size=max_size)
         except ValueError as exc:  # broken or too large
-            self.logger.warning("source %s: cannot gunzip %s: %s", self.source.id, response.url, exc)
+            self.logger.warning(
+                "source %s: cannot gunzip %s: %s", self.source.id, response.url, exc
+            )
             return None
 
     def parse_sitemap(self, response: Response) -> Iterable[scrapy.Request]:
         if response.url.endswith("/robots.txt"):
-            yield from self.follow_all(response, sitemap_urls_from_robots(response.text, response.url),
-                                       self.parse_sitemap)
+            yield from self.follow_all(
+                response, sitemap_urls_from_robots(response.text, response.url), self.parse_sitemap
+            )
             return
         body = self._body(response)
         kind, entries = sitemap_entries(body) if body else ("", [])

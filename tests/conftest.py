@@ -21,7 +21,14 @@ from monitor.es.schema import delete_all
 ROOT = Path(__file__).resolve().parents[1]
 SITES = ROOT / "tests" / "sites"
 # Politeness off for the local fixture server; progress lines off to keep output short.
-FAST = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "MONITOR_PROGRESS_INTERVAL=0"]
+FAST = [
+    "-s",
+    "DOWNLOAD_DELAY=0",
+    "-s",
+    "AUTOTHROTTLE_ENABLED=False",
+    "-s",
+    "MONITOR_PROGRESS_INTERVAL=0",
+]
 
 
 def new_config(**extra: str) -> EsConfig:
@@ -53,8 +60,11 @@ def site_server():
 
 @pytest.fixture(scope="session")
 def sample_sources(site_server, tmp_path_factory) -> Path:
-    return render_sources(SITES / "sources.yaml", site_server.base,
-                          tmp_path_factory.mktemp("sources") / "sources.yaml")
+    return render_sources(
+        SITES / "sources.yaml",
+        site_server.base,
+        tmp_path_factory.mktemp("sources") / "sources.yaml",
+    )
 
 
 @pytest.fixture(scope="session")
@@ -62,17 +72,35 @@ def expected_articles() -> list[dict]:
     return json.loads((SITES / "expected.json").read_text(encoding="utf-8"))
 
 
-def run_monitor(*args: str, config: EsConfig | None = None, cwd: Path = ROOT,
-                timeout: float = 300) -> subprocess.CompletedProcess:
+def run_monitor(
+    *args: str, config: EsConfig | None = None, cwd: Path = ROOT, timeout: float = 300
+) -> subprocess.CompletedProcess:
     """Run `python -m monitor ARGS` with the test's index prefix."""
     env = dict(os.environ)
     if config is not None:
         env["MONITOR_INDEX_PREFIX"] = config.index_prefix
-    return subprocess.run([sys.executable, "-m", "monitor", *args], capture_output=True, text=True,
-                          env=env, cwd=cwd, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "monitor", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=cwd,
+        timeout=timeout,
+    )
 
 
 def crawl_json(sources: Path, config: EsConfig, *extra: str) -> dict:
     result = run_monitor("crawl", "--sources", str(sources), "--json", *FAST, *extra, config=config)
     assert result.returncode == 0, result.stderr[-3000:]
     return {s["source"]: s for s in json.loads(result.stdout)["sources"]}
+
+
+@pytest.fixture(scope="session")
+def two_crawls(sample_sources, es_config, es):
+    """The sample sites crawled twice: (first summary, document count after it, second summary)."""
+    first = crawl_json(sample_sources, es_config)
+    es.indices.refresh(index=es_config.index_name("articles"))
+    count_after_first = es.count(index=es_config.index_name("articles"))["count"]
+    second = crawl_json(sample_sources, es_config)
+    es.indices.refresh(index=es_config.index_name("articles"))
+    return first, count_after_first, second

@@ -1,1 +1,1 @@
-"""Everything that talks to Elasticsearch: client factory, index schema, bulk indexing, local node."""
+"""Everything that talks to Elasticsearch: client, index schema, bulk writes, the local node."""

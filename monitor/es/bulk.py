@@ -17,7 +17,9 @@ RETRY_STATUSES = {429}
 RETRIES = 3
 
 
-def known_documents(es: Elasticsearch, index: str, ids: list[str], hashes: list[str]) -> dict[str, str]:
+def known_documents(
+    es: Elasticsearch, index: str, ids: list[str], hashes: list[str]
+) -> dict[str, str]:
     """{id: content_hash} of the stored documents that have one of these ids or hashes."""
     if not ids:
         return {}
@@ -30,11 +32,16 @@ def known_documents(es: Elasticsearch, index: str, ids: list[str], hashes: list[
     return {hit["_id"]: hit["_source"].get("content_hash") for hit in response["hits"]["hits"]}
 
 
-def _operation(index: str, action: str, doc_id: str, source: dict[str, Any]) -> list[dict[str, Any]]:
+def _operation(
+    index: str, action: str, doc_id: str, source: dict[str, Any]
+) -> list[dict[str, Any]]:
     if action == "create":
         return [{"create": {"_index": index, "_id": doc_id}}, source]
     if action == "update":
-        return [{"update": {"_index": index, "_id": doc_id}}, {"doc": source, "doc_as_upsert": True}]
+        return [
+            {"update": {"_index": index, "_id": doc_id}},
+            {"doc": source, "doc_as_upsert": True},
+        ]
     raise ValueError(f"unknown bulk action {action!r}")
 
 
@@ -49,8 +56,12 @@ def _outcome(result: dict[str, Any]) -> tuple[str | None, str | None]:
     return None, str(error)
 
 
-def write(es: Elasticsearch, index: str, actions: list[tuple[str, str, dict[str, Any]]],
-          refresh: bool = False) -> list[tuple[str | None, str | None]]:
+def write(
+    es: Elasticsearch,
+    index: str,
+    actions: list[tuple[str, str, dict[str, Any]]],
+    refresh: bool = False,
+) -> list[tuple[str | None, str | None]]:
     """Run (action, id, source) writes; per action (result, error).
 
     result: 'created', 'updated', 'noop', or 'exists' (a create that found the document already
@@ -64,7 +75,7 @@ def write(es: Elasticsearch, index: str, actions: list[tuple[str, str, dict[str,
         operations = [op for i in todo for op in _operation(index, *actions[i])]
         response = es.bulk(operations=operations, refresh=refresh)
         retry = []
-        for i, item in zip(todo, response["items"]):
+        for i, item in zip(todo, response["items"], strict=True):
             result = next(iter(item.values()))
             outcomes[i] = _outcome(result)
             if outcomes[i][1] and result.get("status") in RETRY_STATUSES and attempt < RETRIES:

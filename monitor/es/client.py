@@ -36,7 +36,8 @@ def describe(exc: Exception, config: EsConfig) -> str:
     if isinstance(exc, ApiError):
         info = exc.body.get("error", {}) if isinstance(exc.body, dict) else {}
         reason = info.get("reason") if isinstance(info, dict) else None
-        return f"Elasticsearch at {config.display_url} answered {exc.meta.status}: {reason or exc.message}"
+        status = exc.meta.status
+        return f"Elasticsearch at {config.display_url} answered {status}: {reason or exc.message}"
     if isinstance(exc, TransportConnectionError):
         return f"cannot reach Elasticsearch at {config.display_url} ({type(exc).__name__})"
     return f"Elasticsearch at {config.display_url}: {type(exc).__name__}"

@@ -41,7 +41,9 @@ def _run(cmd: list[str], what: str, **kwargs: Any) -> subprocess.CompletedProces
     try:
         result = subprocess.run(cmd, capture_output=True, text=True, **kwargs)
     except FileNotFoundError:
-        raise LocalNodeError(f"{what}: '{cmd[0]}' is not installed (needs Java 17+ and Maven)") from None
+        raise LocalNodeError(
+            f"{what}: '{cmd[0]}' is not installed (needs Java 17+ and Maven)"
+        ) from None
     if result.returncode != 0:
         tail = (result.stdout + result.stderr).strip().splitlines()[-8:]
         raise LocalNodeError(f"{what} failed ({' '.join(cmd[:3])} ...):\n" + "\n".join(tail))
@@ -90,9 +92,17 @@ class LocalNode:
         downloads.mkdir(parents=True, exist_ok=True)
         log(f"fetching Elasticsearch {ES_VERSION} from Maven Central ({ARTIFACT}) ...")
         _run(
-            ["mvn", "-B", "-q", f"{DEPENDENCY_PLUGIN}:copy", f"-Dartifact={ARTIFACT}",
-             f"-DoutputDirectory={downloads}", "-Dmdep.overWriteIfNewer=true"],
-            "resolving Elasticsearch with Maven", timeout=1800,
+            [
+                "mvn",
+                "-B",
+                "-q",
+                f"{DEPENDENCY_PLUGIN}:copy",
+                f"-Dartifact={ARTIFACT}",
+                f"-DoutputDirectory={downloads}",
+                "-Dmdep.overWriteIfNewer=true",
+            ],
+            "resolving Elasticsearch with Maven",
+            timeout=1800,
         )
         archive = downloads / f"elasticsearch-{ES_VERSION}.zip"
         staging = self.root / "dist.partial"
@@ -127,12 +137,32 @@ class LocalNode:
         shutil.rmtree(build, ignore_errors=True)
         build.mkdir(parents=True)
         sources = [str(p) for p in (PLUGIN_DIR / "src").rglob("*.java")]
-        _run([str(java_bin / "javac"), "--release", "17", "-cp", str(self.dist / "lib" / "*"),
-              "-d", str(build / "classes"), *sources], "compiling the analysis plugin")
+        _run(
+            [
+                str(java_bin / "javac"),
+                "--release",
+                "17",
+                "-cp",
+                str(self.dist / "lib" / "*"),
+                "-d",
+                str(build / "classes"),
+                *sources,
+            ],
+            "compiling the analysis plugin",
+        )
         shutil.rmtree(target, ignore_errors=True)
         target.mkdir(parents=True)
-        _run([str(java_bin / "jar"), "cf", str(target / "monitor-analysis.jar"), "-C",
-              str(build / "classes"), "."], "packaging the analysis plugin")
+        _run(
+            [
+                str(java_bin / "jar"),
+                "cf",
+                str(target / "monitor-analysis.jar"),
+                "-C",
+                str(build / "classes"),
+                ".",
+            ],
+            "packaging the analysis plugin",
+        )
         shutil.copy(PLUGIN_DIR / "plugin-descriptor.properties", target)
         stamp.write_text(digest)
         shutil.rmtree(build, ignore_errors=True)
@@ -159,8 +189,17 @@ class LocalNode:
         try:
             pwd.getpwnam(SERVICE_USER)
         except KeyError:
-            _run(["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin",
-                  SERVICE_USER], f"creating the system user {SERVICE_USER}")
+            _run(
+                [
+                    "useradd",
+                    "--system",
+                    "--no-create-home",
+                    "--shell",
+                    "/usr/sbin/nologin",
+                    SERVICE_USER,
+                ],
+                f"creating the system user {SERVICE_USER}",
+            )
         entry = pwd.getpwnam(SERVICE_USER)
         for path in [self.root, *self.root.rglob("*")]:
             if not path.is_symlink():
@@ -205,16 +244,25 @@ class LocalNode:
             )
         self.install(log)
         self.pid_file.unlink(missing_ok=True)
-        env = dict(os.environ, ES_JAVA_HOME=_java_home(), ES_TMPDIR=str(self.root / "tmp"),
-                   ES_JAVA_OPTS=f"-Xms{self.config.local_heap} -Xmx{self.config.local_heap}")
+        env = dict(
+            os.environ,
+            ES_JAVA_HOME=_java_home(),
+            ES_TMPDIR=str(self.root / "tmp"),
+            ES_JAVA_OPTS=f"-Xms{self.config.local_heap} -Xmx{self.config.local_heap}",
+        )
         env.pop("JAVA_HOME", None)
         user = SERVICE_USER if os.geteuid() == 0 else None
         log(f"starting Elasticsearch {ES_VERSION} on {self.config.effective_url} ...")
         with open(self.root / "launcher.log", "ab") as out:
             proc = subprocess.Popen(
                 [str(self.dist / "bin" / "elasticsearch"), "-d", "-p", str(self.pid_file)],
-                cwd=self.root, env=env, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                user=user, start_new_session=True,
+                cwd=self.root,
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                user=user,
+                start_new_session=True,
             )
             launcher_rc = proc.wait(timeout=timeout)
         if launcher_rc != 0:

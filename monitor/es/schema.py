@@ -53,7 +53,9 @@ ARTICLE_PROPERTIES: dict[str, Any] = {
     "tags": KEYWORD,
     "published_at": DATE,
     "crawled_at": DATE,
-    "extraction": {"properties": {"method": KEYWORD, "encoding": KEYWORD, "chars": {"type": "integer"}}},
+    "extraction": {
+        "properties": {"method": KEYWORD, "encoding": KEYWORD, "chars": {"type": "integer"}}
+    },
     # Translation (filled by the translation worker): English and Chinese renderings.
     "title_en": _text("english"),
     "text_en": _text("english"),

@@ -15,7 +15,6 @@ from monitor.text.extract import extract
 from monitor.text.language import detect, warm_up
 from monitor.text.urls import choose_canonical, document_id
 
-
 PARAGRAPH_CHARS = 30  # shorter lines are headlines, bylines, editor notes: not part of the hash
 
 
@@ -57,7 +56,11 @@ def analyse_page(
         "language_score": language.score,
         "language_method": language.method,
         "content_hash": content_hash(found.text, found.title) if found.text else None,
-        "extraction": {"method": found.method, "encoding": decoded.encoding, "chars": len(found.text)},
+        "extraction": {
+            "method": found.method,
+            "encoding": decoded.encoding,
+            "chars": len(found.text),
+        },
         "encoding_lossy": decoded.lossy,
         "declared_encoding": decoded.declared,
     }

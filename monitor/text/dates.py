@@ -23,7 +23,9 @@ def _build(m: re.Match) -> str | None:
     if m["H"] is None:
         return day.isoformat()
     try:
-        return datetime(day.year, day.month, day.day, int(m["H"]), int(m["M"]), int(m["S"] or 0)).isoformat()
+        return datetime(
+            day.year, day.month, day.day, int(m["H"]), int(m["M"]), int(m["S"] or 0)
+        ).isoformat()
     except ValueError:
         return day.isoformat()
 

@@ -43,7 +43,9 @@ def _strict(body: bytes, encoding: str) -> str | None:
         return None
 
 
-def decode_html(body: bytes, content_type: str | None = None, override: str | None = None) -> Decoded:
+def decode_html(
+    body: bytes, content_type: str | None = None, override: str | None = None
+) -> Decoded:
     """Decode a page body; see the module docstring for the order of trust."""
     declared = _norm(http_content_type_encoding(content_type or "")) or _norm(
         html_body_declared_encoding(body[:4096])
@@ -51,11 +53,13 @@ def decode_html(body: bytes, content_type: str | None = None, override: str | No
     if override:
         enc = _norm(override) or "utf-8"
         text = _strict(body, enc)
-        return Decoded(text if text is not None else body.decode(enc, "replace"), enc, declared, text is None)
+        return Decoded(
+            text if text is not None else body.decode(enc, "replace"), enc, declared, text is None
+        )
     bom_encoding, bom = read_bom(body)
     if bom_encoding:
         enc = _norm(bom_encoding) or "utf-8"
-        return Decoded(body[len(bom):].decode(enc, "replace"), enc, declared)
+        return Decoded(body[len(bom) :].decode(enc, "replace"), enc, declared)
     candidates = [declared] if declared and declared not in _PERMISSIVE else []
     candidates += [e for e in ("utf-8", "gb18030") if e not in candidates]
     if declared in _PERMISSIVE:

@@ -66,7 +66,9 @@ def _trafilatura(html: str):
         warnings.simplefilter("ignore")  # lxml FutureWarnings inside trafilatura
         doc = trafilatura.bare_extraction(html, url=None, **TRAFILATURA_OPTIONS)
         if doc is not None and "\n" not in (doc.text or "\n") and _mostly_han(html):
-            second = trafilatura.bare_extraction(html, url=None, config=_CJK_CONFIG, **TRAFILATURA_OPTIONS)
+            second = trafilatura.bare_extraction(
+                html, url=None, config=_CJK_CONFIG, **TRAFILATURA_OPTIONS
+            )
             if second is not None and _cleaner(second.text or "", doc.text or ""):
                 doc = second
     return doc
@@ -76,8 +78,9 @@ def _cleaner(candidate: str, fallback: str) -> bool:
     """Whether the second pass beats a fallback result: the fallback ran everything into one line,
     the candidate keeps paragraphs and nearly all the prose (a metadata table alone has none)."""
     prose = lambda text: len(_CJK_PUNCTUATION.findall(text))  # noqa: E731
-    return (fallback.count("\n") == 0 < candidate.count("\n")
-            and prose(candidate) >= 0.8 * prose(fallback))
+    return fallback.count("\n") == 0 < candidate.count("\n") and prose(candidate) >= 0.8 * prose(
+        fallback
+    )
 
 
 def _clean(text: str | None) -> str:

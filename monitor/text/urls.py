@@ -8,14 +8,25 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from w3lib.url import canonicalize_url
 
 # Query parameters that track the visitor, not the document (analytics, share buttons, CMS spm).
-TRACKING_PARAMS = {"spm", "from", "share", "share_token", "fbclid", "gclid", "mc_cid", "mc_eid", "ref"}
+TRACKING_PARAMS = {
+    "spm",
+    "from",
+    "share",
+    "share_token",
+    "fbclid",
+    "gclid",
+    "mc_cid",
+    "mc_eid",
+    "ref",
+}
 
 
 def canonicalize(url: str) -> str:
-    """Lower-case scheme/host, no default port, no fragment, sorted query without tracking params."""
+    """Lower-case scheme and host; no default port, fragment or tracking params; sorted query."""
     parts = urlsplit(canonicalize_url(url.strip(), keep_fragments=False))
     query = [
-        (k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        (k, v)
+        for k, v in parse_qsl(parts.query, keep_blank_values=True)
         if k.lower() not in TRACKING_PARAMS and not k.lower().startswith("utm_")
     ]
     host = (parts.hostname or "").lower().rstrip(".")

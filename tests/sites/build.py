@@ -58,26 +58,32 @@ GOV_FOOT = """<div class="footer"><p>主办单位：江东省工业和信息化�
 
 def gov_article(a: dict, related: list[dict]) -> str:
     paragraphs = "\n".join(f'<p style="text-indent:2em;">{esc(p)}</p>' for p in a["body"])
-    rel = "".join(f'<li><a href="/gov/zcwj/{r["slug"]}.html">{esc(r["title"])}</a></li>' for r in related)
-    return GOV_HEAD.format(title=esc(a["title"])) + f"""
+    rel = "".join(
+        f'<li><a href="/gov/zcwj/{r["slug"]}.html">{esc(r["title"])}</a></li>' for r in related
+    )
+    return (
+        GOV_HEAD.format(title=esc(a["title"]))
+        + f"""
 <div class="crumb">当前位置：<a href="/gov/">首页</a> &gt; <a href="/gov/zcwj/index.html">政策文件</a> &gt; 正文</div>
 <div class="main">
-<table class="xxgk-table"><tr><td>索引号：</td><td>736500012/2024-0{a['slug'][5]}{a['slug'][-3:]}</td><td>主题分类：</td><td>工业、交通\\其他</td></tr>
-<tr><td>发文机关：</td><td>江东省工业和信息化厅</td><td>成文日期：</td><td>{cn_date(a['date'])}</td></tr>
-<tr><td>标　　题：</td><td colspan="3">{esc(a['title'])}</td></tr>
-<tr><td>发文字号：</td><td>{esc(a['number'])}</td><td>发布日期：</td><td>{a['date']}</td></tr></table>
+<table class="xxgk-table"><tr><td>索引号：</td><td>736500012/2024-0{a["slug"][5]}{a["slug"][-3:]}</td><td>主题分类：</td><td>工业、交通\\其他</td></tr>
+<tr><td>发文机关：</td><td>江东省工业和信息化厅</td><td>成文日期：</td><td>{cn_date(a["date"])}</td></tr>
+<tr><td>标　　题：</td><td colspan="3">{esc(a["title"])}</td></tr>
+<tr><td>发文字号：</td><td>{esc(a["number"])}</td><td>发布日期：</td><td>{a["date"]}</td></tr></table>
 <div class="article">
-<h1 class="title">{esc(a['title'])}</h1>
-<div class="info">发布日期：{a['date']}　来源：江东省工业和信息化厅　浏览次数：<span id="hits">0</span>　字号：[<a href="javascript:doZoom(16)">大</a> <a href="javascript:doZoom(14)">中</a> <a href="javascript:doZoom(12)">小</a>]</div>
+<h1 class="title">{esc(a["title"])}</h1>
+<div class="info">发布日期：{a["date"]}　来源：江东省工业和信息化厅　浏览次数：<span id="hits">0</span>　字号：[<a href="javascript:doZoom(16)">大</a> <a href="javascript:doZoom(14)">中</a> <a href="javascript:doZoom(12)">小</a>]</div>
 <div class="TRS_Editor" id="zoom">
-<p style="text-align:center;">{esc(a['number'])}</p>
+<p style="text-align:center;">{esc(a["number"])}</p>
 {paragraphs}
-<p style="text-align:right;">江东省工业和信息化厅</p><p style="text-align:right;">{cn_date(a['date'])}</p>
+<p style="text-align:right;">江东省工业和信息化厅</p><p style="text-align:right;">{cn_date(a["date"])}</p>
 </div>
 <div class="share">分享到：<a href="javascript:void(0)">微信</a> <a href="javascript:void(0)">微博</a>　<a href="javascript:window.print()">【打印本页】</a> <a href="javascript:window.close()">【关闭窗口】</a></div>
 </div></div>
 <div class="related"><h3>相关文件</h3><ul>{rel}</ul></div>
-""" + GOV_FOOT
+"""
+        + GOV_FOOT
+    )
 
 
 def gov_listing(page: int, pages: int, items: list[dict]) -> str:
@@ -85,7 +91,9 @@ def gov_listing(page: int, pages: int, items: list[dict]) -> str:
         f'<li><a href="./{a["slug"]}.html" target="_blank" title="{esc(a["title"])}">{esc(a["title"])}</a><span>{a["date"]}</span></li>'
         for a in items
     )
-    return GOV_HEAD.format(title="政策文件") + f"""
+    return (
+        GOV_HEAD.format(title="政策文件")
+        + f"""
 <div class="crumb">当前位置：<a href="/gov/">首页</a> &gt; 政策文件</div>
 <div class="main"><div class="column-title">政策文件</div>
 <ul class="list">
@@ -93,7 +101,9 @@ def gov_listing(page: int, pages: int, items: list[dict]) -> str:
 </ul>
 <div class="page"><script type="text/javascript">createPageHTML({pages}, {page}, "index", "html");</script></div>
 </div>
-""" + GOV_FOOT
+"""
+        + GOV_FOOT
+    )
 
 
 # --- 东方科技报: UTF-8 news site with RSS ------------------------------------------------------------
@@ -103,23 +113,25 @@ def zh_article(a: dict, hot: list[dict], broken: bool = False) -> str:
     paragraphs = "\n".join(f"<p>{esc(p)}</p>" for p in a["body"])
     if broken:  # unclosed <p> and <div>, stray closing tags, a <b> never closed, no </body></html>
         paragraphs = "\n".join(f"<p>{esc(p)}" for p in a["body"]) + "\n</span></td><b>"
-    hot_links = "".join(f'<li><a href="/zhnews/{h["slug"]}.html">{esc(h["title"])}</a></li>' for h in hot)
+    hot_links = "".join(
+        f'<li><a href="/zhnews/{h["slug"]}.html">{esc(h["title"])}</a></li>' for h in hot
+    )
     page = f"""<!DOCTYPE html>
 <html lang="zh-CN"><head><meta charset="utf-8">
-<title>{esc(a['title'])} - 东方科技报</title>
-<meta name="keywords" content="集成电路,半导体,产业政策"><meta name="author" content="{esc(a['author'])}">
-<meta property="og:title" content="{esc(a['title'])}"><meta property="og:site_name" content="东方科技报">
-<meta property="article:published_time" content="{a['date']}T09:00:00+08:00">
+<title>{esc(a["title"])} - 东方科技报</title>
+<meta name="keywords" content="集成电路,半导体,产业政策"><meta name="author" content="{esc(a["author"])}">
+<meta property="og:title" content="{esc(a["title"])}"><meta property="og:site_name" content="东方科技报">
+<meta property="article:published_time" content="{a["date"]}T09:00:00+08:00">
 </head><body>
 <header class="site-header"><a class="logo" href="/zhnews/">东方科技报</a>
 <nav><a href="/zhnews/">首页</a> <a href="/zhnews/chanye/">产业</a> <a href="/zhnews/zhengce/">政策</a> <a href="/zhnews/pinglun/">评论</a> <a href="/zhnews/app/">客户端下载</a></nav></header>
 <div class="breadcrumb"><a href="/zhnews/">首页</a> &gt; <a href="/zhnews/chanye/">产业</a></div>
 <main><article class="news-detail">
-<h1>{esc(a['title'])}</h1>
-<div class="meta"><span class="time">{a['date']} 09:00</span> <span class="source">来源：东方科技报</span> <span class="author">{esc(a['author'])}</span></div>
+<h1>{esc(a["title"])}</h1>
+<div class="meta"><span class="time">{a["date"]} 09:00</span> <span class="source">来源：东方科技报</span> <span class="author">{esc(a["author"])}</span></div>
 <div class="content">
 {paragraphs}
-{'' if broken else '</div>'}
+{"" if broken else "</div>"}
 <p class="editor">（责任编辑：张帆）</p>
 </article>
 <aside class="hot"><h3>热点推荐</h3><ul>{hot_links}</ul></aside></main>
@@ -154,21 +166,23 @@ def rfc822(iso: str) -> str:
 
 def en_article(a: dict, related: list[dict]) -> str:
     paragraphs = "\n".join(f"<p>{esc(p)}</p>" for p in a["body"])
-    rel = "".join(f'<li><a href="/ennews/{r["slug"]}.html">{esc(r["title"])}</a></li>' for r in related)
+    rel = "".join(
+        f'<li><a href="/ennews/{r["slug"]}.html">{esc(r["title"])}</a></li>' for r in related
+    )
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{esc(a['title'])} | Pacific Industry Review</title>
-<meta property="og:title" content="{esc(a['title'])}"><meta property="og:site_name" content="Pacific Industry Review">
-<meta property="og:type" content="article"><meta name="author" content="{esc(a['author'])}">
-<meta property="article:published_time" content="{a['date']}">
-<link rel="canonical" href="/ennews/{a['slug']}.html">
+<title>{esc(a["title"])} | Pacific Industry Review</title>
+<meta property="og:title" content="{esc(a["title"])}"><meta property="og:site_name" content="Pacific Industry Review">
+<meta property="og:type" content="article"><meta name="author" content="{esc(a["author"])}">
+<meta property="article:published_time" content="{a["date"]}">
+<link rel="canonical" href="/ennews/{a["slug"]}.html">
 </head><body>
 <div class="cookie-banner">We use cookies to improve your experience. <button>Accept all</button></div>
 <header><a href="/ennews/" class="brand">Pacific Industry Review</a>
 <nav><a href="/ennews/">Home</a> <a href="/ennews/tech/">Technology</a> <a href="/ennews/policy/">Policy</a> <a href="/ennews/markets/">Markets</a> <a href="/ennews/subscribe/">Subscribe</a></nav></header>
 <main><article>
-<h1>{esc(a['title'])}</h1>
-<p class="byline">By <span class="author">{esc(a['author'])}</span> · <time datetime="{a['date']}">{a['date'][:10]}</time></p>
+<h1>{esc(a["title"])}</h1>
+<p class="byline">By <span class="author">{esc(a["author"])}</span> · <time datetime="{a["date"]}">{a["date"][:10]}</time></p>
 <div class="share">Share: <a href="#">X</a> <a href="#">LinkedIn</a> <a href="#">Email</a></div>
 <div class="article-body">
 {paragraphs}
@@ -182,9 +196,9 @@ def en_article(a: dict, related: list[dict]) -> str:
 
 def atom(entries: list[dict]) -> str:
     body = "\n".join(
-        f"""<entry><title>{esc(a['title'])}</title><link rel="alternate" type="text/html" href="{{{{BASE}}}}/ennews/{a['slug']}.html"/>
-<id>tag:pacific-industry-review.example,2024:{a['slug']}</id><published>{a['date']}</published><updated>{a['date']}</updated>
-<author><name>{esc(a['author'])}</name></author><summary>{esc(a['body'][0][:120])}</summary></entry>"""
+        f"""<entry><title>{esc(a["title"])}</title><link rel="alternate" type="text/html" href="{{{{BASE}}}}/ennews/{a["slug"]}.html"/>
+<id>tag:pacific-industry-review.example,2024:{a["slug"]}</id><published>{a["date"]}</published><updated>{a["date"]}</updated>
+<author><name>{esc(a["author"])}</name></author><summary>{esc(a["body"][0][:120])}</summary></entry>"""
         for a in entries
     )
     return f"""<?xml version="1.0" encoding="utf-8"?>
@@ -220,9 +234,17 @@ def main() -> None:
     for i, a in enumerate(gov):
         path = f"/gov/zcwj/{a['slug']}.html"
         write(path, gov_article(a, [gov[(i + 1) % len(gov)], gov[(i + 2) % len(gov)]]), "gbk")
-        expected.append({"sources": ["jiangdong-gov"], "path": path, "title": a["title"], "language": "zh",
-                         "published_at": a["date"], "paragraphs": a["body"],
-                         "boilerplate": ["网站标识码", "当前位置", "相关文件", "打印本页"]})
+        expected.append(
+            {
+                "sources": ["jiangdong-gov"],
+                "path": path,
+                "title": a["title"],
+                "language": "zh",
+                "published_at": a["date"],
+                "paragraphs": a["body"],
+                "boilerplate": ["网站标识码", "当前位置", "相关文件", "打印本页"],
+            }
+        )
     # the CMS declares UTF-8 in its header for one page, but the bytes are GBK
     headers["/gov/zcwj/202404/t20240428_106.html"] = {"Content-Type": "text/html; charset=utf-8"}
     pages = [gov[0:4], gov[4:7], gov[7:10]]
@@ -242,13 +264,28 @@ def main() -> None:
         feed_items.append((a["title"], path, rfc822(a["date"])))
         if "reprint_of" not in a:
             reprints = [f"/zhnews/{r['slug']}.html" for r in zh if r.get("reprint_of") == a["slug"]]
-            expected.append({"sources": ["dongfang-tech"], "path": path, "title": a["title"], "language": "zh",
-                             "published_at": a["date"], "paragraphs": a["body"], "authors": [a["author"]],
-                             "boilerplate": ["热点推荐", "版权所有", "客户端下载"],
-                             # same paragraphs elsewhere: whichever the crawl meets first is kept
-                             **({"alternates": reprints} if reprints else {})})
+            expected.append(
+                {
+                    "sources": ["dongfang-tech"],
+                    "path": path,
+                    "title": a["title"],
+                    "language": "zh",
+                    "published_at": a["date"],
+                    "paragraphs": a["body"],
+                    "authors": [a["author"]],
+                    "boilerplate": ["热点推荐", "版权所有", "客户端下载"],
+                    # same paragraphs elsewhere: whichever the crawl meets first is kept
+                    **({"alternates": reprints} if reprints else {}),
+                }
+            )
     first = zh[0]
-    feed_items.append((first["title"], f"/zhnews/{first['slug']}.html?utm_source=rss&utm_medium=feed", rfc822(first["date"])))
+    feed_items.append(
+        (
+            first["title"],
+            f"/zhnews/{first['slug']}.html?utm_source=rss&utm_medium=feed",
+            rfc822(first["date"]),
+        )
+    )
     write("/zhnews/2024/07/20/empty.html", b"")
     feed_items.append(("（空白页）", "/zhnews/2024/07/20/empty.html", rfc822("2024-07-20")))
     write("/zhnews/private/internal.html", zh_article(dict(zh[1], title="内部资料 请勿抓取"), []))
@@ -259,30 +296,56 @@ def main() -> None:
     for i, a in enumerate(en):
         path = f"/ennews/{a['slug']}.html"
         write(path, en_article(a, [en[(i + 2) % len(en)], en[(i + 5) % len(en)]]))
-        expected.append({"sources": ["pacific-atom", "pacific-sitemap"], "path": path, "title": a["title"], "language": "en",
-                         "published_at": a["date"], "paragraphs": a["body"], "authors": [a["author"]],
-                         "boilerplate": ["Subscribe to our newsletter", "We use cookies", "Related stories",
-                                         "All rights reserved"]})
+        expected.append(
+            {
+                "sources": ["pacific-atom", "pacific-sitemap"],
+                "path": path,
+                "title": a["title"],
+                "language": "en",
+                "published_at": a["date"],
+                "paragraphs": a["body"],
+                "authors": [a["author"]],
+                "boilerplate": [
+                    "Subscribe to our newsletter",
+                    "We use cookies",
+                    "Related stories",
+                    "All rights reserved",
+                ],
+            }
+        )
     write("/ennews/atom.xml", atom(en[:6]))
     urls = [(f"/ennews/{a['slug']}.html", a["date"], a["title"]) for a in en]
-    urls += [("/ennews/2024/07/annual-report.pdf", "2024-07-20T00:00:00+00:00", "Annual report"),
-             ("/ennews/2024/07/withdrawn-story.html", "2024-07-21T00:00:00+00:00", "Withdrawn")]
+    urls += [
+        ("/ennews/2024/07/annual-report.pdf", "2024-07-20T00:00:00+00:00", "Annual report"),
+        ("/ennews/2024/07/withdrawn-story.html", "2024-07-21T00:00:00+00:00", "Withdrawn"),
+    ]
     write("/ennews/sitemap-news.xml.gz", gzip.compress(news_sitemap(urls).encode(), mtime=0))
-    write("/ennews/sitemap-pages.xml", """<?xml version="1.0" encoding="UTF-8"?>
+    write(
+        "/ennews/sitemap-pages.xml",
+        """<?xml version="1.0" encoding="UTF-8"?>
 <urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><loc>{{BASE}}/ennews/about.html</loc><lastmod>2024-01-01</lastmod></url></urlset>
-""")
-    write("/ennews/sitemap_index.xml", """<?xml version="1.0" encoding="UTF-8"?>
+""",
+    )
+    write(
+        "/ennews/sitemap_index.xml",
+        """<?xml version="1.0" encoding="UTF-8"?>
 <sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
 <sitemap><loc>{{BASE}}/ennews/sitemap-news.xml.gz</loc></sitemap>
 <sitemap><loc>{{BASE}}/ennews/sitemap-pages.xml</loc></sitemap>
 </sitemapindex>
-""")
-    write("/ennews/about.html", "<html><head><title>About us</title></head><body><h1>About</h1><p>Pacific Industry Review covers industrial policy.</p></body></html>")
+""",
+    )
+    write(
+        "/ennews/about.html",
+        "<html><head><title>About us</title></head><body><h1>About</h1><p>Pacific Industry Review covers industrial policy.</p></body></html>",
+    )
     write("/ennews/2024/07/annual-report.pdf", b"%PDF-1.4\n% not parsed in this issue\n%%EOF\n")
 
     (HERE / "headers.json").write_text(json.dumps(headers, indent=1, ensure_ascii=False) + "\n")
     (HERE / "expected.json").write_text(json.dumps(expected, indent=1, ensure_ascii=False) + "\n")
-    print(f"wrote {sum(1 for _ in WWW.rglob('*') if _.is_file())} files, {len(expected)} expected articles")
+    print(
+        f"wrote {sum(1 for _ in WWW.rglob('*') if _.is_file())} files, {len(expected)} expected articles"
+    )
 
 
 if __name__ == "__main__":

@@ -1,0 +1,118 @@
+"""The `monitor` command's contracts: help everywhere, exit codes, JSON shapes."""
+
+from __future__ import annotations
+
+import json
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from monitor.cli import main
+from tests.conftest import ROOT, SITES, new_config, run_monitor
+
+
+def all_commands(group: click.Group, prefix: tuple[str, ...] = ()):
+    for name, command in group.commands.items():
+        yield (*prefix, name)
+        if isinstance(command, click.Group):
+            yield from all_commands(command, (*prefix, name))
+
+
+@pytest.mark.parametrize("path", list(all_commands(main)), ids=" ".join)
+def test_every_command_has_help(path):
+    result = CliRunner().invoke(main, [*path, "--help"])
+    assert result.exit_code == 0 and "Usage:" in result.output and len(result.output) > 80
+
+
+def test_bad_sources_file_exits_2_with_file_and_line(tmp_path):
+    bad = tmp_path / "sources.yaml"
+    bad.write_text("sources:\n  - id: x\n    type: rss\n    urls: http://a/\n")
+    result = run_monitor("crawl", "--sources", str(bad))
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        f"monitor: {bad}:3: source 'x': field 'type': must be one of "
+        "feed, sitemap, listing, got 'rss'"
+    )
+
+
+def test_unknown_source_exits_2(sample_sources):
+    result = run_monitor("crawl", "--sources", str(sample_sources), "--source", "nope")
+    assert result.returncode == 2 and "unknown source id(s): nope" in result.stderr
+
+
+def test_sources_lists_and_validates(sample_sources):
+    result = run_monitor("sources", "--sources", str(sample_sources), "--json")
+    assert result.returncode == 0
+    ids = [s["id"] for s in json.loads(result.stdout)["sources"]]
+    assert ids == ["jiangdong-gov", "dongfang-tech", "pacific-atom", "pacific-sitemap"]
+
+
+def test_extract_json_one_object_per_file():
+    files = [
+        SITES / "www/gov/zcwj/202403/t20240305_101.html",
+        SITES / "www/ennews/2024/05/big-fund-iii.html",
+    ]
+    result = run_monitor("extract", "--json", *map(str, files))
+    assert result.returncode == 0, result.stderr
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["language"] for r in records] == ["zh", "en"]
+    for record in records:
+        assert {"path", "title", "text", "published_at", "language", "authors"} <= set(record)
+    assert records[0]["published_at"] == "2024-03-05"
+    assert records[1]["authors"] == ["Daniel Okafor"]
+
+
+def test_extract_reads_gzipped_benchmark_pages(tmp_path):
+    import gzip
+
+    page = tmp_path / "page.html.gz"
+    page.write_bytes(gzip.compress((SITES / "www/ennews/2024/05/big-fund-iii.html").read_bytes()))
+    result = run_monitor("extract", "--json", str(page))
+    assert json.loads(result.stdout)["title"] == "China's Big Fund III launches with record capital"
+
+
+def test_es_status_json(es_config):
+    result = run_monitor("es", "status", "--json", config=es_config)
+    assert result.returncode == 0
+    status = json.loads(result.stdout)
+    assert status["running"] is True and status["url"].startswith("http")
+    assert status["version"].startswith("8.")
+
+
+def test_search_without_an_index_exits_3():
+    config = new_config()
+    result = run_monitor("search", "anything", config=config)
+    assert result.returncode == 3 and "run `monitor crawl` first" in result.stderr
+
+
+def test_crawl_exits_5_when_every_source_fails(tmp_path, es_config):
+    dead = tmp_path / "sources.yaml"
+    dead.write_text(
+        "sources:\n  - id: dead\n    type: feed\n    urls: http://127.0.0.1:9/rss.xml\n"
+    )
+    result = run_monitor(
+        "crawl",
+        "--sources",
+        str(dead),
+        "--json",
+        "-s",
+        "RETRY_TIMES=0",
+        "-s",
+        "ROBOTSTXT_OBEY=False",
+        config=es_config,
+    )
+    assert result.returncode == 5, result.stderr
+    assert json.loads(result.stdout)["sources"][0]["failed"] is True
+    assert "every source failed" in result.stderr
+
+
+def test_scrapy_list_from_the_project_root():
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-m", "scrapy", "list"], cwd=ROOT, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["feed", "listing", "sitemap"]

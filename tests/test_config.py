@@ -1,0 +1,139 @@
+"""Configuration errors name the file, the line, the source and the field."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from monitor.config import EsConfig, load_sources, select_sources
+from monitor.errors import ConfigError
+
+GOOD = """\
+sources:
+  - id: miit-policy
+    type: listing
+    urls: https://www.miit.gov.cn/zwgk/zcwj/index.html
+    links: "ul.list li a"
+    pages: {pattern: "index_{n}.html", count: 5}
+    language: zh
+    encoding: gbk
+  - id: feed-one
+    type: feed
+    urls: [https://example.com/rss.xml, https://example.com/rss2.xml]
+    enabled: false
+"""
+
+
+def write(tmp_path, text: str):
+    path = tmp_path / "sources.yaml"
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return path
+
+
+def error_for(tmp_path, text: str) -> str:
+    with pytest.raises(ConfigError) as info:
+        load_sources(write(tmp_path, text))
+    return str(info.value)
+
+
+def test_valid_sources_load_typed(tmp_path):
+    sources = load_sources(write(tmp_path, GOOD))
+    policy, feed = sources
+    assert policy.pages.urls(policy.urls[0])[:2] == [
+        "https://www.miit.gov.cn/zwgk/zcwj/index_1.html",
+        "https://www.miit.gov.cn/zwgk/zcwj/index_2.html",
+    ]
+    assert policy.encoding == "gbk" and policy.language == "zh"
+    assert feed.urls == ("https://example.com/rss.xml", "https://example.com/rss2.xml")
+    assert [s.id for s in select_sources(sources)] == ["miit-policy"]  # disabled one left out
+    assert [s.id for s in select_sources(sources, ["feed-one"])] == ["feed-one"]
+
+
+@pytest.mark.parametrize(
+    "replace, needle, line",
+    [
+        (
+            "type: listing",
+            "type: rss",
+            (":3:", "field 'type'", "must be one of feed, sitemap, listing", "'rss'"),
+        ),
+        ("    language: zh\n", "    language: chinese\n", (":7:", "field 'language'", "'chinese'")),
+        ("    encoding: gbk\n", "    encoding: klingon\n", (":8:", "unknown character encoding")),
+        (
+            'links: "ul.list li a"',
+            'links: "ul.list li a["',
+            (":5:", "field 'links'", "invalid CSS selector"),
+        ),
+        ("    language: zh\n", "    langauge: zh\n", (":7:", "field 'langauge'", "unknown field")),
+        (
+            '{pattern: "index_{n}.html", count: 5}',
+            '{pattern: "index.html", count: 5}',
+            (":6:", "{n}"),
+        ),
+        (
+            "urls: https://www.miit.gov.cn/zwgk/zcwj/index.html",
+            "urls: ftp://x/y",
+            (":4:", "not an http(s) URL"),
+        ),
+    ],
+)
+def test_errors_point_at_the_line_and_field(tmp_path, replace, needle, line):
+    message = error_for(tmp_path, GOOD.replace(replace, needle))
+    assert message.startswith(str(tmp_path / "sources.yaml") + ":")  # file:line: message
+    assert "source 'miit-policy'" in message
+    for part in line:
+        assert part in message, message
+
+
+def test_listing_without_pager_and_duplicate_ids(tmp_path):
+    no_pager = GOOD.replace('    pages: {pattern: "index_{n}.html", count: 5}\n', "")
+    assert "needs 'next'" in error_for(tmp_path, no_pager)
+    duplicate = GOOD.replace("id: feed-one", "id: miit-policy")
+    message = error_for(tmp_path, duplicate)
+    assert ":9:" in message and "duplicate id (first defined on line 2)" in message
+
+
+def test_yaml_syntax_error_has_a_line(tmp_path):
+    message = error_for(tmp_path, "sources:\n  - id: a\n    urls: [unclosed\n")
+    assert "invalid YAML" in message and (":3:" in message or ":4:" in message)
+
+
+def test_unknown_source_id_lists_the_known_ones(tmp_path):
+    sources = load_sources(write(tmp_path, GOOD))
+    with pytest.raises(ConfigError, match="unknown source id.*nope.*known: miit-policy, feed-one"):
+        select_sources(sources, ["nope"])
+
+
+def test_es_config_from_environment_and_secrets(monkeypatch):
+    monkeypatch.setenv("MONITOR_ES_URL", "https://elastic:s3cret@es.example.org:9243")
+    monkeypatch.setenv("MONITOR_ES_API_KEY", "top-secret-key")
+    config = EsConfig.from_env()
+    assert not config.local
+    assert config.display_url == "https://***@es.example.org:9243"
+    assert "top-secret-key" not in repr(config) and "s3cret" not in config.display_url
+
+
+@pytest.mark.parametrize(
+    "name, value, needle",
+    [
+        ("MONITOR_ES_PORT", "ninety", "MONITOR_ES_PORT: expected a TCP port"),
+        ("MONITOR_ES_URL", "es.example.org:9200", r"MONITOR_ES_URL: expected an http\(s\) URL"),
+        ("MONITOR_INDEX_PREFIX", "Bad Prefix", "MONITOR_INDEX_PREFIX"),
+        ("MONITOR_ES_CA_CERTS", "/nonexistent/ca.pem", "CA file not found"),
+    ],
+)
+def test_bad_environment_names_the_variable(monkeypatch, name, value, needle):
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError, match=needle):
+        EsConfig.from_env()
+
+
+def test_bad_crawl_setting_names_the_setting():
+    from monitor.crawl_settings import CrawlSettings
+    from monitor.runner import project_settings
+
+    with pytest.raises(ConfigError, match="setting MONITOR_BULK_SIZE: expected a int, got 'lots'"):
+        CrawlSettings.from_settings(project_settings({"MONITOR_BULK_SIZE": "lots"}))
+    with pytest.raises(ConfigError, match="MONITOR_EXTRACT_MODE: must be one of process, thread"):
+        CrawlSettings.from_settings(project_settings({"MONITOR_EXTRACT_MODE": "gpu"}))

@@ -1,0 +1,154 @@
+"""Decoding, dates, language detection and URL identity: the pure functions under the pipeline."""
+
+from __future__ import annotations
+
+import pytest
+
+from monitor.text.analyse import analyse_page
+from monitor.text.dates import labelled_date, parse_date
+from monitor.text.encoding import decode_html
+from monitor.text.language import detect
+from monitor.text.urls import canonicalize, choose_canonical, document_id
+
+ZH = "工业和信息化部发布关于推动集成电路产业高质量发展的通知，支持企业加大研发投入。"
+
+
+# --- decoding ------------------------------------------------------------------------------------
+
+
+def test_gbk_page_declared_in_meta_only():
+    body = f'<html><head><meta charset="gb2312"></head><body><p>{ZH}</p></body></html>'.encode(
+        "gbk"
+    )
+    decoded = decode_html(body, "text/html")
+    assert decoded.encoding == "gb18030" and ZH in decoded.text and not decoded.lossy
+
+
+def test_header_says_utf8_but_bytes_are_gbk():
+    body = f"<html><body><p>{ZH}</p></body></html>".encode("gbk")
+    decoded = decode_html(body, "text/html; charset=utf-8")
+    assert decoded.declared == "utf-8" and decoded.encoding == "gb18030" and ZH in decoded.text
+
+
+def test_gb2312_declared_but_gb18030_only_characters_survive():
+    text = "镕铖𠮷"  # outside GB2312
+    body = f'<meta charset="gb2312"><p>{text}</p>'.encode("gb18030")
+    assert text in decode_html(body).text
+
+
+def test_latin1_declared_but_utf8_bytes():
+    body = f"<html><head><meta charset='iso-8859-1'></head><body>{ZH}</body></html>".encode()
+    decoded = decode_html(body)
+    assert decoded.encoding == "utf-8" and ZH in decoded.text
+
+
+def test_source_encoding_overrides_the_page():
+    body = f'<meta charset="utf-8"><p>{ZH}</p>'.encode("gbk")
+    assert ZH in decode_html(body, "text/html; charset=utf-8", override="gbk").text
+
+
+def test_undecodable_bytes_are_replaced_and_reported():
+    decoded = decode_html(b"<p>ok \xff\xfe\xfa\x80 \x81</p>", "text/html; charset=utf-8")
+    assert decoded.lossy and "ok" in decoded.text
+
+
+def test_bom_wins():
+    assert (
+        decode_html(b"\xef\xbb\xbf<p>\xe4\xb8\xad</p>", "text/html; charset=gbk").text
+        == "<p>中</p>"
+    )
+
+
+# --- dates ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("发布日期：2024年3月5日 来源：工信部", "2024-03-05"),
+        ("发布时间: 2024-03-05 10:30", "2024-03-05T10:30:00"),
+        ("成文日期 2023/12/31", "2023-12-31"),
+        ("日期：2024年13月45日", None),  # not a date
+        ("文号：工信部联电子〔2024〕12号", None),  # a year in a document number is not a date
+    ],
+)
+def test_labelled_dates(text, expected):
+    assert labelled_date(text) == expected
+
+
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("2024-03-05", "2024-03-05"),
+        ("2024-03-09T08:30:00+08:00", "2024-03-09T08:30:00+08:00"),
+        ("Tue, 05 Mar 2024 10:00:00 +0800", "2024-03-05T02:00:00+00:00"),
+        ("2024年3月5日", "2024-03-05"),
+        ("yesterday", None),
+        (None, None),
+    ],
+)
+def test_parse_date(value, expected):
+    assert parse_date(value) == expected
+
+
+# --- language ------------------------------------------------------------------------------------
+
+
+def test_chinese_with_latin_acronyms_is_chinese():
+    assert detect("MIIT发布通知", f"MIIT和NDRC联合发布。{ZH}").language == "zh"
+
+
+def test_english_quoting_chinese_names_is_english():
+    text = (
+        "The Ministry of Industry and Information Technology (工信部) said on Tuesday it would "
+        "support chip makers and wafer fabs with new funding and faster approvals."
+    )
+    assert detect("MIIT backs chip makers", text).language == "en"
+
+
+def test_too_short_text_takes_the_source_hint():
+    assert detect("OK", "2024", hint="zh").language == "zh"
+    assert detect(None, "", hint="en").method == "hint"
+
+
+def test_detection_is_deterministic():
+    text = "Die Regierung fördert die Halbleiterindustrie mit neuen Subventionen für Fabriken."
+    results = {detect(None, text).language for _ in range(5)}
+    assert results == {"de"}
+
+
+def test_japanese_and_korean_are_not_mistaken_for_chinese():
+    assert detect(None, "経済産業省は半導体工場への補助金を発表しました。").language == "ja"
+    assert detect(None, "산업통상자원부는 반도체 지원 정책을 발표했습니다.").language == "ko"
+
+
+# --- URLs ----------------------------------------------------------------------------------------
+
+
+def test_canonicalize_drops_tracking_and_fragment():
+    assert (
+        canonicalize("HTTP://WWW.Example.GOV.cn:80/a/b.html?utm_source=x&b=2&spm=1.2&a=1#top")
+        == "http://www.example.gov.cn/a/b.html?a=1&b=2"
+    )
+
+
+def test_declared_canonical_is_trusted_only_on_the_same_site():
+    fetched = "https://www.site.cn/news/1.html?from=rss"
+    assert choose_canonical(fetched, "https://site.cn/news/1.html") == "https://site.cn/news/1.html"
+    assert (
+        choose_canonical(fetched, "https://other.cn/news/1.html")
+        == "https://www.site.cn/news/1.html"
+    )
+    assert choose_canonical(fetched, "https://www.site.cn/") == "https://www.site.cn/news/1.html"
+    assert choose_canonical(fetched, "/news/1.html") == "https://www.site.cn/news/1.html"
+
+
+def test_document_id_is_stable_and_url_based():
+    assert document_id("http://a/b") == document_id("http://a/b") != document_id("http://a/c")
+
+
+def test_empty_and_garbage_pages_give_empty_text_not_errors():
+    for body in (b"", b"   ", b"\x00\x01\x02binary", b"<html><body></body></html>", b"<<<>>>"):
+        doc = analyse_page(body, "http://x.test/a")
+        assert doc["text"] == "" or len(doc["text"]) < 40
+        assert doc["content_hash"] is None or doc["text"]

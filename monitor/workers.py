@@ -19,6 +19,10 @@ from typing import Any
 from monitor.text.analyse import init_worker
 
 
+def _noop() -> None:
+    pass
+
+
 class ExtractionPool:
     def __init__(self, mode: str, workers: int):
         self.mode, self.workers = mode, workers
@@ -49,6 +53,13 @@ class ExtractionPool:
                 broken.shutdown(wait=False, cancel_futures=True)
                 self._executor = None
                 self.restarts += 1
+
+    def warm(self) -> None:
+        """Start the workers now (they import trafilatura and load language profiles), so that
+        their start-up overlaps the crawl's own instead of delaying the first pages."""
+        executor = self.executor()
+        for _ in range(self.workers):
+            executor.submit(_noop)
 
     async def run(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         """Run fn(*args, **kwargs) in the pool without blocking the event loop."""

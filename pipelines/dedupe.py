@@ -1,9 +1,10 @@
 """Deduplication by canonical URL and by content hash, within a run and across runs.
 
-Within a run: sets of the canonical URLs requested and of the document ids and content hashes
-accepted. Across runs: the document `_id` is the hash of the canonical URL, so a re-crawl updates
-rather than duplicates; the index stage asks Elasticsearch which of a batch's ids and hashes it
-already holds and `classify` decides (unchanged / duplicate content / new or changed).
+By URL: the canonical URLs requested in this run (before extraction), the canonical URLs pages
+declare (after it), and across runs the document `_id`, which is the hash of the canonical URL, so
+a re-crawl updates rather than duplicates. By content: the index stage asks Elasticsearch which of
+a batch's ids and hashes it already holds, and the run's `ContentLedger` decides (unchanged /
+duplicate / changed / new); the first text seen wins.
 """
 
 from __future__ import annotations
@@ -30,13 +31,15 @@ class UrlDedupePipeline(Stage):
         return item
 
 
-class ContentDedupePipeline(Stage):
+class CanonicalDedupePipeline(Stage):
+    """Drops a page whose canonical URL another page of this run already gave (after extraction,
+    two URLs can declare the same canonical)."""
+
     stage = "dedupe"
 
     def __init__(self, crawler: Any):
         super().__init__(crawler)
         self.ids: set[str] = set()
-        self.hashes: set[str] = set()
 
     async def process_item(self, item: Article) -> Article:
         doc = item.doc
@@ -45,21 +48,33 @@ class ContentDedupePipeline(Stage):
                 "canonical_duplicates",
                 f"same canonical URL as a page of this run: {item.url} → {doc['canonical_url']}",
             )
-        if doc["content_hash"] in self.hashes:
-            raise self.drop("content_duplicates", f"same text as a page of this run: {item.url}")
         self.ids.add(doc["id"])
-        self.hashes.add(doc["content_hash"])
         return item
 
 
-def classify(doc_id: str, content_hash: str, known: dict[str, str]) -> str:
-    """What to do with a document, given {stored id: its content hash}.
+class ContentLedger:
+    """Which text this run has accepted, under which document: the content-hash half of dedupe.
 
-    'unchanged' (stored with this text), 'duplicate' (this text is stored under another URL),
-    'changed' (stored with other text: update it) or 'new' (create it).
+    It lives in the index stage, which alone knows both what the cluster stores and what this run
+    accepted: deciding earlier would let a reprint seen first shadow its stored original.
     """
-    if known.get(doc_id) == content_hash:
-        return "unchanged"
-    if any(h == content_hash and i != doc_id for i, h in known.items()):
-        return "duplicate"
-    return "changed" if doc_id in known else "new"
+
+    def __init__(self) -> None:
+        self.owner: dict[str, str] = {}  # content hash → document id accepted in this run
+
+    def classify(self, doc_id: str, content_hash: str, known: dict[str, str]) -> str:
+        """What to do with a document, given {stored id: its content hash}; records acceptance.
+
+        'unchanged' (stored with this text), 'duplicate' (this text is stored, or was accepted
+        in this run, under another URL), 'changed' (stored with other text) or 'new'.
+        """
+        if known.get(doc_id) == content_hash:
+            outcome = "unchanged"
+        elif self.owner.get(content_hash, doc_id) != doc_id or any(
+            h == content_hash and i != doc_id for i, h in known.items()
+        ):
+            return "duplicate"
+        else:
+            outcome = "changed" if doc_id in known else "new"
+        self.owner[content_hash] = doc_id
+        return outcome

@@ -26,6 +26,10 @@ class ExtractPipeline(Stage):
             self.settings.extract_mode, self.settings.extract_workers
         )
 
+    async def open_spider(self) -> None:
+        if self.owns_pool:
+            self.pool.warm()
+
     async def close_spider(self) -> None:
         if self.owns_pool:
             self.pool.shutdown()

@@ -20,7 +20,7 @@ from monitor.es.node import ensure_available
 from monitor.es.schema import ensure_articles_index
 from monitor.items import Article
 from pipelines.base import Stage
-from pipelines.dedupe import classify
+from pipelines.dedupe import ContentLedger
 
 logger = logging.getLogger(__name__)
 
@@ -71,6 +71,8 @@ class IndexPipeline(Stage):
         self.batch: list[tuple[Article, asyncio.Future]] = []
         self.timer: asyncio.TimerHandle | None = None
         self.flushes: set[asyncio.Task] = set()
+        self.ledger = ContentLedger()
+        self.one_batch_at_a_time = asyncio.Lock()  # the ledger sees batches in order
         self.es = None
         self.alias = self.config.index_name("articles")
 
@@ -108,7 +110,7 @@ class IndexPipeline(Stage):
         known = known_documents(
             self.es, self.alias, [i for i, _ in docs], [d["content_hash"] for _, d in docs]
         )
-        kinds = [classify(i, d["content_hash"], known) for i, d in docs]
+        kinds = [self.ledger.classify(i, d["content_hash"], known) for i, d in docs]
         actions = [
             ("create" if kind == "new" else "update", doc_id, source)
             for (doc_id, source), kind in zip(docs, kinds, strict=True)
@@ -130,7 +132,8 @@ class IndexPipeline(Stage):
     async def _flush(self, batch: list[tuple[Article, asyncio.Future]]) -> None:
         docs = [to_document(item) for item, _ in batch]
         try:
-            outcomes = await asyncio.to_thread(self._index, docs)
+            async with self.one_batch_at_a_time:
+                outcomes = await asyncio.to_thread(self._index, docs)
         except Exception as exc:
             message = describe(exc, self.config)
             logger.error("indexing a batch of %d documents failed: %s", len(batch), message)

@@ -42,6 +42,12 @@ class ListingSpider(SourceSpider):
             return
         if self.source.encoding:
             response = response.replace(encoding=self.source.encoding)
+        # Scrapy's queue is last-in first-out: yielding the next page before the articles makes the
+        # articles go first, so the queue stays one listing page long however long the listing is.
+        if self.source.next:
+            yield from self.follow_all(
+                response, _hrefs(response, self.source.next), self.parse_listing
+            )
         links = _hrefs(response, self.source.links)
         self.crawler.stats.inc_value("monitor/listing/pages")
         self.crawler.stats.inc_value("monitor/listing/links", len(links))

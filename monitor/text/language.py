@@ -16,7 +16,11 @@ from langdetect.detector_factory import PROFILES_DIRECTORY, DetectorFactory
 from langdetect.lang_detect_exception import LangDetectException
 
 SAMPLE_CHARS = 3000  # for the script counts (cheap)
-LANGDETECT_CHARS = 1000  # langdetect's time grows with its sample; 1,000 characters is stable
+# langdetect's time grows with its sample and its number of trials. 500 characters and 3 trials gave
+# the same answer as 1,000 and 7 on all 211 pages of the shared benchmark and the sample sites,
+# in half the time.
+LANGDETECT_CHARS = 500
+LANGDETECT_TRIALS = 3
 MIN_LETTERS = 20  # fewer letters than this: trust the hint
 MIN_CONFIDENCE = 0.80
 _NORMALISE = {"zh-cn": "zh", "zh-tw": "zh"}
@@ -64,6 +68,7 @@ def detect(title: str | None, text: str | None, hint: str | None = None) -> Dete
         return Detected(hint, 0.0, "hint")
     try:
         detector = _factory().create()
+        detector.n_trial = LANGDETECT_TRIALS
         detector.append(sample[:LANGDETECT_CHARS])
         best = detector.get_probabilities()[0]
     except (LangDetectException, IndexError):

@@ -321,3 +321,166 @@ def search_cmd(
         )
         if snippet:
             click.echo(f"    {snippet}")
+
+
+# --- monitor translate / models / status ----------------------------------------------------------
+
+
+@main.command("translate")
+@click.option(
+    "--follow", is_flag=True, help="Keep polling for new pending documents (Ctrl-C stops)."
+)
+@click.option(
+    "--stop-on-eof", is_flag=True, hidden=True, help="With --follow: drain and exit at EOF."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the totals as one JSON object.")
+@domain_errors
+def translate_cmd(follow: bool, stop_on_eof: bool, as_json: bool) -> None:
+    """Translate pending documents (Chinese → English; English → Chinese where a model is
+    installed) in batches; several workers can share the backlog."""
+    import threading
+
+    from monitor.config import TranslateConfig
+    from monitor.es.client import call, make_client
+    from monitor.es.node import ensure_available
+    from monitor.es.schema import ensure_articles_index
+    from monitor.translate.worker import TranslationWorker, load_engines
+
+    es_config, config = EsConfig.from_env(), TranslateConfig.from_env()
+    ensure_available(es_config, log=info)
+    es = make_client(es_config)
+    call(es_config, lambda: ensure_articles_index(es, es_config))
+    engines = load_engines(config)
+    if not engines:
+        info(
+            "no translation model installed: documents stay searchable in their own language; "
+            "install one with `monitor models install zh en`"
+        )
+    stop = threading.Event()
+    if stop_on_eof:
+        threading.Thread(target=lambda: (sys.stdin.read(), stop.set()), daemon=True).start()
+    worker = TranslationWorker(es, es_config, config, engines)
+
+    def progress(totals) -> None:
+        info(f"translated {totals['translated']} documents ...")
+
+    try:
+        totals = call(es_config, lambda: worker.run(follow=follow, stop=stop, progress=progress))
+    except KeyboardInterrupt:
+        totals = worker.totals
+    stats = {name: dict(engine.stats) for name, engine in engines.items()}
+    if as_json:
+        emit_json({"totals": dict(totals), "engines": stats})
+    else:
+        click.echo(
+            f"translated {totals['translated']}, failed {totals['failed']}, "
+            f"waiting for a model {totals['unavailable']}, truncated {totals['truncated']}"
+        )
+
+
+@main.group()
+def models() -> None:
+    """Manage argostranslate models (the only step that may use the network)."""
+
+
+@models.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@domain_errors
+def models_list(as_json: bool) -> None:
+    """The installed translation packages."""
+    from monitor.config import TranslateConfig
+    from monitor.translate.argos import installed_packages
+
+    packages = installed_packages(TranslateConfig.from_env())
+    if as_json:
+        emit_json(
+            {
+                "packages": [
+                    {
+                        "from": p.from_code,
+                        "to": p.to_code,
+                        "version": p.version,
+                        "path": str(p.path),
+                        "offline": p.offline_splitter,
+                    }
+                    for p in packages
+                ]
+            }
+        )
+        return
+    if not packages:
+        click.echo("no translation packages installed; e.g. `monitor models install zh en`")
+    for p in packages:
+        click.echo(
+            f"{p.from_code} → {p.to_code}  {p.version:<8} {p.path}"
+            + ("" if p.offline_splitter else "  (no offline sentence splitter!)")
+        )
+
+
+@models.command("install")
+@click.argument("from_code")
+@click.argument("to_code")
+@domain_errors
+def models_install(from_code: str, to_code: str) -> None:
+    """Download FROM→TO from the Argos package index and install it (needs a network)."""
+    from monitor.config import TranslateConfig
+    from monitor.translate.models import install
+
+    package = install(TranslateConfig.from_env(), from_code, to_code, log=info)
+    info(f"installed {package.name} in {package.path}")
+
+
+@models.command("install-file")
+@click.argument("path", type=click.Path(dir_okay=False))
+@domain_errors
+def models_install_file(path: str) -> None:
+    """Install a downloaded .argosmodel file."""
+    from pathlib import Path
+
+    from monitor.config import TranslateConfig
+    from monitor.translate.models import install_file
+
+    package = install_file(TranslateConfig.from_env(), Path(path), log=info)
+    info(f"installed {package.name} in {package.path}")
+
+
+@models.command("remove")
+@click.argument("from_code")
+@click.argument("to_code")
+@domain_errors
+def models_remove(from_code: str, to_code: str) -> None:
+    """Uninstall the FROM→TO package."""
+    from monitor.config import TranslateConfig
+    from monitor.translate.models import remove
+
+    package = remove(TranslateConfig.from_env(), from_code, to_code)
+    info(f"removed {package.name}")
+
+
+@main.command("status")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@domain_errors
+def status_cmd(as_json: bool) -> None:
+    """Documents per language and translation state, and what waits for a model."""
+    from monitor.config import TranslateConfig
+    from monitor.es.client import call, make_client
+    from monitor.es.node import ensure_available
+    from monitor.translate.status import translation_status
+
+    es_config = EsConfig.from_env()
+    ensure_available(es_config, log=info)
+    report = call(
+        es_config,
+        lambda: translation_status(make_client(es_config), es_config, TranslateConfig.from_env()),
+    )
+    if as_json:
+        emit_json(report)
+        return
+    click.echo(f"{report['documents']} documents in {report['index']}")
+    for language, states in report["by_language"].items():
+        click.echo(f"  {language}: " + ", ".join(f"{k} {v}" for k, v in sorted(states.items())))
+    for wait in report["waiting_for_model"]:
+        click.echo(
+            f"{wait['documents']} {wait['language']} documents wait for a {wait['language']}→"
+            f"{wait['target']} model: run `{wait['command']}`"
+        )

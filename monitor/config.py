@@ -366,3 +366,71 @@ def _coerce(attr: str, name: str, raw: Any) -> Any:
     if attr == "ca_certs" and not Path(raw).is_file():
         raise ConfigError(f"{name}: CA file not found: {raw}")
     return str(raw)
+
+
+# --- Translation ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TranslateConfig:
+    """How documents are translated (argostranslate); read from MONITOR_TRANSLATE_* variables."""
+
+    argos_home: Path = Path("var/argos")  # argostranslate's data, config and cache directories
+    device: str = "cpu"  # cpu | cuda
+    threads: int = 0  # CTranslate2 threads per translation (0: all cores)
+    beam_size: int = 4
+    batch_tokens: int = 4096  # tokens per CTranslate2 batch
+    docs_per_batch: int = 16  # documents claimed and translated together
+    max_chars: int = 100_000  # per document; longer text is translated up to here and flagged
+    cache_sentences: int = 20_000  # translated sentences remembered (boilerplate, reprints)
+    lease_seconds: int = 600  # a claimed document is re-claimable after this (a killed worker)
+
+    ENV = {
+        "argos_home": "MONITOR_ARGOS_HOME",
+        "device": "MONITOR_TRANSLATE_DEVICE",
+        "threads": "MONITOR_TRANSLATE_THREADS",
+        "beam_size": "MONITOR_TRANSLATE_BEAM",
+        "batch_tokens": "MONITOR_TRANSLATE_BATCH_TOKENS",
+        "docs_per_batch": "MONITOR_TRANSLATE_DOCS",
+        "max_chars": "MONITOR_TRANSLATE_MAX_CHARS",
+        "cache_sentences": "MONITOR_TRANSLATE_CACHE",
+        "lease_seconds": "MONITOR_TRANSLATE_LEASE",
+    }
+    MINIMUM = {
+        "threads": 0,
+        "beam_size": 1,
+        "batch_tokens": 16,
+        "docs_per_batch": 1,
+        "max_chars": 100,
+        "cache_sentences": 0,
+        "lease_seconds": 5,
+    }
+
+    @classmethod
+    def from_env(cls, *sources: Mapping[str, Any]) -> TranslateConfig:
+        values: dict[str, Any] = {}
+        home = EsConfig.from_env(*sources).home
+        values["argos_home"] = home / "argos"
+        for attr, name in cls.ENV.items():
+            raw = next(
+                (m.get(name) for m in (*sources, os.environ) if m.get(name) not in (None, "")), None
+            )
+            if raw is None:
+                continue
+            if attr == "argos_home":
+                values[attr] = Path(raw)
+            elif attr == "device":
+                if raw not in ("cpu", "cuda"):
+                    raise ConfigError(f"{name}: expected cpu or cuda, got {raw!r}")
+                values[attr] = raw
+            else:
+                try:
+                    number = int(raw)
+                except (TypeError, ValueError):
+                    number = -1
+                if number < cls.MINIMUM[attr]:
+                    raise ConfigError(
+                        f"{name}: expected a whole number >= {cls.MINIMUM[attr]}, got {raw!r}"
+                    )
+                values[attr] = number
+        return cls(**values)

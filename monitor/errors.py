@@ -36,3 +36,9 @@ class CrawlFailed(MonitorError):
     """Every selected source failed. Exit code 5."""
 
     exit_code = 5
+
+
+class TranslationError(MonitorError):
+    """A translation model cannot be installed, loaded or run. Exit code 6."""
+
+    exit_code = 6

@@ -63,11 +63,15 @@ ARTICLE_PROPERTIES: dict[str, Any] = {
     "text_zh": _text("cjk"),
     "translation": {
         "properties": {
-            "status": KEYWORD,  # pending | done | unavailable | skipped | failed
+            "status": KEYWORD,  # pending | in_progress | done | failed | unavailable | not_needed
             "model": KEYWORD,
             "source_language": KEYWORD,
             "target_language": KEYWORD,
             "translated_at": DATE,
+            "chars": {"type": "integer"},  # source characters translated
+            "truncated": {"type": "boolean"},  # longer than MONITOR_TRANSLATE_MAX_CHARS
+            "worker": KEYWORD,  # who holds the claim while in_progress
+            "claimed_at": DATE,
             "error": {"type": "keyword", "ignore_above": 1024},
         }
     },
@@ -109,6 +113,8 @@ def ensure_articles_index(es: Elasticsearch, config: EsConfig) -> str:
             es.indices.create(index=index, aliases={alias: {"is_write_index": True}})
         else:
             es.indices.put_alias(index=index, name=alias, is_write_index=True)
+    else:  # fields added within a version (additive changes) reach existing indices too
+        es.indices.put_mapping(index=alias, properties=ARTICLE_PROPERTIES)
     return alias
 
 

@@ -137,6 +137,9 @@ def _parse_settings(pairs: tuple[str, ...]) -> dict[str, str]:
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object.")
 @click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's INFO log, not only warnings.")
+@click.option(
+    "--no-translate", is_flag=True, help="Do not run a translation worker beside the crawl."
+)
 @domain_errors
 def crawl(
     sources_file: str,
@@ -144,6 +147,7 @@ def crawl(
     setting_pairs: tuple[str, ...],
     as_json: bool,
     verbose: bool,
+    no_translate: bool,
 ) -> None:
     """Crawl the configured sources into Elasticsearch; print a per-source summary.
 
@@ -161,7 +165,13 @@ def crawl(
         "MONITOR_SOURCES_FILE": sources_file,
         **_parse_settings(setting_pairs),
     }
-    results = run_crawl(sources, overrides, log=info)
+    from monitor.translate.sidecar import TranslationSidecar
+
+    sidecar = None if no_translate else TranslationSidecar.start()
+    try:
+        results = run_crawl(sources, overrides, log=info)
+    finally:
+        translation = sidecar.finish() if sidecar else None
     if as_json:
         emit_json({"sources": [r.as_dict() for r in results]})
     else:
@@ -173,6 +183,10 @@ def crawl(
                 f"  FAILED: {r.failure or r.finish_reason or 'nothing fetched'}" if r.failed else ""
             )
             click.echo(f"{r.source:<28}" + "".join(f" {getattr(r, c):>9}" for c in columns) + note)
+    if translation is not None and not as_json:
+        click.echo(translation.summary)
+    elif translation is not None:
+        info(translation.summary)
     if all(r.failed for r in results):
         raise CrawlFailed("every source failed; run with --verbose to see why")
 
@@ -273,16 +287,32 @@ def extract(
 @click.option(
     "--size", default=10, show_default=True, type=click.IntRange(1, 1000), help="Number of hits."
 )
+@click.option("--no-expand", is_flag=True, help="Do not add the other language's terms.")
+@click.option(
+    "--explain", is_flag=True, help="Show the expanded terms and the Elasticsearch query."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object with a `hits` list.")
 @domain_errors
 def search_cmd(
-    query: str, language: str | None, source: str | None, since, until, size: int, as_json: bool
+    query: str,
+    language: str | None,
+    source: str | None,
+    since,
+    until,
+    size: int,
+    no_expand: bool,
+    explain: bool,
+    as_json: bool,
 ) -> None:
-    """Search the indexed articles in Chinese or English: ranked hits, highlighted snippets."""
+    """Search the indexed articles in Chinese or English: ranked hits, highlighted snippets.
+
+    An English query also searches Chinese documents with the Chinese terms that the glossary (or
+    CC-CEDICT) gives for its words, and their English translations; a Chinese query likewise."""
     from monitor.errors import SearchBackendError
     from monitor.es.client import call, make_client
     from monitor.es.node import ensure_available
-    from monitor.search import SearchRequest, search
+    from monitor.glossary import load_glossary
+    from monitor.search import SearchRequest, build_query, search
 
     config = EsConfig.from_env()
     ensure_available(config, log=info)
@@ -292,13 +322,22 @@ def search_cmd(
         raise SearchBackendError(
             f"no index {alias!r} at {config.display_url} yet: run `monitor crawl` first"
         )
-    request = SearchRequest(
-        query, language, source, since and since.date(), until and until.date(), size
-    )
+    expansions = () if no_expand else tuple(load_glossary().expand(query))
+    dates = (since and since.date(), until and until.date())
+    request = SearchRequest(query, language, source, *dates, size, expansions)
     result = call(config, lambda: search(es, alias, request))
+    expanded = [
+        {"from": e.source, "terms": list(e.terms), "language": e.language, "origin": e.origin}
+        for e in expansions
+    ]
     if as_json:
-        emit_json({"query": query, **result})
+        emit_json({"query": query, **({"expanded": expanded} if explain else {}), **result})
         return
+    if explain:
+        for e in expanded:
+            terms = ", ".join(e["terms"])
+            click.echo(f"expanded {e['from']!r} → {terms} ({e['language']}, {e['origin']})")
+        click.echo(json.dumps(build_query(request)["query"], ensure_ascii=False, indent=1))
     click.echo(
         f"{result['total']} documents match {query!r}"
         + ("" if result["total"] <= size else f"; top {size}:")
@@ -369,13 +408,21 @@ def translate_cmd(follow: bool, stop_on_eof: bool, as_json: bool) -> None:
     except KeyboardInterrupt:
         totals = worker.totals
     stats = {name: dict(engine.stats) for name, engine in engines.items()}
+    from monitor.translate.status import translation_status
+
+    waiting = translation_status(es, es_config, config)["waiting_for_model"]
     if as_json:
-        emit_json({"totals": dict(totals), "engines": stats})
+        emit_json({"totals": dict(totals), "engines": stats, "waiting_for_model": waiting})
     else:
         click.echo(
             f"translated {totals['translated']}, failed {totals['failed']}, "
-            f"waiting for a model {totals['unavailable']}, truncated {totals['truncated']}"
+            f"truncated {totals['truncated']}"
         )
+        for wait in waiting:
+            click.echo(
+                f"{wait['documents']} {wait['language']} documents wait for a model: "
+                f"run `{wait['command']}`"
+            )
 
 
 @main.group()

@@ -16,6 +16,8 @@ from typing import Any
 
 from elasticsearch import Elasticsearch
 
+from monitor.glossary import Expansion
+
 _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _LATIN = re.compile(r"[A-Za-z]")
 
@@ -40,6 +42,7 @@ class SearchRequest:
     since: date | None = None
     until: date | None = None
     size: int = 10
+    expansions: tuple[Expansion, ...] = ()  # from monitor.glossary; () = no expansion
 
 
 def fields_for(query: str) -> list[str]:
@@ -65,33 +68,28 @@ def build_query(request: SearchRequest) -> dict[str, Any]:
         if request.until:
             bounds["lte"] = request.until.isoformat()
         filters.append({"range": {"published_at": bounds}})
-    return {
-        "query": {
-            "bool": {
-                "must": [
-                    {
-                        "multi_match": {
-                            "query": request.query,
-                            "fields": fields,
-                            "type": "best_fields",
-                            "tie_breaker": 0.3,
-                            "minimum_should_match": "2<70%",
-                        }
-                    }
-                ],
-                "should": [
-                    {
-                        "multi_match": {
-                            "query": request.query,
-                            "fields": fields,
-                            "type": "phrase",
-                            "boost": 2,
-                        }
-                    }
-                ],
-                "filter": filters,
+    should: list[dict[str, Any]] = [
+        {
+            "multi_match": {
+                "query": request.query,
+                "fields": fields,
+                "type": "best_fields",
+                "tie_breaker": 0.3,
+                "minimum_should_match": "2<70%",
             }
         },
+        {"multi_match": {"query": request.query, "fields": fields, "type": "phrase", "boost": 2}},
+    ]
+    for expansion in request.expansions:  # one concept, any of its terms, as a phrase
+        other = ZH_FIELDS if expansion.language == "zh" else EN_FIELDS
+        phrases = [
+            {"multi_match": {"query": term, "fields": other, "type": "phrase"}}
+            for term in expansion.terms
+        ]
+        boost = 0.8 if expansion.origin == "glossary" else 0.4
+        should.append({"dis_max": {"queries": phrases, "boost": boost}})
+    return {
+        "query": {"bool": {"should": should, "minimum_should_match": 1, "filter": filters}},
         "highlight": {
             "fields": {name: {} for name in HIGHLIGHT_FIELDS},
             "fragment_size": 140,

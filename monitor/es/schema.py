@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from elasticsearch import Elasticsearch
+from elasticsearch import BadRequestError, Elasticsearch
 
 from monitor.config import EsConfig
 
@@ -109,9 +109,11 @@ def ensure_articles_index(es: Elasticsearch, config: EsConfig) -> str:
     es.indices.put_index_template(name=alias, **articles_template(config))
     index = f"{alias}-v{ARTICLES_VERSION}"
     if not es.indices.exists_alias(name=alias):
-        if not es.indices.exists(index=index):
+        try:  # two processes (a crawl and its translation worker) may get here together
             es.indices.create(index=index, aliases={alias: {"is_write_index": True}})
-        else:
+        except BadRequestError as exc:
+            if exc.error != "resource_already_exists_exception":
+                raise
             es.indices.put_alias(index=index, name=alias, is_write_index=True)
     else:  # fields added within a version (additive changes) reach existing indices too
         es.indices.put_mapping(index=alias, properties=ARTICLE_PROPERTIES)

@@ -1,0 +1,72 @@
+"""The translation worker that `monitor crawl` runs beside the crawl, in a process of its own.
+
+The crawl never waits on it: documents are indexed as `pending` and the worker takes them from
+Elasticsearch as they arrive. When the crawl is done it closes the worker's standard input, which
+means "drain what is pending, then exit", waits for it and reports.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from dataclasses import dataclass
+
+
+@dataclass
+class SidecarResult:
+    totals: dict
+    waiting: list[dict]
+    error: str | None = None
+
+    @property
+    def summary(self) -> str:
+        if self.error:
+            return f"translation: the worker failed: {self.error}"
+        t = self.totals
+        lines = [
+            f"translation: {t.get('translated', 0)} translated, {t.get('failed', 0)} failed, "
+            f"{t.get('truncated', 0)} truncated at MONITOR_TRANSLATE_MAX_CHARS"
+        ]
+        for wait in self.waiting:
+            lines.append(
+                f"translation: {wait['documents']} {wait['language']} documents wait for a "
+                f"{wait['language']}→{wait['target']} model: run `{wait['command']}`"
+            )
+        return "\n".join(lines)
+
+
+class TranslationSidecar:
+    def __init__(self, process: subprocess.Popen):
+        self.process = process
+
+    @classmethod
+    def start(cls) -> TranslationSidecar:
+        command = [
+            sys.executable,
+            "-m",
+            "monitor",
+            "translate",
+            "--follow",
+            "--stop-on-eof",
+            "--json",
+        ]
+        return cls(
+            subprocess.Popen(
+                command,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+        )
+
+    def finish(self, timeout: float | None = None) -> SidecarResult:
+        out, err = self.process.communicate(input="", timeout=timeout)
+        if self.process.returncode != 0:
+            lines = [line for line in err.strip().splitlines() if line.strip()]
+            return SidecarResult(
+                {}, [], lines[-1] if lines else f"exit code {self.process.returncode}"
+            )
+        report = json.loads(out.strip().splitlines()[-1])
+        return SidecarResult(report["totals"], report.get("waiting_for_model", []))

@@ -59,12 +59,14 @@ def install_file(config: TranslateConfig, path: Path, log=print) -> InstalledPac
     before = {p.path for p in installed_packages(config)}
     load(config).install_from_path(path)
     added = [p for p in installed_packages(config) if p.path not in before]
-    package = (
-        added[0]
-        if added
-        else next(p for p in installed_packages(config) if path.stem.startswith(p.path.name))
-    )
-    _offline_splitter(package, log)
+    if not added:  # the same package was installed before: argostranslate replaced it in place
+        added = [p for p in installed_packages(config) if path.stem.startswith(p.path.name)]
+    package = added[0]
+    try:
+        _offline_splitter(package, log)
+    except TranslationError:
+        shutil.rmtree(package.path, ignore_errors=True)  # no half-installed package left behind
+        raise
     return next(p for p in installed_packages(config) if p.path == package.path)
 
 

@@ -155,4 +155,6 @@ class IndexPipeline(Stage):
         while self.flushes:
             await asyncio.gather(*list(self.flushes), return_exceptions=True)
         if self.es is not None:
+            # what the crawl wrote is searchable (and visible to the translation worker) at once
+            await asyncio.to_thread(self.es.indices.refresh, index=self.alias)
             self.es.close()

@@ -73,10 +73,14 @@ def expected_articles() -> list[dict]:
 
 
 def run_monitor(
-    *args: str, config: EsConfig | None = None, cwd: Path = ROOT, timeout: float = 300
+    *args: str,
+    config: EsConfig | None = None,
+    cwd: Path = ROOT,
+    timeout: float = 300,
+    env_extra: dict | None = None,
 ) -> subprocess.CompletedProcess:
-    """Run `python -m monitor ARGS` with the test's index prefix."""
-    env = dict(os.environ)
+    """Run `python -m monitor ARGS` with the test's index prefix (and extra environment)."""
+    env = dict(os.environ, **(env_extra or {}))
     if config is not None:
         env["MONITOR_INDEX_PREFIX"] = config.index_prefix
     return subprocess.run(
@@ -89,8 +93,9 @@ def run_monitor(
     )
 
 
-def crawl_json(sources: Path, config: EsConfig, *extra: str) -> dict:
-    result = run_monitor("crawl", "--sources", str(sources), "--json", *FAST, *extra, config=config)
+def crawl_json(sources: Path, config: EsConfig, *extra: str, env_extra: dict | None = None) -> dict:
+    command = ("crawl", "--sources", str(sources), "--json", *FAST, *extra)
+    result = run_monitor(*command, config=config, env_extra=env_extra)
     assert result.returncode == 0, result.stderr[-3000:]
     return {s["source"]: s for s in json.loads(result.stdout)["sources"]}
 
@@ -104,3 +109,26 @@ def two_crawls(sample_sources, es_config, es):
     second = crawl_json(sample_sources, es_config)
     es.indices.refresh(index=es_config.index_name("articles"))
     return first, count_after_first, second
+
+
+# --- translation: one argostranslate home for the whole session ---------------------------------
+# argostranslate reads its directories once per process, so every in-process translation test
+# shares this home; CLI tests in subprocesses may use others.
+
+
+@pytest.fixture(scope="session")
+def tiny_package(tmp_path_factory) -> Path:
+    from tests.tinymodel import build_package
+
+    return build_package(tmp_path_factory.mktemp("tiny-model"))
+
+
+@pytest.fixture(scope="session")
+def argos_home(tiny_package, tmp_path_factory) -> Path:
+    """An argostranslate home with the tiny zh→en package installed through `monitor models`."""
+    home = tmp_path_factory.mktemp("argos")
+    result = run_monitor(
+        "models", "install-file", str(tiny_package), env_extra={"MONITOR_ARGOS_HOME": str(home)}
+    )
+    assert result.returncode == 0, result.stderr
+    return home

@@ -72,3 +72,53 @@ def test_query_fields_follow_the_script():
     assert "text_en^0.8" in fields_for("lithography") and "text.zh" not in fields_for("lithography")
     body = build_query(SearchRequest("x", language="zh", until=date(2024, 1, 1)))
     assert {"term": {"language": "zh"}} in body["query"]["bool"]["filter"]
+
+
+# --- across languages, through the glossary alone (no translation model) --------------------------
+
+
+def cli_paths(query: str, es_config, base: str, *flags: str) -> list[str]:
+    result = run_monitor("search", query, "--json", "--size", "20", *flags, config=es_config)
+    assert result.returncode == 0, result.stderr
+    return [hit["url"].removeprefix(base) for hit in json.loads(result.stdout)["hits"]]
+
+
+def test_english_query_finds_chinese_documents_on_the_same_subject(
+    two_crawls, es_config, site_server
+):
+    found = cli_paths("lithography export controls", es_config, site_server.base)
+    assert found[0] == "/ennews/2024/03/lithography-export-controls.html"
+    assert "/zhnews/2024/03/15/lithography.html" in found  # 光刻机 ... 出口管制
+    assert "/zhnews/2024/06/12/rare-earth.html" in found  # 出口管制
+    assert "/gov/zcwj/202403/t20240320_103.html" in found  # 光刻胶 (photoresist) policy
+
+
+def test_chinese_query_finds_english_documents(two_crawls, es_config, site_server):
+    found = cli_paths("光刻机", es_config, site_server.base)
+    assert found[0] == "/zhnews/2024/03/15/lithography.html"
+    assert "/ennews/2024/03/lithography-export-controls.html" in found
+
+
+def test_mission_query_ranks_the_miit_documents(two_crawls, es_config, site_server):
+    found = cli_paths("MIIT semiconductor policy", es_config, site_server.base)
+    top = found[:3]  # the English report and the Chinese 工信部 notice both lead
+    assert "/zhnews/2024/03/08/chip-chain.html" in top
+    assert "/ennews/2024/03/miit-chip-supply-chain.html" in top
+
+
+def test_no_expand_stays_in_the_query_language(two_crawls, es_config, site_server):
+    found = cli_paths("lithography export controls", es_config, site_server.base, "--no-expand")
+    assert found and all(path.startswith("/ennews/") for path in found)
+
+
+def test_explain_shows_the_expansion(two_crawls, es_config):
+    result = run_monitor("search", "Big Fund", "--json", "--explain", config=es_config)
+    expanded = json.loads(result.stdout)["expanded"]
+    assert expanded == [
+        {
+            "from": "Big Fund",
+            "terms": ["大基金", "国家集成电路产业投资基金"],
+            "language": "zh",
+            "origin": "glossary",
+        }
+    ]

@@ -39,8 +39,13 @@ def build_sentencepiece(lines: list[str], target: Path, vocab_size: int = 1000) 
     text.write_text("\n".join(lines), encoding="utf-8")
     prefix = target / "sentencepiece"
     spm.SentencePieceTrainer.train(
-        input=str(text), model_prefix=str(prefix), vocab_size=vocab_size, character_coverage=1.0,
-        model_type="unigram", minloglevel=2, hard_vocab_limit=False,
+        input=str(text),
+        model_prefix=str(prefix),
+        vocab_size=vocab_size,
+        character_coverage=1.0,
+        model_type="unigram",
+        minloglevel=2,
+        hard_vocab_limit=False,
     )
     text.unlink()
     return prefix.with_suffix(".model")
@@ -68,7 +73,9 @@ def _shape(name: str, d: int, ffn: int, src: int, tgt: int) -> tuple[int, ...]:
     raise KeyError(name)
 
 
-def build_ctranslate2(pieces: list[str], target: Path, d: int = 32, ffn: int = 64, seed: int = 0) -> Path:
+def build_ctranslate2(
+    pieces: list[str], target: Path, d: int = 32, ffn: int = 64, seed: int = 0
+) -> Path:
     from ctranslate2.specs import transformer_spec
 
     spec = transformer_spec.TransformerSpec.from_config(num_layers=1, num_heads=2)
@@ -122,19 +129,38 @@ def build_minisbd(lines: list[str], target: Path, lang: str = "zh-hans") -> Path
     graph = helper.make_graph(
         [helper.make_node("Gather", ["table", "units"], ["logits"], axis=0)],
         "tiny-minisbd",
-        [helper.make_tensor_value_info("units", TensorProto.INT64, ["batch", "seq"]),
-         helper.make_tensor_value_info("features", TensorProto.FLOAT, ["batch", "seq", "feats"])],
+        [
+            helper.make_tensor_value_info("units", TensorProto.INT64, ["batch", "seq"]),
+            helper.make_tensor_value_info("features", TensorProto.FLOAT, ["batch", "seq", "feats"]),
+        ],
         [helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["batch", "seq", 5])],
         [helper.make_tensor("table", TensorProto.FLOAT, table.shape, table.flatten().tolist())],
     )
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
     model.ir_version = 8
-    config = {"skip_newline": False, "max_seqlen": 1000, "no_ssplit": False, "batch_size": 32,
-              "feat_funcs": ["space_before", "capitalized"], "use_dictionary": False, "num_dict_feat": 0}
-    vocab = {"lang": lang, "idx": 0, "cutoff": 0, "lower": False,
-             "_unit2id": {u: i for i, u in enumerate(id2unit)}, "_id2unit": id2unit}
-    for key, value in (("lang_code", lang), ("config", json.dumps(config)), ("vocab", json.dumps(vocab)),
-                       ("lexicon", "null")):
+    config = {
+        "skip_newline": False,
+        "max_seqlen": 1000,
+        "no_ssplit": False,
+        "batch_size": 32,
+        "feat_funcs": ["space_before", "capitalized"],
+        "use_dictionary": False,
+        "num_dict_feat": 0,
+    }
+    vocab = {
+        "lang": lang,
+        "idx": 0,
+        "cutoff": 0,
+        "lower": False,
+        "_unit2id": {u: i for i, u in enumerate(id2unit)},
+        "_id2unit": id2unit,
+    }
+    for key, value in (
+        ("lang_code", lang),
+        ("config", json.dumps(config)),
+        ("vocab", json.dumps(vocab)),
+        ("lexicon", "null"),
+    ):
         entry = model.metadata_props.add()
         entry.key, entry.value = key, value
     folder = target / "minisbd"
@@ -143,7 +169,9 @@ def build_minisbd(lines: list[str], target: Path, lang: str = "zh-hans") -> Path
     return folder
 
 
-def build_package(target: Path, from_code: str = "zh", to_code: str = "en", version: str = "0.1") -> Path:
+def build_package(
+    target: Path, from_code: str = "zh", to_code: str = "en", version: str = "0.1"
+) -> Path:
     """Build `translate-zh_en-0_1.argosmodel` in target; returns its path."""
     import sentencepiece as spm
 
@@ -156,11 +184,20 @@ def build_package(target: Path, from_code: str = "zh", to_code: str = "en", vers
     build_ctranslate2(pieces, work)
     build_minisbd(lines, work, "zh-hans" if from_code == "zh" else from_code)
     names = {"zh": "Chinese", "en": "English"}
-    (work / "metadata.json").write_text(json.dumps({
-        "package_version": version, "argos_version": "1.11.0", "from_code": from_code,
-        "from_name": names[from_code], "to_code": to_code, "to_name": names[to_code],
-        "type": "translate", "package_name": f"tiny test model {from_code}-{to_code}",
-    }))
+    (work / "metadata.json").write_text(
+        json.dumps(
+            {
+                "package_version": version,
+                "argos_version": "1.11.0",
+                "from_code": from_code,
+                "from_name": names[from_code],
+                "to_code": to_code,
+                "to_name": names[to_code],
+                "type": "translate",
+                "package_name": f"tiny test model {from_code}-{to_code}",
+            }
+        )
+    )
     archive = target / f"{work.name}.argosmodel"
     with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
         for path in sorted(work.rglob("*")):

@@ -232,6 +232,9 @@ class TranslationWorker:
             if count:
                 continue
             if not follow or stop.is_set():
+                self.es.indices.refresh(index=self.index)  # documents written just before the stop
+                if follow and self.process_batch():
+                    continue
                 self.totals["unavailable"] += self.mark_unavailable()
                 return self.totals
             stop.wait(idle_sleep)

@@ -8,6 +8,7 @@ means "drain what is pending, then exit", waits for it and reports.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -51,15 +52,10 @@ class TranslationSidecar:
             "--stop-on-eof",
             "--json",
         ]
-        return cls(
-            subprocess.Popen(
-                command,
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                text=True,
-            )
-        )
+        env = dict(os.environ)  # beside a crawl, one CTranslate2 thread leaves cores to extraction
+        env.setdefault("MONITOR_TRANSLATE_THREADS", "1")
+        pipes = {"stdin": subprocess.PIPE, "stdout": subprocess.PIPE, "stderr": subprocess.PIPE}
+        return cls(subprocess.Popen(command, text=True, env=env, **pipes))
 
     def finish(self, timeout: float | None = None) -> SidecarResult:
         out, err = self.process.communicate(input="", timeout=timeout)

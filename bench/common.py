@@ -35,3 +35,13 @@ def _cpus() -> int:
     import os
 
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def drop_indices(prefix: str) -> None:
+    """Delete the indices and templates a benchmark created under its own prefix."""
+    from monitor.config import EsConfig
+    from monitor.es.client import make_client
+    from monitor.es.schema import delete_all
+
+    config = EsConfig.from_env({"MONITOR_INDEX_PREFIX": prefix})
+    delete_all(make_client(config), config)

@@ -37,7 +37,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.common import write_result  # noqa: E402
 from monitor.config import EsConfig  # noqa: E402
-from monitor.devserver import serve  # noqa: E402
+from monitor.devserver import crawl_command, serve  # noqa: E402
 from monitor.es.client import make_client  # noqa: E402
 from monitor.es.node import ensure_available  # noqa: E402
 from monitor.es.schema import delete_all  # noqa: E402
@@ -175,18 +175,9 @@ def crawl(base: str, pages: int, mode: str, tmp: Path) -> dict:
         "    links: ul.articles a\n    next: a.next\n"
     )
     env = dict(os.environ, MONITOR_INDEX_PREFIX=config.index_prefix)
-    command = [
-        sys.executable,
-        "-m",
-        "monitor",
-        "crawl",
-        "--sources",
-        str(sources),
+    command = crawl_command(
+        sources,
         "--json",
-        "-s",
-        "DOWNLOAD_DELAY=0",
-        "-s",
-        "AUTOTHROTTLE_ENABLED=False",
         "-s",
         "CONCURRENT_REQUESTS=32",
         "-s",
@@ -195,7 +186,7 @@ def crawl(base: str, pages: int, mode: str, tmp: Path) -> dict:
         "MONITOR_PROGRESS_INTERVAL=0",
         "-s",
         f"MONITOR_EXTRACT_MODE={mode}",
-    ]
+    )
     started = time.perf_counter()
     server_cpu = sum(psutil.Process().cpu_times()[:2])  # the fixture server runs in this process
     proc = subprocess.Popen(

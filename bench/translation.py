@@ -31,7 +31,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.common import write_result  # noqa: E402
+from bench.common import drop_indices, write_result  # noqa: E402
 from tests.tinymodel import build_package  # noqa: E402
 
 
@@ -64,7 +64,7 @@ def measure(engine, docs, group: int) -> dict:
 
 
 def crawl_seconds(home: Path, translate: bool) -> dict:
-    from monitor.devserver import render_sources, serve
+    from monitor.devserver import crawl_command, render_sources, serve
 
     server = serve(ROOT / "tests/sites/www")
     prefix = f"bench-tr-{os.getpid()}-{int(translate)}"
@@ -74,22 +74,7 @@ def crawl_seconds(home: Path, translate: bool) -> dict:
             sources = render_sources(
                 ROOT / "tests/sites/sources.yaml", server.base, Path(tmp) / "s.yaml"
             )
-            command = [
-                sys.executable,
-                "-m",
-                "monitor",
-                "crawl",
-                "--sources",
-                str(sources),
-                "--json",
-                "-s",
-                "DOWNLOAD_DELAY=0",
-                "-s",
-                "AUTOTHROTTLE_ENABLED=False",
-                "-s",
-                "MONITOR_PROGRESS_INTERVAL=0",
-                "-v",
-            ]
+            command = crawl_command(sources, "--json", "-s", "MONITOR_PROGRESS_INTERVAL=0", "-v")
             if not translate:
                 command.append("--no-translate")
             started = time.perf_counter()
@@ -108,12 +93,7 @@ def crawl_seconds(home: Path, translate: bool) -> dict:
         }
     finally:
         server.shutdown()
-        from monitor.config import EsConfig
-        from monitor.es.client import make_client
-        from monitor.es.schema import delete_all
-
-        config = EsConfig.from_env({"MONITOR_INDEX_PREFIX": prefix})
-        delete_all(make_client(config), config)
+        drop_indices(prefix)
 
 
 def main() -> None:

@@ -13,7 +13,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from monitor.devserver import render_sources, serve
+from monitor.devserver import crawl_command, render_sources, serve
 
 ROOT = Path(__file__).resolve().parents[1]
 SITES = ROOT / "tests" / "sites"
@@ -37,21 +37,8 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         sources = render_sources(SITES / "sources.yaml", server.base, Path(tmp) / "sources.yaml")
         monitor = [sys.executable, "-m", "monitor"]
-        crawl = subprocess.run(
-            [
-                *monitor,
-                "crawl",
-                "--sources",
-                str(sources),
-                "-s",
-                "DOWNLOAD_DELAY=0",
-                "-s",
-                "AUTOTHROTTLE_ENABLED=False",
-                "-s",
-                "MONITOR_PROGRESS_INTERVAL=1",
-            ],
-            env=env,
-        )
+        command = crawl_command(sources, "-s", "MONITOR_PROGRESS_INTERVAL=1")
+        crawl = subprocess.run(command, env=env)
         if crawl.returncode != 0:
             return crawl.returncode
     server.shutdown()

@@ -16,6 +16,24 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 TEMPLATED = (".xml", ".txt", ".xml.gz")
+# Politeness protects other people's servers; crawling this local one needs none.
+LOCAL_CRAWL_SETTINGS = ("-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False")
+
+
+def crawl_command(sources: Path, *extra: str) -> list[str]:
+    """`monitor crawl` of a sources file that points at a local server, politeness off."""
+    import sys
+
+    return [
+        sys.executable,
+        "-m",
+        "monitor",
+        "crawl",
+        "--sources",
+        str(sources),
+        *LOCAL_CRAWL_SETTINGS,
+        *extra,
+    ]
 
 
 class SiteServer(ThreadingHTTPServer):

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from monitor.config import EsConfig
-from monitor.devserver import render_sources, serve
+from monitor.devserver import LOCAL_CRAWL_SETTINGS, render_sources, serve
 from monitor.es.client import make_client
 from monitor.es.node import ensure_available
 from monitor.es.schema import delete_all
@@ -21,14 +21,7 @@ from monitor.es.schema import delete_all
 ROOT = Path(__file__).resolve().parents[1]
 SITES = ROOT / "tests" / "sites"
 # Politeness off for the local fixture server; progress lines off to keep output short.
-FAST = [
-    "-s",
-    "DOWNLOAD_DELAY=0",
-    "-s",
-    "AUTOTHROTTLE_ENABLED=False",
-    "-s",
-    "MONITOR_PROGRESS_INTERVAL=0",
-]
+FAST = [*LOCAL_CRAWL_SETTINGS, "-s", "MONITOR_PROGRESS_INTERVAL=0"]
 
 
 def new_config(**extra: str) -> EsConfig:

@@ -53,6 +53,7 @@ class TranslationWorker:
         self.index = es_config.index_name("articles")
         self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}"
         self.totals: Counter = Counter()
+        self.last_seen = 0
 
     # --- selection ---------------------------------------------------------------------------
 
@@ -152,12 +153,18 @@ class TranslationWorker:
         }
         claimed = [h for h in self._guarded(hits, [claim] * len(hits)) if h]
         self.totals["lost_claims"] += len(hits) - len(claimed)
+        self.last_seen = len(hits)
         return claimed
 
     # --- translation -------------------------------------------------------------------------
 
     def process_batch(self) -> int:
-        """Claim, translate and write one batch; returns the number of documents claimed."""
+        """Claim, translate and write one batch; returns how many eligible documents it saw.
+
+        Seen, not claimed: a batch whose claims all went to another worker is no sign that the
+        backlog is empty (the next query no longer returns the documents that worker holds).
+        """
+        self.last_seen = 0
         claimed = self.claim()
         by_language: dict[str, list[dict]] = {}
         for hit in claimed:
@@ -213,7 +220,7 @@ class TranslationWorker:
                 1 for r, w in zip(results, written, strict=True) if w and r.truncated
             )
             self.totals["lost_results"] += sum(1 for w in written if not w)
-        return len(claimed)
+        return self.last_seen
 
     def run(
         self,

@@ -179,9 +179,7 @@ def crawl(
         header = f"{'source':<28}" + "".join(f" {c:>9}" for c in columns)
         click.echo(header)
         for r in results:
-            note = (
-                f"  FAILED: {r.failure or r.finish_reason or 'nothing fetched'}" if r.failed else ""
-            )
+            note = f"  FAILED: {r.why_failed}" if r.failed else ""
             click.echo(f"{r.source:<28}" + "".join(f" {getattr(r, c):>9}" for c in columns) + note)
     if translation is not None and not as_json:
         click.echo(translation.summary)
@@ -508,21 +506,33 @@ def models_remove(from_code: str, to_code: str) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @domain_errors
 def status_cmd(as_json: bool) -> None:
-    """Documents per language and translation state, and what waits for a model."""
+    """Per-source health (ok, silent, broken), documents per language and translation state, and
+    what waits for a model."""
     from monitor.config import TranslateConfig
     from monitor.es.client import call, make_client
     from monitor.es.node import ensure_available
+    from monitor.health import source_health
     from monitor.translate.status import translation_status
 
     es_config = EsConfig.from_env()
     ensure_available(es_config, log=info)
-    report = call(
-        es_config,
-        lambda: translation_status(make_client(es_config), es_config, TranslateConfig.from_env()),
-    )
+    es = make_client(es_config)
+    report = call(es_config, lambda: translation_status(es, es_config, TranslateConfig.from_env()))
+    report["sources"] = call(es_config, lambda: source_health(es, es_config))
     if as_json:
         emit_json(report)
         return
+    if report["sources"]:
+        click.echo(
+            f"{'source':<26} {'state':<10} {'24h':>5} {'7d':>5} {'errors/page':>11}  last success"
+        )
+    for h in report["sources"]:
+        rate = "-" if h["error_rate"] is None else f"{h['error_rate']:.3f}"
+        click.echo(
+            f"{h['source']:<26} {h['state']:<10} {h['documents_24h']:>5} {h['documents_7d']:>5} "
+            f"{rate:>11}  {(h['last_success'] or 'never')[:16]}"
+            + (f"  ({h['reason']})" if h["reason"] else "")
+        )
     click.echo(f"{report['documents']} documents in {report['index']}")
     for language, states in report["by_language"].items():
         click.echo(f"  {language}: " + ", ".join(f"{k} {v}" for k, v in sorted(states.items())))

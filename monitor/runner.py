@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import uuid
 from collections.abc import Mapping
 from typing import Any
 
@@ -20,6 +21,7 @@ from monitor.crawl_settings import CrawlSettings
 from monitor.es.client import call, make_client
 from monitor.es.node import ensure_available
 from monitor.es.schema import ensure_articles_index
+from monitor.runs import record_runs, run_document
 from monitor.summary import SourceSummary, summarize
 from monitor.workers import ExtractionPool
 
@@ -66,11 +68,15 @@ def run_crawl(
         process.start()
     finally:
         pool.shutdown()
-    results = []
+    results, records = [], []
+    run_id = uuid.uuid4().hex[:12]
     for source, crawler, failure in runs:
-        summary = summarize(
-            source.id, source.type, crawler.stats.get_stats() if crawler.stats else {}
-        )
+        stats = crawler.stats.get_stats() if crawler.stats else {}
+        summary = summarize(source.id, source.type, stats)
         summary.failure = failure.get("error")
         results.append(summary)
+        records.append(run_document(run_id, summary, stats))
+    errors = call(es_config, lambda: record_runs(make_client(es_config), es_config, records))
+    for error in errors:
+        log(f"warning: a run record was not written: {error}")
     return results

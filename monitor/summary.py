@@ -26,6 +26,16 @@ class SourceSummary:
     def failed(self) -> bool:
         return bool(self.failure) or self.pages == 0 or self.finish_reason not in (None, "finished")
 
+    @property
+    def why_failed(self) -> str | None:
+        if not self.failed:
+            return None
+        if self.failure:
+            return self.failure
+        if self.finish_reason not in (None, "finished"):
+            return f"stopped: {self.finish_reason}"
+        return "nothing fetched"
+
     def as_dict(self) -> dict[str, Any]:
         return {**asdict(self), "failed": self.failed}
 

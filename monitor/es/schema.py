@@ -78,36 +78,74 @@ ARTICLE_PROPERTIES: dict[str, Any] = {
 }
 
 
-def articles_template(config: EsConfig) -> dict[str, Any]:
-    alias = config.index_name("articles")
+# Per crawl and source: what happened (monitor.runs writes them, monitor.health reads them).
+RUNS_VERSION = 1
+COUNT = {"type": "integer"}
+RUN_PROPERTIES: dict[str, Any] = {
+    "run_id": KEYWORD,  # one `monitor crawl` (all its sources share it)
+    "source_id": KEYWORD,
+    "source_type": KEYWORD,
+    "started_at": DATE,
+    "finished_at": DATE,
+    "duration_seconds": {"type": "float"},
+    "finish_reason": KEYWORD,
+    "failed": {"type": "boolean"},
+    "failure": {"type": "keyword", "ignore_above": 1024},
+    "pages": COUNT,
+    "new_documents": COUNT,
+    "unchanged": COUNT,
+    "skipped": COUNT,
+    "errors": COUNT,
+    "no_text": COUNT,  # pages fetched whose extraction found no article text
+    "listing_pages": COUNT,
+    "listing_links": COUNT,  # article links the listing selectors found
+    "bytes": {"type": "long"},
+    "errors_by_kind": {"type": "object", "dynamic": True},  # e.g. {"404": 1, "TimeoutError": 2}
+    "http_status": {"type": "object", "dynamic": True},  # e.g. {"200": 14, "404": 1}
+}
+
+# kind → (schema version, properties, settings)
+SCHEMAS: dict[str, tuple[int, dict[str, Any], dict[str, Any]]] = {
+    "articles": (
+        ARTICLES_VERSION,
+        ARTICLE_PROPERTIES,
+        {"refresh_interval": "1s", "max_result_window": 10000},
+    ),
+    "runs": (RUNS_VERSION, RUN_PROPERTIES, {"refresh_interval": "1s"}),
+}
+
+
+def index_template(config: EsConfig, kind: str) -> dict[str, Any]:
+    version, properties, settings = SCHEMAS[kind]
+    alias = config.index_name(kind)
     return {
         "index_patterns": [f"{alias}-v*"],
         "priority": 200,
         "template": {
-            "settings": {
-                "number_of_shards": 1,
-                "auto_expand_replicas": "0-1",
-                "refresh_interval": "1s",
-                "max_result_window": 10000,
-            },
+            "settings": {"number_of_shards": 1, "auto_expand_replicas": "0-1", **settings},
             "mappings": {
                 "dynamic": "strict",
-                "_meta": {"schema": "news-monitor/articles", "version": ARTICLES_VERSION},
-                "properties": ARTICLE_PROPERTIES,
+                "_meta": {"schema": f"news-monitor/{kind}", "version": version},
+                "properties": properties,
             },
         },
-        "_meta": {"managed_by": "news-monitor", "version": ARTICLES_VERSION},
+        "_meta": {"managed_by": "news-monitor", "version": version},
     }
 
 
-def ensure_articles_index(es: Elasticsearch, config: EsConfig) -> str:
+def articles_template(config: EsConfig) -> dict[str, Any]:
+    return index_template(config, "articles")
+
+
+def ensure_index(es: Elasticsearch, config: EsConfig, kind: str) -> str:
     """Create or update the template, and the versioned index behind the alias if missing.
 
     Returns the alias. Idempotent: safe on every start.
     """
-    alias = config.index_name("articles")
-    es.indices.put_index_template(name=alias, **articles_template(config))
-    index = f"{alias}-v{ARTICLES_VERSION}"
+    version, properties, _ = SCHEMAS[kind]
+    alias = config.index_name(kind)
+    es.indices.put_index_template(name=alias, **index_template(config, kind))
+    index = f"{alias}-v{version}"
     if not es.indices.exists_alias(name=alias):
         try:  # two processes (a crawl and its translation worker) may get here together
             es.indices.create(index=index, aliases={alias: {"is_write_index": True}})
@@ -116,8 +154,12 @@ def ensure_articles_index(es: Elasticsearch, config: EsConfig) -> str:
                 raise
             es.indices.put_alias(index=index, name=alias, is_write_index=True)
     else:  # fields added within a version (additive changes) reach existing indices too
-        es.indices.put_mapping(index=alias, properties=ARTICLE_PROPERTIES)
+        es.indices.put_mapping(index=alias, properties=properties)
     return alias
+
+
+def ensure_articles_index(es: Elasticsearch, config: EsConfig) -> str:
+    return ensure_index(es, config, "articles")
 
 
 def delete_all(es: Elasticsearch, config: EsConfig) -> None:

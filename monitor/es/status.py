@@ -11,7 +11,7 @@ from monitor.config import EsConfig
 from monitor.es.client import describe, make_client
 from monitor.es.node import LocalNode
 
-KINDS = ("articles",)
+KINDS = ("articles", "runs")
 
 
 def cluster_status(config: EsConfig) -> dict[str, Any]:

@@ -86,7 +86,8 @@ def test_search_without_an_index_exits_3():
     assert result.returncode == 3 and "run `monitor crawl` first" in result.stderr
 
 
-def test_crawl_exits_5_when_every_source_fails(tmp_path, es_config):
+def test_crawl_exits_5_when_every_source_fails(tmp_path):
+    es_config = new_config()  # its run record must not join the shared index's history
     dead = tmp_path / "sources.yaml"
     dead.write_text(
         "sources:\n  - id: dead\n    type: feed\n    urls: http://127.0.0.1:9/rss.xml\n"
@@ -102,6 +103,10 @@ def test_crawl_exits_5_when_every_source_fails(tmp_path, es_config):
         "ROBOTSTXT_OBEY=False",
         config=es_config,
     )
+    from monitor.es.client import make_client
+    from monitor.es.schema import delete_all
+
+    delete_all(make_client(es_config), es_config)
     assert result.returncode == 5, result.stderr
     assert json.loads(result.stdout)["sources"][0]["failed"] is True
     assert "every source failed" in result.stderr

@@ -1,0 +1,297 @@
+"""Kibana 8 saved objects for news-monitor: data views, saved searches, visualizations, a dashboard.
+
+`monitor kibana export` writes them as NDJSON; `monitor kibana import --url` loads them through
+Kibana's saved objects API. Saved searches use Lucene syntax (Kibana runs it as a `query_string`
+query) and visualizations are aggregation-based (`count`, `date_histogram`, `terms`), so the tests
+can run exactly what Kibana would send against the real node (`es_request`).
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterable
+from typing import Any
+
+from monitor.config import EsConfig
+
+MIGRATION = {"coreMigrationVersion": "8.8.0"}
+SEARCH_REF = "kibanaSavedObjectMeta.searchSourceJSON.index"
+
+# (id, title, lucene query, columns): searches analysts start from, across both languages
+SEARCHES = [
+    (
+        "miit-semiconductor-policy",
+        "MIIT semiconductor policy (中文 + English)",
+        "title.en:(MIIT OR semiconductor*) OR text.en:(MIIT AND semiconductor*) OR "
+        'title.zh:("工信部" OR "工业和信息化部" OR "半导体" OR "集成电路") OR '
+        "title_en:(MIIT OR semiconductor*)",
+        ["title", "title_en", "language", "source_id"],
+    ),
+    (
+        "export-controls",
+        "Export controls (出口管制)",
+        'text.en:"export controls" OR text.zh:"出口管制" OR text_en:"export controls"',
+        ["title", "title_en", "language", "source_id"],
+    ),
+    (
+        "waiting-for-translation",
+        "Chinese documents waiting for a translation",
+        "language:zh AND translation.status:(pending OR unavailable)",
+        ["title", "source_id", "crawled_at"],
+    ),
+]
+
+# (id, title, data view, chart type, aggregation params): the dashboard's panels
+VISUALIZATIONS = [
+    (
+        "documents-over-time-by-language",
+        "Documents over time by language",
+        "articles",
+        "histogram",
+        [
+            (
+                "date_histogram",
+                "segment",
+                {"field": "crawled_at", "interval": "auto", "min_doc_count": 1},
+            ),
+            ("terms", "group", {"field": "language", "size": 5}),
+        ],
+    ),
+    (
+        "documents-by-source-type",
+        "Documents by source type",
+        "articles",
+        "pie",
+        [("terms", "segment", {"field": "source_type", "size": 10})],
+    ),
+    (
+        "top-sources",
+        "Top sources",
+        "articles",
+        "horizontal_bar",
+        [("terms", "segment", {"field": "source_id", "size": 15})],
+    ),
+    (
+        "translation-status",
+        "Translation status",
+        "articles",
+        "pie",
+        [("terms", "segment", {"field": "translation.status", "size": 10})],
+    ),
+    (
+        "crawl-health",
+        "Crawl errors by source (runs)",
+        "runs",
+        "horizontal_bar",
+        [
+            ("terms", "segment", {"field": "source_id", "size": 20}),
+            ("terms", "group", {"field": "failed", "size": 2}),
+        ],
+    ),
+]
+
+DATA_VIEWS = {"articles": "crawled_at", "runs": "started_at"}
+
+
+def _data_view(config: EsConfig, kind: str) -> dict[str, Any]:
+    alias = config.index_name(kind)
+    return {
+        "type": "index-pattern",
+        "id": alias,
+        "references": [],
+        **MIGRATION,
+        "attributes": {
+            "title": alias,
+            "name": f"news-monitor {kind}",
+            "timeFieldName": DATA_VIEWS[kind],
+        },
+    }
+
+
+def _search(
+    config: EsConfig, sid: str, title: str, query: str, columns: list[str]
+) -> dict[str, Any]:
+    source = {
+        "query": {"query": query, "language": "lucene"},
+        "filter": [],
+        "indexRefName": SEARCH_REF,
+    }
+    return {
+        "type": "search",
+        "id": f"{config.index_prefix}-{sid}",
+        **MIGRATION,
+        "attributes": {
+            "title": title,
+            "columns": columns,
+            "sort": [["crawled_at", "desc"]],
+            "kibanaSavedObjectMeta": {"searchSourceJSON": json.dumps(source, ensure_ascii=False)},
+        },
+        "references": [
+            {"name": SEARCH_REF, "type": "index-pattern", "id": config.index_name("articles")}
+        ],
+    }
+
+
+def _visualization(
+    config: EsConfig, vid: str, title: str, kind: str, chart: str, aggs: list
+) -> dict[str, Any]:
+    vis_aggs = [{"id": "1", "enabled": True, "type": "count", "schema": "metric", "params": {}}]
+    vis_aggs += [
+        {"id": str(i + 2), "enabled": True, "type": t, "schema": schema, "params": params}
+        for i, (t, schema, params) in enumerate(aggs)
+    ]
+    state = {
+        "title": title,
+        "type": chart,
+        "aggs": vis_aggs,
+        "params": {"addLegend": True, "addTooltip": True},
+    }
+    source = {
+        "query": {"query": "", "language": "lucene"},
+        "filter": [],
+        "indexRefName": SEARCH_REF,
+    }
+    return {
+        "type": "visualization",
+        "id": f"{config.index_prefix}-{vid}",
+        **MIGRATION,
+        "attributes": {
+            "title": title,
+            "visState": json.dumps(state),
+            "uiStateJSON": "{}",
+            "description": "",
+            "kibanaSavedObjectMeta": {"searchSourceJSON": json.dumps(source)},
+        },
+        "references": [
+            {"name": SEARCH_REF, "type": "index-pattern", "id": config.index_name(kind)}
+        ],
+    }
+
+
+def _dashboard(config: EsConfig, visualizations: list[dict[str, Any]]) -> dict[str, Any]:
+    panels, references = [], []
+    for i, vis in enumerate(visualizations):
+        grid = {"x": 24 * (i % 2), "y": 15 * (i // 2), "w": 24, "h": 15, "i": str(i + 1)}
+        panels.append(
+            {
+                "panelIndex": str(i + 1),
+                "gridData": grid,
+                "embeddableConfig": {},
+                "panelRefName": f"panel_{i}",
+                "version": "8.8.0",
+            }
+        )
+        references.append({"name": f"panel_{i}", "type": "visualization", "id": vis["id"]})
+    source = {"query": {"query": "", "language": "lucene"}, "filter": []}
+    return {
+        "type": "dashboard",
+        "id": f"{config.index_prefix}-overview",
+        **MIGRATION,
+        "references": references,
+        "attributes": {
+            "title": "news-monitor overview",
+            "panelsJSON": json.dumps(panels),
+            "optionsJSON": json.dumps({"useMargins": True, "hidePanelTitles": False}),
+            "timeRestore": False,
+            "description": "Documents, sources, translation and crawl health",
+            "kibanaSavedObjectMeta": {"searchSourceJSON": json.dumps(source)},
+        },
+    }
+
+
+def saved_objects(config: EsConfig) -> list[dict[str, Any]]:
+    views = [_data_view(config, kind) for kind in DATA_VIEWS]
+    searches = [_search(config, *spec) for spec in SEARCHES]
+    visualizations = [_visualization(config, *spec) for spec in VISUALIZATIONS]
+    return [*views, *searches, *visualizations, _dashboard(config, visualizations)]
+
+
+def to_ndjson(objects: Iterable[dict[str, Any]]) -> str:
+    return "".join(json.dumps(o, ensure_ascii=False) + "\n" for o in objects)
+
+
+def es_request(obj: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
+    """(index, search body) that Kibana would send for a saved search or visualization."""
+    if obj["type"] not in ("search", "visualization"):
+        return None
+    index = obj["references"][0]["id"]
+    source = json.loads(obj["attributes"]["kibanaSavedObjectMeta"]["searchSourceJSON"])
+    text = source["query"]["query"]
+    query = (
+        {"query_string": {"query": text, "analyze_wildcard": True}} if text else {"match_all": {}}
+    )
+    if obj["type"] == "search":
+        return index, {"query": query, "size": 50}
+    state = json.loads(obj["attributes"]["visState"])
+    aggs: dict[str, Any] = {}
+    level = aggs
+    for agg in state["aggs"]:
+        if agg["type"] == "count":
+            continue
+        params = dict(agg["params"])
+        if agg["type"] == "date_histogram":
+            body = {
+                "date_histogram": {
+                    "field": params["field"],
+                    "calendar_interval": "1d",
+                    "min_doc_count": params.get("min_doc_count", 1),
+                }
+            }
+        else:
+            body = {"terms": {"field": params["field"], "size": params["size"]}}
+        level[agg["id"]] = body
+        level = body.setdefault("aggs", {})
+    return index, {"query": query, "size": 0, "aggs": aggs}
+
+
+def import_objects(
+    url: str,
+    ndjson: str,
+    api_key: str | None = None,
+    auth: tuple[str, str] | None = None,
+    timeout: float = 60,
+) -> dict[str, Any]:
+    """POST the objects to Kibana's saved objects import API (overwrite=true)."""
+    import base64
+    import urllib.error
+    import urllib.request
+
+    from monitor.errors import MonitorError
+
+    boundary = uuid.uuid4().hex
+    body = (
+        f"--{boundary}\r\nContent-Disposition: form-data; "
+        f'name="file"; filename="news-monitor.ndjson"\r\n'
+        f"Content-Type: application/ndjson\r\n\r\n{ndjson}\r\n--{boundary}--\r\n"
+    ).encode()
+    headers = {
+        "kbn-xsrf": "news-monitor",
+        "Content-Type": f"multipart/form-data; boundary={boundary}",
+    }
+    if api_key:
+        headers["Authorization"] = f"ApiKey {api_key}"
+    elif auth:
+        headers["Authorization"] = (
+            "Basic " + base64.b64encode(f"{auth[0]}:{auth[1]}".encode()).decode()
+        )
+    request = urllib.request.Request(
+        f"{url.rstrip('/')}/api/saved_objects/_import?overwrite=true",
+        data=body,
+        headers=headers,
+        method="POST",
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            result = json.loads(response.read() or b"{}")
+    except urllib.error.HTTPError as exc:
+        raise MonitorError(
+            f"Kibana at {url} answered {exc.code}: {exc.read()[:300].decode(errors='replace')}"
+        ) from None
+    except urllib.error.URLError as exc:
+        raise MonitorError(f"cannot reach Kibana at {url}: {exc.reason}") from None
+    if not result.get("success", False):
+        raise MonitorError(
+            f"Kibana refused some objects: {json.dumps(result.get('errors', []))[:500]}"
+        )
+    return result

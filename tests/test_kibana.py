@@ -1,0 +1,113 @@
+"""Kibana cannot run here, so: the NDJSON parses, every reference resolves, every query and
+aggregation the objects contain runs on the real node over the sample data and finds something,
+and the import reaches a real HTTP server as Kibana's API expects it."""
+
+from __future__ import annotations
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from monitor.kibana import es_request
+from tests.conftest import run_monitor
+
+
+def exported(es_config) -> list[dict]:
+    result = run_monitor("kibana", "export", config=es_config)
+    assert result.returncode == 0, result.stderr
+    return [json.loads(line) for line in result.stdout.splitlines()]
+
+
+def test_ndjson_parses_and_every_reference_resolves(es_config):
+    objects = exported(es_config)
+    ids = {(o["type"], o["id"]) for o in objects}
+    assert len(ids) == len(objects)
+    assert {o["type"] for o in objects} == {"index-pattern", "search", "visualization", "dashboard"}
+    for obj in objects:
+        for ref in obj["references"]:
+            assert (ref["type"], ref["id"]) in ids, f"{obj['id']}: dangling reference {ref}"
+    [dashboard] = [o for o in objects if o["type"] == "dashboard"]
+    panels = json.loads(dashboard["attributes"]["panelsJSON"])
+    names = {ref["name"] for ref in dashboard["references"]}
+    assert len(panels) == 5 and all(p["panelRefName"] in names for p in panels)
+    views = {
+        o["id"]: o["attributes"]["timeFieldName"] for o in objects if o["type"] == "index-pattern"
+    }
+    assert views == {
+        es_config.index_name("articles"): "crawled_at",
+        es_config.index_name("runs"): "started_at",
+    }
+
+
+def test_every_query_and_aggregation_runs_on_the_sample_data(two_crawls, es, es_config):
+    for obj in exported(es_config):
+        request = es_request(obj)
+        if request is None:
+            continue
+        index, body = request
+        response = es.search(index=index, **body)
+        if obj["type"] == "search":
+            assert response["hits"]["total"]["value"] > 0, obj["attributes"]["title"]
+        else:
+            first = next(iter(response["aggregations"].values()))
+            assert first["buckets"], obj["attributes"]["title"]
+
+
+def test_the_miit_search_finds_both_languages(two_crawls, es, es_config):
+    miit = next(o for o in exported(es_config) if o["id"].endswith("miit-semiconductor-policy"))
+    index, body = es_request(miit)
+    languages = {
+        hit["_source"]["language"] for hit in es.search(index=index, **body)["hits"]["hits"]
+    }
+    assert languages == {"zh", "en"}
+
+
+class _Kibana(BaseHTTPRequestHandler):
+    received: list = []
+
+    def log_message(self, *args) -> None:
+        pass
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        self.received.append((self.path, {k.lower(): v for k, v in self.headers.items()}, body))
+        ok = self.headers.get("Authorization") == "ApiKey s3cret"
+        payload = (
+            {"success": True, "successCount": body.count(b'"coreMigrationVersion"')}
+            if ok
+            else {"message": "no"}
+        )
+        data = json.dumps(payload).encode()
+        self.send_response(200 if ok else 401)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+
+def test_import_posts_the_objects_to_kibanas_api(es_config):
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Kibana)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        result = run_monitor(
+            "kibana", "import", "--url", url, "--api-key", "s3cret", config=es_config
+        )
+        assert result.returncode == 0, result.stderr
+        assert "imported 11 saved objects" in result.stderr
+        path, headers, body = _Kibana.received[-1]
+        assert path == "/api/saved_objects/_import?overwrite=true"
+        assert headers["kbn-xsrf"] and headers["content-type"].startswith(
+            "multipart/form-data; boundary="
+        )
+        assert b'filename="news-monitor.ndjson"' in body and b'"type": "dashboard"' in body
+        refused = run_monitor(
+            "kibana", "import", "--url", url, "--api-key", "wrong", config=es_config
+        )
+        assert (
+            refused.returncode == 1
+            and "answered 401" in refused.stderr
+            and "wrong" not in refused.stderr
+        )
+    finally:
+        server.shutdown()

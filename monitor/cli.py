@@ -585,3 +585,80 @@ def kibana_import(url: str, api_key: str | None, user: str | None, password: str
     auth = (user, password or "") if user else None
     result = import_objects(url, to_ndjson(saved_objects(EsConfig.from_env())), api_key, auth)
     info(f"imported {result.get('successCount', 0)} saved objects into {url}")
+
+
+# --- monitor schedule -----------------------------------------------------------------------------
+
+
+@main.command("schedule")
+@SOURCES_OPTION
+@click.option("--once", is_flag=True, help="Crawl what is due now, then exit (for cron).")
+@click.option(
+    "--concurrency",
+    type=click.IntRange(1, 64),
+    envvar="MONITOR_SCHEDULE_CONCURRENCY",
+    default=2,
+    show_default=True,
+    help="Crawls at once (MONITOR_SCHEDULE_CONCURRENCY).",
+)
+@click.option("--now", "now_text", hidden=True, help="Pretend it is this time (ISO 8601; tests).")
+@click.option(
+    "-s",
+    "--set",
+    "setting_pairs",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Setting passed to every crawl (repeatable).",
+)
+@click.option("--json", "as_json", is_flag=True, help="With --once: print the outcomes as JSON.")
+@domain_errors
+def schedule_cmd(
+    sources_file: str,
+    once: bool,
+    concurrency: int,
+    now_text: str | None,
+    setting_pairs: tuple[str, ...],
+    as_json: bool,
+) -> None:
+    """Run scheduled crawls as a service (logs to stdout; SIGTERM stops it cleanly)."""
+    import logging
+    from datetime import datetime, timezone
+
+    from monitor.config import load_sources, select_sources
+    from monitor.es.client import call, make_client
+    from monitor.es.node import ensure_available
+    from monitor.health import recent_runs
+    from monitor.schedule import Runner, run_due_once, serve
+
+    logging.basicConfig(
+        stream=sys.stdout, level=logging.INFO, format="%(asctime)s %(name)s %(message)s"
+    )
+    sources = select_sources(load_sources(sources_file))
+    _parse_settings(setting_pairs)  # validate before starting
+    extra = tuple(arg for pair in setting_pairs for arg in ("-s", pair))
+    es_config = EsConfig.from_env()
+    ensure_available(es_config, log=info)
+    es = make_client(es_config)
+    runner = Runner(sources_file, extra)
+    if once:
+        now = datetime.fromisoformat(now_text) if now_text else datetime.now(timezone.utc)
+        history = call(es_config, lambda: recent_runs(es, es_config))
+        outcomes = run_due_once(sources, history, runner, concurrency, now)
+        if as_json:
+            emit_json(
+                {
+                    "crawled": [
+                        {"source": o.source, "returncode": o.returncode, "summary": o.summary}
+                        for o in outcomes
+                    ]
+                }
+            )
+        elif not outcomes:
+            click.echo("nothing is due")
+        return
+    serve(
+        sources,
+        lambda source_id: recent_runs(es, es_config).get(source_id, []),
+        runner,
+        concurrency,
+    )

@@ -11,6 +11,7 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -36,8 +37,29 @@ SOURCE_KEYS = {
     "delay",
     "concurrency",
     "enabled",
+    "schedule",
 }
 PAGES_KEYS = {"pattern", "count", "start"}
+SCHEDULE_KEYS = {"every", "cron", "jitter"}
+_DURATION_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)\s*$")
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_duration(text: Any) -> timedelta | None:
+    """'90s', '30m', '2h', '1d' → timedelta; None when it is not such a duration."""
+    match = _DURATION_RE.match(str(text)) if isinstance(text, (str, int)) else None
+    return timedelta(seconds=float(match[1]) * _UNITS[match[2]]) if match else None
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """When a source is crawled: every interval (adapted to its yield) or by a cron expression."""
+
+    every: timedelta | None = timedelta(hours=1)
+    cron: str | None = None
+    jitter: timedelta = timedelta(0)
+
+
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
 _LANG_RE = re.compile(r"^[a-z]{2}$")
 
@@ -75,6 +97,7 @@ class Source:
     delay: float | None = None
     concurrency: int | None = None
     enabled: bool = True
+    schedule: Schedule = Schedule()
 
     def accepts(self, url: str) -> bool:
         """Whether an article URL passes the source's allow/deny patterns."""
@@ -138,6 +161,41 @@ class _SourceChecker:
             except re.error as exc:
                 self.fail(key, f"invalid regular expression {pattern!r}: {exc}")
         return tuple(values)
+
+    def schedule(self) -> Schedule:
+        entry = self.raw.get("schedule")
+        if entry is None:
+            return Schedule()
+        if not isinstance(entry, yamlfile.Located) or not isinstance(entry.value, dict):
+            self.fail("schedule", "expected a mapping such as {every: 30m} or {cron: '0 * * * *'}")
+        raw = entry.value
+        unknown = set(raw) - SCHEDULE_KEYS
+        if unknown:
+            self.fail(
+                "schedule", f"unknown key(s) {sorted(unknown)}; allowed: {sorted(SCHEDULE_KEYS)}"
+            )
+        if ("every" in raw) == ("cron" in raw):
+            self.fail("schedule", "give exactly one of 'every' (e.g. 30m) and 'cron'")
+        jitter = parse_duration(raw.get("jitter", "0s"))
+        if jitter is None:
+            self.fail(
+                "schedule", f"'jitter' must be a duration such as 90s or 5m, got {raw['jitter']!r}"
+            )
+        if "cron" in raw:
+            from apscheduler.triggers.cron import CronTrigger
+
+            try:
+                CronTrigger.from_crontab(str(raw["cron"]))
+            except ValueError as exc:
+                self.fail("schedule", f"invalid cron expression {raw['cron']!r}: {exc}")
+            return Schedule(every=None, cron=str(raw["cron"]), jitter=jitter)
+        every = parse_duration(raw["every"])
+        if every is None or every < timedelta(minutes=1):
+            self.fail(
+                "schedule",
+                f"'every' must be a duration of at least 1m (e.g. 30m, 2h), got {raw['every']!r}",
+            )
+        return Schedule(every=every, jitter=jitter)
 
     def urls(self) -> tuple[str, ...]:
         value = yamlfile.unwrap(self.raw.get("urls"))
@@ -219,6 +277,7 @@ class _SourceChecker:
             delay=self.number("delay", float, 0),
             concurrency=self.number("concurrency", int, 1),
             enabled=enabled,
+            schedule=self.schedule(),
         )
 
 

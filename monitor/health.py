@@ -40,10 +40,11 @@ def classify(runs: list[dict[str, Any]]) -> tuple[str, str]:
     return "ok", ""
 
 
-def source_health(es: Elasticsearch, config: EsConfig) -> list[dict[str, Any]]:
-    runs_alias, articles_alias = config.index_name("runs"), config.index_name("articles")
+def recent_runs(es: Elasticsearch, config: EsConfig) -> dict[str, list[dict[str, Any]]]:
+    """Each source's last HISTORY runs, newest first (the scheduler reads them too)."""
+    runs_alias = config.index_name("runs")
     if not es.indices.exists_alias(name=runs_alias):
-        return []
+        return {}
     response = es.search(
         index=runs_alias,
         size=0,
@@ -54,6 +55,17 @@ def source_health(es: Elasticsearch, config: EsConfig) -> list[dict[str, Any]]:
             }
         },
     )
+    return {
+        bucket["key"]: [hit["_source"] for hit in bucket["runs"]["hits"]["hits"]]
+        for bucket in response["aggregations"]["sources"]["buckets"]
+    }
+
+
+def source_health(es: Elasticsearch, config: EsConfig) -> list[dict[str, Any]]:
+    articles_alias = config.index_name("articles")
+    history = recent_runs(es, config)
+    if not history:
+        return []
     recent: dict[str, dict[str, int]] = {}
     if es.indices.exists_alias(name=articles_alias):
         counts = es.search(
@@ -75,21 +87,20 @@ def source_health(es: Elasticsearch, config: EsConfig) -> list[dict[str, Any]]:
                 "7d": bucket["last_7d"]["doc_count"],
             }
     report = []
-    for bucket in response["aggregations"]["sources"]["buckets"]:
-        runs = [hit["_source"] for hit in bucket["runs"]["hits"]["hits"]]
+    for source, runs in history.items():
         state, reason = classify(runs)
         pages = sum(r["pages"] for r in runs)
         success = next((r for r in runs if not r["failed"]), None)
         report.append(
             {
-                "source": bucket["key"],
+                "source": source,
                 "state": state,
                 "reason": reason,
                 "runs": len(runs),
                 "last_run": runs[0]["started_at"],
                 "last_success": success and success["started_at"],
-                "documents_24h": recent.get(bucket["key"], {}).get("24h", 0),
-                "documents_7d": recent.get(bucket["key"], {}).get("7d", 0),
+                "documents_24h": recent.get(source, {}).get("24h", 0),
+                "documents_7d": recent.get(source, {}).get("7d", 0),
                 "error_rate": round(sum(r["errors"] for r in runs) / pages, 3) if pages else None,
             }
         )

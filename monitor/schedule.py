@@ -1,0 +1,203 @@
+"""Scheduled crawls: which sources are due, adaptive intervals, and the long-lived service.
+
+- A source's schedule is `every: <duration>` (adapted to what the source yields) or `cron: <expr>`,
+  with optional `jitter`. The run history in the runs index says when it last ran, so `--once`
+  (for cron users), the service and several machines agree on what is due.
+- Adaptive intervals: each recent run that found nothing new stretches a source's interval by
+  1.5x, each busy run (>= BUSY_RUN new documents) shortens it by 1.5x, within 1/4x and 4x of
+  the configured interval.
+- Every crawl runs in its own process (`monitor crawl --source ID`): the Twisted reactor cannot
+  restart within one process, and the scheduler stays responsive. APScheduler runs the jobs:
+  `max_instances=1` (a source never overlaps itself), a thread pool of MONITOR_SCHEDULE_CONCURRENCY
+  (a global limit on concurrent crawls). SIGTERM stops scheduling, asks running crawls to stop
+  (Scrapy finishes in-flight requests and flushes its pipelines) and waits for them.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import signal
+import subprocess
+import sys
+import threading
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from monitor.config import Schedule, Source
+
+logger = logging.getLogger("monitor.schedule")
+
+BUSY_RUN = 10
+STRETCH = 1.5
+BOUNDS = (0.25, 4.0)
+
+
+def adaptive_interval(every: timedelta, runs: list[dict[str, Any]]) -> timedelta:
+    """The interval for a source, from its configured one and its recent runs (newest first)."""
+    factor = 1.0
+    for run in reversed(runs[:10]):
+        if run.get("failed"):
+            continue
+        if run["new_documents"] == 0:
+            factor *= STRETCH
+        elif run["new_documents"] >= BUSY_RUN:
+            factor /= STRETCH
+        factor = min(max(factor, BOUNDS[0]), BOUNDS[1])
+    return every * factor
+
+
+def _parse(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def next_due(schedule: Schedule, runs: list[dict[str, Any]], now: datetime) -> datetime:
+    """When the source is next due (<= now means now). No run yet: due at once."""
+    if not runs or not runs[0].get("started_at"):
+        return now
+    last = _parse(runs[0]["started_at"])
+    if schedule.cron:
+        from apscheduler.triggers.cron import CronTrigger
+
+        trigger = CronTrigger.from_crontab(schedule.cron, timezone=timezone.utc)
+        return trigger.get_next_fire_time(None, last + timedelta(seconds=1)) or now
+    return last + adaptive_interval(schedule.every, runs)
+
+
+@dataclass
+class CrawlOutcome:
+    source: str
+    returncode: int
+    summary: dict[str, Any] | None
+
+
+class Runner:
+    """Starts `monitor crawl` processes and remembers them, so SIGTERM can reach them."""
+
+    def __init__(self, sources_file: str, extra: tuple[str, ...] = ()):
+        self.sources_file, self.extra = sources_file, extra
+        self.running: set[subprocess.Popen] = set()
+        self.lock = threading.Lock()
+        self.stopping = threading.Event()
+
+    def crawl(self, source_id: str) -> CrawlOutcome:
+        if self.stopping.is_set():
+            return CrawlOutcome(source_id, -1, None)
+        command = [
+            sys.executable,
+            "-m",
+            "monitor",
+            "crawl",
+            "--sources",
+            self.sources_file,
+            "--source",
+            source_id,
+            "--json",
+            *self.extra,
+        ]
+        logger.info("crawl %s: starting", source_id)
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+        with self.lock:
+            self.running.add(process)
+        try:
+            out, _ = process.communicate()
+        finally:
+            with self.lock:
+                self.running.discard(process)
+        try:
+            summary = json.loads(out)["sources"][0]
+        except (ValueError, KeyError, IndexError):
+            summary = None
+        logger.info(
+            "crawl %s: exit %s, %s",
+            source_id,
+            process.returncode,
+            summary and f"{summary['indexed']} new, {summary['errors']} errors",
+        )
+        return CrawlOutcome(source_id, process.returncode, summary)
+
+    def stop(self) -> None:
+        """Ask running crawls to finish (SIGTERM: Scrapy's graceful shutdown)."""
+        self.stopping.set()
+        with self.lock:
+            for process in self.running:
+                process.send_signal(signal.SIGTERM)
+
+
+def due_sources(
+    sources: list[Source], history: dict[str, list[dict]], now: datetime
+) -> list[Source]:
+    return [s for s in sources if next_due(s.schedule, history.get(s.id, []), now) <= now]
+
+
+def run_due_once(
+    sources: list[Source],
+    history: dict[str, list[dict]],
+    runner: Runner,
+    concurrency: int,
+    now: datetime,
+) -> list[CrawlOutcome]:
+    """`monitor schedule --once`: crawl what is due (at most `concurrency` at a time) and return."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    due = due_sources(sources, history, now)
+    with ThreadPoolExecutor(max_workers=concurrency) as pool:
+        return list(pool.map(lambda s: runner.crawl(s.id), due))
+
+
+def serve(sources: list[Source], history_of, runner: Runner, concurrency: int) -> None:
+    """The long-lived service, until SIGTERM or SIGINT."""
+    from apscheduler.executors.pool import ThreadPoolExecutor as Executor
+    from apscheduler.schedulers.blocking import BlockingScheduler
+    from apscheduler.triggers.cron import CronTrigger
+    from apscheduler.triggers.interval import IntervalTrigger
+
+    scheduler = BlockingScheduler(
+        executors={"default": Executor(concurrency)},
+        job_defaults={"max_instances": 1, "coalesce": True, "misfire_grace_time": None},
+        timezone=timezone.utc,
+    )
+
+    def trigger_for(source: Source):
+        """(trigger, first run time): an adapted interval, or the cron expression."""
+        jitter = int(source.schedule.jitter.total_seconds()) or None
+        now = datetime.now(timezone.utc)
+        history = history_of(source.id)
+        due = max(next_due(source.schedule, history, now), now)
+        if source.schedule.cron:
+            return CronTrigger.from_crontab(source.schedule.cron, timezone=timezone.utc), due
+        interval = adaptive_interval(source.schedule.every, history)
+        trigger = IntervalTrigger(
+            seconds=interval.total_seconds(), jitter=jitter, timezone=timezone.utc
+        )
+        return trigger, due
+
+    def job(source: Source) -> None:
+        runner.crawl(source.id)
+        if not runner.stopping.is_set() and not source.schedule.cron:
+            trigger, due = trigger_for(source)  # the interval adapts to what the source yielded
+            scheduler.reschedule_job(source.id, trigger=trigger)
+            scheduler.modify_job(source.id, next_run_time=due)
+
+    def stop(signum: int, _frame: Any) -> None:
+        if runner.stopping.is_set():
+            return  # already stopping
+        logger.info(
+            "received %s: no new crawls; waiting for the running ones to finish",
+            signal.Signals(signum).name,
+        )
+        runner.stop()
+        threading.Thread(target=lambda: scheduler.shutdown(wait=True), daemon=True).start()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    for source in sources:
+        trigger, due = trigger_for(source)
+        name = f"crawl {source.id}"
+        scheduler.add_job(job, trigger, args=[source], id=source.id, name=name, next_run_time=due)
+    logger.info(
+        "scheduler started: %d sources, at most %d crawls at once", len(sources), concurrency
+    )
+    scheduler.start()
+    logger.info("scheduler stopped")

@@ -1,0 +1,131 @@
+"""Scheduling: due computation and adaptive intervals with injected time (no sleeping), `--once`
+end to end, and a clean stop of the service on SIGTERM."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+from datetime import datetime, timedelta, timezone
+
+from monitor.config import Schedule
+from monitor.es.client import make_client
+from monitor.es.schema import delete_all
+from monitor.schedule import adaptive_interval, next_due
+from tests.conftest import ROOT, new_config, run_monitor
+
+NOW = datetime(2024, 6, 1, 12, 0, tzinfo=timezone.utc)
+HOUR = timedelta(hours=1)
+
+
+def runs(*new: int, last: datetime = NOW - timedelta(minutes=30)) -> list[dict]:
+    return [
+        {"new_documents": n, "failed": False, "started_at": (last - i * HOUR).isoformat()}
+        for i, n in enumerate(new)
+    ]
+
+
+def test_adaptive_interval_stretches_for_quiet_sources_and_shrinks_for_busy_ones():
+    assert adaptive_interval(HOUR, runs(3, 4)) == HOUR
+    assert adaptive_interval(HOUR, runs(0, 0)) == HOUR * 2.25
+    assert adaptive_interval(HOUR, runs(*[0] * 10)) == HOUR * 4  # bounded
+    assert adaptive_interval(HOUR, runs(50, 40)) == HOUR / 2.25
+    assert adaptive_interval(HOUR, runs(*[50] * 10)) == HOUR / 4
+
+
+def test_due_times():
+    every = Schedule(every=HOUR)
+    assert next_due(every, [], NOW) == NOW  # never ran: due now
+    assert next_due(every, runs(5), NOW) == NOW + timedelta(minutes=30)
+    assert next_due(every, runs(0, 0), NOW) == NOW - timedelta(minutes=30) + HOUR * 2.25
+    cron = Schedule(every=None, cron="0 */6 * * *")
+    assert next_due(cron, runs(5), NOW) == NOW  # ran at 11:30, the 12:00 slot is due
+    after_noon = runs(5, last=NOW)  # ran at 12:00: next slot 18:00
+    assert next_due(cron, after_noon, NOW + HOUR) == datetime(
+        2024, 6, 1, 18, 0, tzinfo=timezone.utc
+    )
+
+
+def sources_file(tmp_path, base: str) -> str:
+    path = tmp_path / "sources.yaml"
+    path.write_text(
+        "sources:\n"
+        f"  - id: gov\n    type: listing\n    urls: {base}/gov/zcwj/index.html\n"
+        "    links: ul.list li a\n"
+        "    pages: {pattern: 'index_{n}.html', count: 2}\n    schedule: {every: 1h}\n"
+        f"  - id: atom\n    type: feed\n    urls: {base}/ennews/atom.xml\n"
+        "    schedule: {every: 2h}\n"
+    )
+    return str(path)
+
+
+FAST = (
+    "-s",
+    "DOWNLOAD_DELAY=0",
+    "-s",
+    "AUTOTHROTTLE_ENABLED=False",
+    "-s",
+    "MONITOR_PROGRESS_INTERVAL=0",
+)
+
+
+def test_once_crawls_what_is_due_and_nothing_else(tmp_path, site_server):
+    config = new_config()
+    path = sources_file(tmp_path, site_server.base)
+    try:
+
+        def once(*extra: str) -> list[str]:
+            result = run_monitor(
+                "schedule", "--sources", path, "--once", "--json", *FAST, *extra, config=config
+            )
+            assert result.returncode == 0, result.stderr[-2000:]
+            return sorted(
+                o["source"] for o in json.loads(result.stdout.splitlines()[-1])["crawled"]
+            )
+
+        assert once() == ["atom", "gov"]  # never ran
+        assert once() == []  # just ran
+        later = (datetime.now(timezone.utc) + timedelta(minutes=90)).isoformat()
+        assert once("--now", later) == ["gov"]  # hourly is due, two-hourly is not
+    finally:
+        delete_all(make_client(config), config)
+
+
+def test_service_stops_cleanly_on_sigterm(tmp_path, site_server):
+    config = new_config()
+    path = sources_file(tmp_path, site_server.base)
+    env = dict(os.environ, MONITOR_INDEX_PREFIX=config.index_prefix)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "monitor", "schedule", "--sources", path, *FAST],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    lines: list[str] = []
+    started = threading.Event()
+
+    def read() -> None:
+        for line in process.stdout:
+            lines.append(line)
+            if ": starting" in line:
+                started.set()
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    try:
+        assert started.wait(120), "".join(lines)  # a crawl is running
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=120)
+        reader.join(timeout=10)
+        log = "".join(lines)
+        assert process.returncode == 0, log
+        assert "received SIGTERM" in log and "scheduler stopped" in log
+    finally:
+        if process.poll() is None:
+            process.kill()
+        delete_all(make_client(config), config)

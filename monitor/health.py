@@ -13,6 +13,7 @@ from typing import Any
 from elasticsearch import Elasticsearch
 
 from monitor.config import EsConfig
+from monitor.es.client import term_buckets
 
 SILENT_RUNS = 3
 HISTORY = 20  # runs per source considered
@@ -42,50 +43,21 @@ def classify(runs: list[dict[str, Any]]) -> tuple[str, str]:
 
 def recent_runs(es: Elasticsearch, config: EsConfig) -> dict[str, list[dict[str, Any]]]:
     """Each source's last HISTORY runs, newest first (the scheduler reads them too)."""
-    runs_alias = config.index_name("runs")
-    if not es.indices.exists_alias(name=runs_alias):
-        return {}
-    response = es.search(
-        index=runs_alias,
-        size=0,
-        aggs={
-            "sources": {
-                "terms": {"field": "source_id", "size": 1000},
-                "aggs": {"runs": {"top_hits": {"size": HISTORY, "sort": [{"started_at": "desc"}]}}},
-            }
-        },
-    )
-    return {
-        bucket["key"]: [hit["_source"] for hit in bucket["runs"]["hits"]["hits"]]
-        for bucket in response["aggregations"]["sources"]["buckets"]
-    }
+    latest = {"runs": {"top_hits": {"size": HISTORY, "sort": [{"started_at": "desc"}]}}}
+    buckets = term_buckets(es, config.index_name("runs"), "source_id", aggs=latest)
+    return {b["key"]: [hit["_source"] for hit in b["runs"]["hits"]["hits"]] for b in buckets}
 
 
 def source_health(es: Elasticsearch, config: EsConfig) -> list[dict[str, Any]]:
-    articles_alias = config.index_name("articles")
     history = recent_runs(es, config)
-    if not history:
-        return []
-    recent: dict[str, dict[str, int]] = {}
-    if es.indices.exists_alias(name=articles_alias):
-        counts = es.search(
-            index=articles_alias,
-            size=0,
-            aggs={
-                "sources": {
-                    "terms": {"field": "source_id", "size": 1000},
-                    "aggs": {
-                        "last_24h": {"filter": {"range": {"crawled_at": {"gte": "now-24h"}}}},
-                        "last_7d": {"filter": {"range": {"crawled_at": {"gte": "now-7d"}}}},
-                    },
-                }
-            },
-        )
-        for bucket in counts["aggregations"]["sources"]["buckets"]:
-            recent[bucket["key"]] = {
-                "24h": bucket["last_24h"]["doc_count"],
-                "7d": bucket["last_7d"]["doc_count"],
-            }
+    windows = {
+        name: {"filter": {"range": {"crawled_at": {"gte": f"now-{span}"}}}}
+        for name, span in (("24h", "24h"), ("7d", "7d"))
+    }
+    recent = {
+        b["key"]: {name: b[name]["doc_count"] for name in windows}
+        for b in term_buckets(es, config.index_name("articles"), "source_id", aggs=windows)
+    }
     report = []
     for source, runs in history.items():
         state, reason = classify(runs)

@@ -49,3 +49,16 @@ def call(config: EsConfig, fn: Callable[[], T]) -> T:
         return fn()
     except (ApiError, TransportError) as exc:
         raise SearchBackendError(describe(exc, config)) from None
+
+
+def term_buckets(
+    es: Elasticsearch, index: str, field: str, size: int = 1000, aggs: dict[str, Any] | None = None
+) -> list[dict[str, Any]]:
+    """Buckets of a terms aggregation on `field`, with sub-aggregations; [] when no index."""
+    if not es.indices.exists_alias(name=index):
+        return []
+    body: dict[str, Any] = {"terms": {"field": field, "size": size}}
+    if aggs:
+        body["aggs"] = aggs
+    response = es.search(index=index, size=0, aggs={"buckets": body})
+    return response["aggregations"]["buckets"]["buckets"]

@@ -8,6 +8,7 @@ from typing import Any
 from elasticsearch import Elasticsearch
 
 from monitor.config import EsConfig, TranslateConfig
+from monitor.es.client import term_buckets
 from monitor.translate.argos import installed_packages
 from monitor.translate.worker import target_of
 
@@ -22,21 +23,11 @@ def translation_status(
         "by_language": {},
         "waiting_for_model": [],
     }
-    if not es.indices.exists_alias(name=index):
-        return report
-    response = es.search(
-        index=index,
-        size=0,
-        aggs={
-            "language": {
-                "terms": {"field": "language", "size": 50},
-                "aggs": {"status": {"terms": {"field": "translation.status", "size": 20}}},
-            }
-        },
-    )
-    report["documents"] = response["hits"]["total"]["value"]
+    statuses = {"status": {"terms": {"field": "translation.status", "size": 20}}}
+    buckets = term_buckets(es, index, "language", size=50, aggs=statuses)
+    report["documents"] = sum(b["doc_count"] for b in buckets)  # every document has a language
     installed = {(p.from_code, p.to_code) for p in installed_packages(config)}
-    for bucket in response["aggregations"]["language"]["buckets"]:
+    for bucket in buckets:
         language = bucket["key"]
         states = {b["key"]: b["doc_count"] for b in bucket["status"]["buckets"]}
         report["by_language"][language] = states

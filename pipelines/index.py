@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -111,11 +112,15 @@ class IndexPipeline(Stage):
             self.es, self.alias, [i for i, _ in docs], [d["content_hash"] for _, d in docs]
         )
         kinds = [self.ledger.classify(i, d["content_hash"], known) for i, d in docs]
-        actions = [
-            ("create" if kind == "new" else "update", doc_id, source)
-            for (doc_id, source), kind in zip(docs, kinds, strict=True)
-            if kind in ("new", "changed")
-        ]
+        now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        actions = []
+        for (doc_id, source), kind in zip(docs, kinds, strict=True):
+            if kind == "new":  # first_seen_at is written once; updates leave it as it was
+                actions.append(
+                    ("create", doc_id, {**source, "indexed_at": now, "first_seen_at": now})
+                )
+            elif kind == "changed":
+                actions.append(("update", doc_id, {**source, "indexed_at": now}))
         written = iter(write(self.es, self.alias, actions))
         outcomes = []
         for kind in kinds:

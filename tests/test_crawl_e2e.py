@@ -53,6 +53,7 @@ def test_every_article_stored_once_with_its_written_body(
         for author in article.get("authors", []) if found[0] == article["path"] else []:
             assert author in doc["authors"], article["path"]
         assert "\ufffd" not in doc["text"], f"{article['path']}: decoding damage"
+        assert doc["first_seen_at"] and doc["first_seen_at"] <= doc["indexed_at"]
 
 
 def test_second_crawl_adds_no_document(two_crawls, es, es_config):

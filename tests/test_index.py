@@ -74,3 +74,11 @@ def test_create_race_is_reported_as_exists(index):
     assert write(es, alias, [("create", "same", {"title": "second"})]) == [("exists", None)]
     assert es.get(index=alias, id="same")["_source"]["title"] == "first"
     assert write(es, alias, [("update", "same", {"title": "changed"})]) == [("updated", None)]
+
+
+def test_an_update_keeps_fields_it_does_not_name(index):
+    es, _, alias = index
+    write(es, alias, [("create", "d", {"title": "v1", "first_seen_at": "2024-01-01T00:00:00Z"})])
+    write(es, alias, [("update", "d", {"title": "v2", "indexed_at": "2024-02-01T00:00:00Z"})])
+    stored = es.get(index=alias, id="d")["_source"]
+    assert stored["title"] == "v2" and stored["first_seen_at"] == "2024-01-01T00:00:00Z"

@@ -52,7 +52,9 @@ ARTICLE_PROPERTIES: dict[str, Any] = {
     "authors": {"type": "keyword", "fields": {"text": {"type": "text"}}},
     "tags": KEYWORD,
     "published_at": DATE,
-    "crawled_at": DATE,
+    "crawled_at": DATE,  # when the page was fetched for the stored version
+    "first_seen_at": DATE,  # when news-monitor first stored the document (kept across updates)
+    "indexed_at": DATE,  # when the stored version was written
     "extraction": {
         "properties": {"method": KEYWORD, "encoding": KEYWORD, "chars": {"type": "integer"}}
     },

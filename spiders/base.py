@@ -81,12 +81,6 @@ class SourceSpider(scrapy.Spider):
             cb_kwargs={"hints": hints or {}},
         )
 
-    def follow_all(
-        self, response: Response, urls: Iterable[str], callback
-    ) -> Iterable[scrapy.Request]:
-        for url in urls:
-            yield response.follow(url, callback=callback, errback=self.on_error)
-
     def parse_article(self, response: Response, hints: dict[str, Any]) -> Iterable[Article]:
         content_type = response.headers.get(b"Content-Type", b"").split(b";")[0].strip().lower()
         if content_type not in HTML_TYPES:

@@ -45,8 +45,8 @@ class ListingSpider(SourceSpider):
         # Scrapy's queue is last-in first-out: yielding the next page before the articles makes the
         # articles go first, so the queue stays one listing page long however long the listing is.
         if self.source.next:
-            yield from self.follow_all(
-                response, _hrefs(response, self.source.next), self.parse_listing
+            yield from response.follow_all(
+                _hrefs(response, self.source.next), self.parse_listing, errback=self.on_error
             )
         links = _hrefs(response, self.source.links)
         self.crawler.stats.inc_value("monitor/listing/pages")
@@ -62,7 +62,3 @@ class ListingSpider(SourceSpider):
             request = self.article_request(response.urljoin(href))
             if request:
                 yield request
-        if self.source.next:
-            yield from self.follow_all(
-                response, _hrefs(response, self.source.next), self.parse_listing
-            )

@@ -78,14 +78,18 @@ class SitemapSpider(SourceSpider):
 
     def parse_sitemap(self, response: Response) -> Iterable[scrapy.Request]:
         if response.url.endswith("/robots.txt"):
-            yield from self.follow_all(
-                response, sitemap_urls_from_robots(response.text, response.url), self.parse_sitemap
+            yield from response.follow_all(
+                sitemap_urls_from_robots(response.text, response.url),
+                self.parse_sitemap,
+                errback=self.on_error,
             )
             return
         body = self._body(response)
         kind, entries = sitemap_entries(body) if body else ("", [])
         if kind == "sitemapindex":
-            yield from self.follow_all(response, (loc for loc, _ in entries), self.parse_sitemap)
+            yield from response.follow_all(
+                (loc for loc, _ in entries), self.parse_sitemap, errback=self.on_error
+            )
         elif kind == "urlset":
             self.crawler.stats.inc_value("monitor/sitemap/urls", len(entries))
             for loc, hints in entries:

@@ -80,12 +80,15 @@ class LocalNode:
 
     def install(self, log=print) -> None:
         """Fetch, unpack and configure the node; rebuild our plugin when its source changed."""
+        written = []  # trees written here as root (the data and logs are Elasticsearch's own)
         if not (self.dist / "lib").is_dir():
             self._fetch(log)
-        self._build_plugin(log)
+            written.append(self.root / "dist")
+        if self._build_plugin(log):
+            written.append(self.dist / "plugins")
         self._write_config()
         if os.geteuid() == 0:
-            self._prepare_service_user()
+            self._prepare_service_user(written)
 
     def _fetch(self, log) -> None:
         downloads = self.root / "download"
@@ -125,12 +128,13 @@ class LocalNode:
                 digest.update(path.read_bytes())
         return digest.hexdigest()[:16]
 
-    def _build_plugin(self, log) -> None:
+    def _build_plugin(self, log) -> bool:
+        """Build the plugin when its source changed; whether it was built."""
         target = self.dist / "plugins" / "monitor-analysis"
         stamp = target / ".source-digest"
         digest = self._plugin_digest()
         if stamp.exists() and stamp.read_text() == digest:
-            return
+            return False
         log("building the monitor-analysis plugin (cjk, english analysers) ...")
         java_bin = Path(_java_home(), "bin")
         build = self.root / "plugin-build"
@@ -166,6 +170,7 @@ class LocalNode:
         shutil.copy(PLUGIN_DIR / "plugin-descriptor.properties", target)
         stamp.write_text(digest)
         shutil.rmtree(build, ignore_errors=True)
+        return True
 
     def _write_config(self) -> None:
         for sub in ("data", "logs", "tmp"):
@@ -185,7 +190,9 @@ class LocalNode:
         text += "".join(f"{k}: {v}\n" for k, v in settings.items())
         (self.dist / "config" / "elasticsearch.yml").write_text(text)
 
-    def _prepare_service_user(self) -> None:
+    def _prepare_service_user(self, written: list[Path]) -> None:
+        """Give the service user what root wrote: the trees just installed, the config file and
+        the top-level folders (not their contents: Elasticsearch writes those as the user)."""
         try:
             pwd.getpwnam(SERVICE_USER)
         except KeyError:
@@ -201,7 +208,10 @@ class LocalNode:
                 f"creating the system user {SERVICE_USER}",
             )
         entry = pwd.getpwnam(SERVICE_USER)
-        for path in [self.root, *self.root.rglob("*")]:
+        paths = [self.root, *self.root.iterdir(), self.dist / "config" / "elasticsearch.yml"]
+        for tree in written:
+            paths += tree.rglob("*")
+        for path in paths:
             if not path.is_symlink():
                 os.chown(path, entry.pw_uid, entry.pw_gid)
         for parent in self.root.parents:  # the service user must be able to reach its home

@@ -135,10 +135,6 @@ def index_template(config: EsConfig, kind: str) -> dict[str, Any]:
     }
 
 
-def articles_template(config: EsConfig) -> dict[str, Any]:
-    return index_template(config, "articles")
-
-
 def ensure_index(es: Elasticsearch, config: EsConfig, kind: str) -> str:
     """Create or update the template, and the versioned index behind the alias if missing.
 

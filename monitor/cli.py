@@ -140,6 +140,11 @@ def _parse_settings(pairs: tuple[str, ...]) -> dict[str, str]:
 @click.option(
     "--no-translate", is_flag=True, help="Do not run a translation worker beside the crawl."
 )
+@click.option(
+    "--full",
+    is_flag=True,
+    help="Fetch every page again, ignoring the seen-record (which is still updated).",
+)
 @domain_errors
 def crawl(
     sources_file: str,
@@ -148,10 +153,13 @@ def crawl(
     as_json: bool,
     verbose: bool,
     no_translate: bool,
+    full: bool,
 ) -> None:
     """Crawl the configured sources into Elasticsearch; print a per-source summary.
 
-    Progress goes to stderr every few seconds. Exits with 5 when every source failed.
+    Incremental: article pages seen before are not fetched again, and listing pages, feeds and
+    sitemaps are fetched with conditional GETs (--full turns this off). Progress goes to stderr
+    every few seconds. Exits with 5 when every source failed.
     """
     from monitor.config import load_sources, select_sources
     from monitor.errors import CrawlFailed
@@ -165,6 +173,8 @@ def crawl(
         "MONITOR_SOURCES_FILE": sources_file,
         **_parse_settings(setting_pairs),
     }
+    if full:
+        overrides["MONITOR_INCREMENTAL"] = False
     from monitor.translate.sidecar import TranslationSidecar
 
     sidecar = None if no_translate else TranslationSidecar.start()
@@ -175,7 +185,7 @@ def crawl(
     if as_json:
         emit_json({"sources": [r.as_dict() for r in results]})
     else:
-        columns = ("pages", "indexed", "unchanged", "skipped", "errors")
+        columns = ("pages", "indexed", "unchanged", "known", "skipped", "errors")
         header = f"{'source':<28}" + "".join(f" {c:>9}" for c in columns)
         click.echo(header)
         for r in results:

@@ -38,6 +38,7 @@ SOURCE_KEYS = {
     "concurrency",
     "enabled",
     "schedule",
+    "recheck",
 }
 PAGES_KEYS = {"pattern", "count", "start"}
 SCHEDULE_KEYS = {"every", "cron", "jitter"}
@@ -98,6 +99,7 @@ class Source:
     concurrency: int | None = None
     enabled: bool = True
     schedule: Schedule = Schedule()
+    recheck: timedelta | None = None  # re-fetch known articles last seen longer ago than this
 
     def accepts(self, url: str) -> bool:
         """Whether an article URL passes the source's allow/deny patterns."""
@@ -197,6 +199,15 @@ class _SourceChecker:
             )
         return Schedule(every=every, jitter=jitter)
 
+    def duration(self, key: str) -> timedelta | None:
+        value = self.raw.get(key)
+        if value is None:
+            return None
+        parsed = parse_duration(value)
+        if parsed is None:
+            self.fail(key, f"expected a duration such as 12h or 7d, got {value!r}")
+        return parsed
+
     def urls(self) -> tuple[str, ...]:
         value = yamlfile.unwrap(self.raw.get("urls"))
         if value is None:
@@ -278,6 +289,7 @@ class _SourceChecker:
             concurrency=self.number("concurrency", int, 1),
             enabled=enabled,
             schedule=self.schedule(),
+            recheck=self.duration("recheck"),
         )
 
 

@@ -3,14 +3,22 @@
 Serves a folder on 127.0.0.1 (port 0: the system picks a free one), with per-file headers from
 `headers.json` beside the folder, and `{{BASE}}` in .xml/.txt files (gzipped too) replaced by the
 server's own address, so feeds and sitemaps carry absolute URLs.
+
+Like a real web server it sends ETag and Last-Modified (the file's modification time) and answers
+conditional GETs with 304. `server.log` keeps (path, status) of every request; `server.delay`
+slows every answer down (the kill-and-resume test needs a crawl that takes a while) and
+`server.fail` makes chosen paths answer an error status.
 """
 
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
 import mimetypes
 import threading
+import time
+from email.utils import formatdate, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -44,6 +52,9 @@ class SiteServer(ThreadingHTTPServer):
         self.root, self.headers = root.resolve(), headers
         self.base = f"http://127.0.0.1:{self.server_address[1]}"
         self.requests: list[str] = []
+        self.log: list[tuple[str, int]] = []
+        self.delay = 0.0
+        self.fail: dict[str, int] = {}  # path → status to answer instead (an outage, in tests)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -66,6 +77,11 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         url_path = unquote(urlsplit(self.path).path)
         self.server.requests.append(self.path)
+        if self.server.delay:
+            time.sleep(self.server.delay)
+        if url_path in self.server.fail:
+            self._send(self.server.fail[url_path], b"unavailable", {"Content-Type": "text/plain"})
+            return
         target = (self.server.root / url_path.lstrip("/")).resolve()
         if target.is_dir():
             target = target / "index.html"
@@ -79,10 +95,34 @@ class _Handler(BaseHTTPRequestHandler):
         kind = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
         if target.name.endswith(".gz"):
             kind = "application/x-gzip"
-        headers = {"Content-Type": kind, **self.server.headers.get(url_path, {})}
-        self._send(200, self._body(target), headers)
+        body = self._body(target)
+        validators = {
+            "ETag": f'"{hashlib.sha1(body).hexdigest()[:16]}"',
+            "Last-Modified": formatdate(int(target.stat().st_mtime), usegmt=True),
+        }
+        headers = {"Content-Type": kind, **validators, **self.server.headers.get(url_path, {})}
+        if self._not_modified(validators):
+            self._send(304, b"", {"ETag": validators["ETag"]})
+        else:
+            self._send(200, body, headers)
+
+    def _not_modified(self, validators: dict[str, str]) -> bool:
+        """RFC 9110: If-None-Match decides when present, else If-Modified-Since."""
+        tags = self.headers.get("If-None-Match")
+        if tags is not None:
+            return validators["ETag"] in [t.strip() for t in tags.split(",")] or tags.strip() == "*"
+        since = self.headers.get("If-Modified-Since")
+        if since is None:
+            return False
+        try:
+            return parsedate_to_datetime(validators["Last-Modified"]) <= parsedate_to_datetime(
+                since
+            )
+        except (TypeError, ValueError):
+            return False
 
     def _send(self, status: int, body: bytes, headers: dict[str, str]) -> None:
+        self.server.log.append((urlsplit(self.path).path, status))
         self.send_response(status)
         for name, value in headers.items():
             self.send_header(name, value)

@@ -21,4 +21,5 @@ class Article:
     language_hint: str | None = None
     encoding: str | None = None  # the source's configured encoding, overriding the page's
     hints: dict[str, Any] = field(default_factory=dict)  # title/published_at from a feed or sitemap
+    validators: dict[str, str | None] = field(default_factory=dict)  # ETag, Last-Modified
     doc: dict[str, Any] = field(default_factory=dict)  # analyse_page() output

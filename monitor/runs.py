@@ -49,6 +49,8 @@ def run_document(run_id: str, summary: SourceSummary, stats: Mapping[str, Any]) 
         "unchanged": summary.unchanged,
         "skipped": summary.skipped,
         "errors": summary.errors,
+        "known": summary.known,
+        "not_modified": summary.not_modified,
         "no_text": stats.get("monitor/extract/no_text", 0),
         "listing_pages": stats.get("monitor/listing/pages", 0),
         "listing_links": stats.get("monitor/listing/links", 0),

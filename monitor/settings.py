@@ -50,11 +50,21 @@ ITEM_PIPELINES = {
     "pipelines.dedupe.CanonicalDedupePipeline": 400,
     "pipelines.index.IndexPipeline": 500,
 }
+# Incremental crawling (monitor/incremental.py): known article pages are not fetched again, and
+# listing pages, feeds and sitemaps are fetched with conditional GETs. `monitor crawl --full` or
+# MONITOR_INCREMENTAL=False fetch everything.
+SPIDER_MIDDLEWARES = {
+    "monitor.incremental.KnownArticles": 950,
+}
+DOWNLOADER_MIDDLEWARES = {
+    "monitor.incremental.ConditionalGet": 540,  # inside retry (550): sees only final outcomes
+}
 EXTENSIONS = {
     "monitor.progress.Progress": 500,
 }
 
 MONITOR_SOURCES_FILE = "sources.yaml"  # YAML list of sources (see README: "Sources")
+MONITOR_INCREMENTAL = True  # skip what the shared seen-record says is known (see above)
 MONITOR_EXTRACT_MODE = "process"  # "process" (a worker pool; measured faster) or "thread"
 MONITOR_EXTRACT_WORKERS = 0  # pool size; 0 = one per CPU core
 MONITOR_MIN_TEXT_CHARS = 40  # shorter bodies are dropped as "no text" (counted, logged)

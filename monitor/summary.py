@@ -19,12 +19,15 @@ class SourceSummary:
     unchanged: int = 0  # already stored with the same text
     skipped: int = 0  # duplicates, empty pages, no article text, non-HTML, robots.txt
     errors: int = 0  # fetch failures, extraction errors, indexing errors
+    known: int = 0  # article links not fetched: already recorded as seen
+    not_modified: int = 0  # listing pages, feeds, sitemaps answered 304 (unchanged)
     finish_reason: str | None = None
     failure: str | None = None  # why the crawl could not run at all
 
     @property
     def failed(self) -> bool:
-        return bool(self.failure) or self.pages == 0 or self.finish_reason not in (None, "finished")
+        nothing = self.pages == 0 and self.not_modified == 0
+        return bool(self.failure) or nothing or self.finish_reason not in (None, "finished")
 
     @property
     def why_failed(self) -> str | None:
@@ -55,5 +58,7 @@ def summarize(source: str, kind: str, stats: Mapping[str, Any]) -> SourceSummary
         + stats.get("monitor/fetch/not_html", 0)
         + stats.get("monitor/fetch/ignored", 0),
         errors=fetch_errors + stage_errors,
+        known=stats.get("monitor/incremental/known", 0),
+        not_modified=stats.get("monitor/incremental/not_modified", 0),
         finish_reason=stats.get("finish_reason"),
     )

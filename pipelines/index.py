@@ -20,6 +20,7 @@ from monitor.es.client import describe, make_client
 from monitor.es.node import ensure_available
 from monitor.es.schema import ensure_articles_index
 from monitor.items import Article
+from monitor.seen import SeenStore
 from pipelines.base import Stage
 from pipelines.dedupe import ContentLedger
 
@@ -81,6 +82,7 @@ class IndexPipeline(Stage):
         await asyncio.to_thread(ensure_available, self.config, logger.info)
         self.es = make_client(self.config)
         await asyncio.to_thread(ensure_articles_index, self.es, self.config)
+        self.seen = await asyncio.to_thread(SeenStore, self.es, self.config)
 
     async def process_item(self, item: Article) -> Article:
         future = asyncio.get_running_loop().create_future()
@@ -143,6 +145,9 @@ class IndexPipeline(Stage):
             message = describe(exc, self.config)
             logger.error("indexing a batch of %d documents failed: %s", len(batch), message)
             outcomes = [("errors", message)] * len(batch)
+        await self._remember(
+            [item for (item, _), (kind, _) in zip(batch, outcomes, strict=True) if kind != "errors"]
+        )
         for (item, future), (kind, error) in zip(batch, outcomes, strict=True):
             if kind == "errors":
                 logger.error("source %s: not indexed: %s: %s", item.source_id, item.url, error)
@@ -154,6 +159,31 @@ class IndexPipeline(Stage):
             else:
                 self.count(kind)
                 future.set_result(item)
+
+    async def _remember(self, items: list[Article]) -> None:
+        """Record stored pages as seen, so later runs do not fetch them again (monitor.seen)."""
+        entries = [
+            {
+                "url": url,
+                "kind": "article",
+                "source_id": item.source_id,
+                "status": item.status,
+                "content_hash": item.doc["content_hash"],
+                "document_id": item.doc["id"],
+                **item.validators,
+            }
+            for item in items
+            for url in dict.fromkeys((item.request_url, item.url))
+        ]
+        if not entries:
+            return
+        try:
+            errors = await asyncio.to_thread(self.seen.remember, entries)
+        except Exception as exc:
+            errors = [describe(exc, self.config)]
+        if errors:  # the documents are stored: the pages will merely be fetched again next run
+            self.count("seen_errors", len(errors))
+            logger.warning("%d pages not recorded as seen: %s", len(errors), errors[0])
 
     async def close_spider(self) -> None:
         self._flush_now()

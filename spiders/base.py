@@ -17,11 +17,17 @@ from twisted.python.failure import Failure
 from monitor.config import Source, load_sources, select_sources
 from monitor.crawl_settings import CrawlSettings
 from monitor.errors import ConfigError
+from monitor.incremental import NotModified
 from monitor.items import Article
 
 logger = logging.getLogger(__name__)
 
 HTML_TYPES = (b"text/html", b"application/xhtml+xml", b"text/plain", b"")
+
+
+def _header(response: Response, name: bytes) -> str | None:
+    value = response.headers.get(name)
+    return value.decode("latin-1") if value else None
 
 
 def _domain(url: str) -> str:
@@ -79,6 +85,13 @@ class SourceSpider(scrapy.Spider):
             callback=self.parse_article,
             errback=self.on_error,
             cb_kwargs={"hints": hints or {}},
+            meta={"monitor_kind": "article"},
+        )
+
+    def page_request(self, url: str, callback: Any, kind: str) -> scrapy.Request:
+        """A request for a listing page, feed or sitemap (conditional when seen before)."""
+        return scrapy.Request(
+            url, callback=callback, errback=self.on_error, meta={"monitor_kind": kind}
         )
 
     def parse_article(self, response: Response, hints: dict[str, Any]) -> Iterable[Article]:
@@ -99,11 +112,17 @@ class SourceSpider(scrapy.Spider):
             language_hint=self.source.language,
             encoding=self.source.encoding,
             hints=hints,
+            validators={
+                "etag": _header(response, b"ETag"),
+                "last_modified": _header(response, b"Last-Modified"),
+            },
         )
 
     def on_error(self, failure: Failure) -> None:
         request = getattr(failure, "request", None)
         url = request.url if request is not None else "?"
+        if failure.check(NotModified):  # counted by monitor.incremental
+            return
         if failure.check(IgnoreRequest) and not failure.check(
             HttpError
         ):  # robots.txt, offsite: a decision

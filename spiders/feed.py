@@ -50,7 +50,7 @@ class FeedSpider(SourceSpider):
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for url in self.source.urls:
-            yield scrapy.Request(url, callback=self.parse_feed, errback=self.on_error)
+            yield self.page_request(url, self.parse_feed, "feed")
 
     def parse_feed(self, response: Response) -> Iterable[scrapy.Request]:
         count = 0

@@ -29,10 +29,10 @@ class ListingSpider(SourceSpider):
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for url in self.source.urls:
-            yield scrapy.Request(url, callback=self.parse_listing, errback=self.on_error)
+            yield self.page_request(url, self.parse_listing, "listing")
             if self.source.pages:
                 for page in self.source.pages.urls(url):
-                    yield scrapy.Request(page, callback=self.parse_listing, errback=self.on_error)
+                    yield self.page_request(page, self.parse_listing, "listing")
 
     def parse_listing(self, response: Response) -> Iterable[scrapy.Request]:
         if not isinstance(response, TextResponse):
@@ -45,9 +45,8 @@ class ListingSpider(SourceSpider):
         # Scrapy's queue is last-in first-out: yielding the next page before the articles makes the
         # articles go first, so the queue stays one listing page long however long the listing is.
         if self.source.next:
-            yield from response.follow_all(
-                _hrefs(response, self.source.next), self.parse_listing, errback=self.on_error
-            )
+            for href in _hrefs(response, self.source.next):
+                yield self.page_request(response.urljoin(href), self.parse_listing, "listing")
         links = _hrefs(response, self.source.links)
         self.crawler.stats.inc_value("monitor/listing/pages")
         self.crawler.stats.inc_value("monitor/listing/links", len(links))

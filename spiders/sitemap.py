@@ -62,7 +62,7 @@ class SitemapSpider(SourceSpider):
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for url in self.source.urls:
-            yield scrapy.Request(url, callback=self.parse_sitemap, errback=self.on_error)
+            yield self.page_request(url, self.parse_sitemap, "sitemap")
 
     def _body(self, response: Response) -> bytes | None:
         if not gzip_magic_number(response):
@@ -78,18 +78,16 @@ class SitemapSpider(SourceSpider):
 
     def parse_sitemap(self, response: Response) -> Iterable[scrapy.Request]:
         if response.url.endswith("/robots.txt"):
-            yield from response.follow_all(
-                sitemap_urls_from_robots(response.text, response.url),
-                self.parse_sitemap,
-                errback=self.on_error,
-            )
+            response.meta["monitor_index"] = True  # never answered 304: its sitemaps may change
+            for url in sitemap_urls_from_robots(response.text, response.url):
+                yield self.page_request(response.urljoin(url), self.parse_sitemap, "sitemap")
             return
         body = self._body(response)
         kind, entries = sitemap_entries(body) if body else ("", [])
         if kind == "sitemapindex":
-            yield from response.follow_all(
-                (loc for loc, _ in entries), self.parse_sitemap, errback=self.on_error
-            )
+            response.meta["monitor_index"] = True
+            for loc, _ in entries:
+                yield self.page_request(response.urljoin(loc), self.parse_sitemap, "sitemap")
         elif kind == "urlset":
             self.crawler.stats.inc_value("monitor/sitemap/urls", len(entries))
             for loc, hints in entries:

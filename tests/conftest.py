@@ -9,6 +9,7 @@ import subprocess
 import sys
 import uuid
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 
@@ -93,15 +94,23 @@ def crawl_json(sources: Path, config: EsConfig, *extra: str, env_extra: dict | N
     return {s["source"]: s for s in json.loads(result.stdout)["sources"]}
 
 
+class TwoCrawls(NamedTuple):
+    first: dict  # per-source summaries of the first crawl
+    count: int  # documents stored after it
+    second: dict  # summaries of the second (incremental) crawl
+    second_requests: list[tuple[str, int]]  # (path, status) the server saw during the second
+
+
 @pytest.fixture(scope="session")
-def two_crawls(sample_sources, es_config, es):
-    """The sample sites crawled twice: (first summary, document count after it, second summary)."""
+def two_crawls(sample_sources, es_config, es, site_server) -> TwoCrawls:
+    """The sample sites crawled twice, the second time incrementally."""
     first = crawl_json(sample_sources, es_config)
     es.indices.refresh(index=es_config.index_name("articles"))
     count_after_first = es.count(index=es_config.index_name("articles"))["count"]
+    mark = len(site_server.log)
     second = crawl_json(sample_sources, es_config)
     es.indices.refresh(index=es_config.index_name("articles"))
-    return first, count_after_first, second
+    return TwoCrawls(first, count_after_first, second, site_server.log[mark:])
 
 
 # --- translation: one argostranslate home for the whole session ---------------------------------

@@ -15,7 +15,7 @@ def squash(text: str) -> str:
 
 
 def test_first_crawl_indexes_every_sample_article(two_crawls):
-    first, count, _ = two_crawls
+    first, count = two_crawls.first, two_crawls.count
     assert count == 30
     assert first["jiangdong-gov"]["indexed"] == 10
     assert first["dongfang-tech"]["indexed"] == 10
@@ -56,16 +56,19 @@ def test_every_article_stored_once_with_its_written_body(
         assert doc["first_seen_at"] and doc["first_seen_at"] <= doc["indexed_at"]
 
 
-def test_second_crawl_adds_no_document(two_crawls, es, es_config):
-    _, count, second = two_crawls
-    assert es.count(index=es_config.index_name(ALIAS_KIND))["count"] == count
-    assert all(summary["indexed"] == 0 for summary in second.values())
-    assert second["jiangdong-gov"]["unchanged"] == 10
-    assert second["dongfang-tech"]["unchanged"] == 10
+def test_second_crawl_adds_no_document_and_fetches_no_article(two_crawls, es, es_config):
+    second = two_crawls.second
+    assert es.count(index=es_config.index_name(ALIAS_KIND))["count"] == two_crawls.count
+    assert all(s["indexed"] == 0 and not s["failed"] for s in second.values())
+    # every listing page, feed and sitemap was fetched conditionally and answered 304
+    assert second["jiangdong-gov"]["not_modified"] == 3
+    assert second["dongfang-tech"]["not_modified"] == 1
+    fetched = [path for path, status in two_crawls.second_requests if status == 200]
+    assert all(path.endswith(("robots.txt", "sitemap_index.xml")) for path in fetched), fetched
 
 
 def test_nasty_pages_crash_nothing_and_lose_nothing(two_crawls, es, es_config, site_server):
-    first, _, _ = two_crawls
+    first = two_crawls.first
     docs = stored(es, es_config)
     urls = " ".join(d["url"] for d in docs)
     # robots.txt: the private page is never requested at all
@@ -88,6 +91,6 @@ def test_nasty_pages_crash_nothing_and_lose_nothing(two_crawls, es, es_config, s
 
 
 def test_stats_are_namespaced_and_language_counted(two_crawls):
-    first, _, _ = two_crawls
+    first = two_crawls.first
     # the summary is computed from the crawler stats under monitor/...; pages include listings/feeds
     assert first["jiangdong-gov"]["pages"] >= 13  # robots.txt + 3 listing pages + 10 articles

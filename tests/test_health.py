@@ -38,7 +38,7 @@ def test_every_crawl_records_a_run_per_source(two_crawls, es, es_config):
     docs = [hit["_source"] for hit in runs]
     assert len(docs) == 8 and len({d["run_id"] for d in docs}) == 2  # two crawls, four sources
     gov = [d for d in docs if d["source_id"] == "jiangdong-gov"]
-    assert [d["new_documents"] for d in gov] == [10, 0] and gov[1]["unchanged"] == 10
+    assert [d["new_documents"] for d in gov] == [10, 0] and gov[1]["not_modified"] == 3
     assert gov[0]["listing_pages"] == 3 and gov[0]["listing_links"] == 10
     assert (
         gov[0]["http_status"]["200"] >= 13
@@ -122,3 +122,20 @@ def test_silence_is_found_in_stored_runs():
         assert health["state"] == "silent" and health["last_success"] == "2024-05-04T00:00:00Z"
     finally:
         delete_all(es, config)
+
+
+def test_a_source_that_stops_producing_becomes_silent(tmp_path):
+    """Crawled four times, the sample feed yields news once and then nothing new three times."""
+    server = serve(SITES / "www")
+    config = new_config()
+    try:
+        sources = render_sources(SITES / "sources.yaml", server.base, tmp_path / "sources.yaml")
+        states = []
+        for _ in range(4):
+            crawl_json(sources, config, "--source", "dongfang-tech", "--no-translate")
+            [health] = source_health(make_client(config), config)
+            states.append(health["state"])
+        assert states == ["ok", "ok", "ok", "silent"]
+    finally:
+        server.shutdown()
+        delete_all(make_client(config), config)

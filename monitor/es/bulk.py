@@ -3,7 +3,8 @@
 New documents are written with `create`, so when two crawlers (two sources listing the same page,
 or two processes) race on one document, exactly one creates it and the other learns so (a 409
 conflict, reported as "exists"). Changed documents are `update`d with `doc_as_upsert`, which keeps
-fields that later stages own. Items the cluster rejects for load (429) are retried with backoff.
+fields that later stages own; `upsert` sets some fields always and others only on creation.
+Items the cluster rejects for load (429) are retried with backoff.
 """
 
 from __future__ import annotations
@@ -42,6 +43,8 @@ def _operation(
             {"update": {"_index": index, "_id": doc_id}},
             {"doc": source, "doc_as_upsert": True},
         ]
+    if action == "upsert":  # source: {"doc": fields to set, "upsert": fields when created}
+        return [{"update": {"_index": index, "_id": doc_id}}, source]
     raise ValueError(f"unknown bulk action {action!r}")
 
 

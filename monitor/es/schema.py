@@ -101,9 +101,27 @@ RUN_PROPERTIES: dict[str, Any] = {
     "no_text": COUNT,  # pages fetched whose extraction found no article text
     "listing_pages": COUNT,
     "listing_links": COUNT,  # article links the listing selectors found
+    "known": COUNT,  # article links not fetched: already seen (incremental crawling)
+    "not_modified": COUNT,  # listing pages, feeds, sitemaps answered 304
     "bytes": {"type": "long"},
     "errors_by_kind": {"type": "object", "dynamic": True},  # e.g. {"404": 1, "TimeoutError": 2}
     "http_status": {"type": "object", "dynamic": True},  # e.g. {"200": 14, "404": 1}
+}
+
+# Per fetched URL: what the crawler saw there, so the next run fetches only what is new or changed
+# (monitor.seen writes and reads them; any number of crawler processes share them).
+SEEN_VERSION = 1
+SEEN_PROPERTIES: dict[str, Any] = {
+    "url": KEYWORD,  # the URL as requested; the _id is the hash of its canonical form
+    "source_id": KEYWORD,  # the source that last fetched it
+    "kind": KEYWORD,  # article | listing | feed | sitemap | sitemapindex
+    "etag": {"type": "keyword", "index": False},  # validators for the next conditional GET
+    "last_modified": {"type": "keyword", "index": False},
+    "content_hash": KEYWORD,  # of the body (listings) or of the extracted text (articles)
+    "document_id": KEYWORD,  # the article stored from it, if any
+    "status": {"type": "short"},
+    "first_seen_at": DATE,
+    "last_seen_at": DATE,  # last fetched (200) or confirmed unchanged (304)
 }
 
 # kind → (schema version, properties, settings)
@@ -114,6 +132,7 @@ SCHEMAS: dict[str, tuple[int, dict[str, Any], dict[str, Any]]] = {
         {"refresh_interval": "1s", "max_result_window": 10000},
     ),
     "runs": (RUNS_VERSION, RUN_PROPERTIES, {"refresh_interval": "1s"}),
+    "seen": (SEEN_VERSION, SEEN_PROPERTIES, {"refresh_interval": "1s"}),
 }
 
 

@@ -1,0 +1,84 @@
+"""Generated sample sites: many unique article pages (the sample sites' templates and texts) behind
+paginated listing pages, for the throughput benchmark and the kill-and-resume test."""
+
+from __future__ import annotations
+
+import random
+import shutil
+from pathlib import Path
+
+import yaml
+
+from tests.sites.build import en_article, zh_article
+
+ROOT = Path(__file__).resolve().parents[2]
+
+FILLER_EN = (
+    "Officials said the measures would be reviewed next year. Analysts expect more detail "
+    "from provincial governments. Companies have asked for clearer guidance on eligibility."
+)
+FILLER_ZH = (
+    "有关部门表示，将根据实施情况适时评估调整相关措施。业内人士预计，各地将陆续出台配套细则。"
+)
+
+
+def _weight(rng: random.Random, titles: list[str], i: int) -> str:
+    """The page furniture of a real news site: a mega-menu, inline script and JSON-LD, a long
+    related-stories rail and a link-heavy footer (pages of about 45 KB)."""
+    menu = "".join(
+        f'<li><a href="/section/{k}/{j}">{rng.choice(titles)[:12]}</a></li>'
+        for k in range(12)
+        for j in range(14)
+    )
+    script = "var cfg=" + ",".join(f'"k{j}":"{rng.getrandbits(64):x}"' for j in range(700)) + ";"
+    rail = "".join(
+        f'<li><a href="/story/{rng.getrandbits(32)}"><img src="/i/{j}.jpg" alt="">'
+        f"<span>{rng.choice(titles)}</span></a><time>2024-0{j % 9 + 1}-1{j % 9}</time></li>"
+        for j in range(40)
+    )
+    footer = "".join(f'<a href="/f/{j}">{rng.choice(titles)[:8]}</a> ' for j in range(160))
+    return (
+        f'<nav class="mega-menu"><ul>{menu}</ul></nav><script>{script}</script>'
+        f'<script type="application/ld+json">{{"@type":"NewsArticle","id":{i}}}</script>',
+        f'<aside class="rail"><h3>Most read</h3><ul>{rail}</ul></aside>'
+        f'<div class="footer-links">{footer}</div>',
+    )
+
+
+def generate_site(root: Path, pages: int, seed: int = 7) -> list[str]:
+    """Write `pages` unique article pages (half Chinese, half English)."""
+    data = yaml.safe_load((ROOT / "tests/sites/articles.yaml").read_text(encoding="utf-8"))
+    zh = [a for a in data["zhnews"]["articles"] if "body" in a]
+    en = data["ennews"]["articles"]
+    rng = random.Random(seed)
+    paths = []
+    for i in range(pages):
+        pool, render, filler = (zh, zh_article, FILLER_ZH) if i % 2 else (en, en_article, FILLER_EN)
+        base = pool[i % len(pool)]
+        paragraphs = [p for a in pool for p in a["body"]]
+        body = base["body"] + rng.sample(paragraphs, 9) + [f"{filler} ({i})"]
+        article = dict(base, slug=f"{i:06d}", title=f"{base['title']} ({i})", body=body)
+        html = render(article, [pool[(i + 1) % len(pool)], pool[(i + 2) % len(pool)]])
+        head, tail = _weight(rng, [a["title"] for a in pool], i)
+        html = html.replace("<body>", "<body>" + head, 1).replace("</main>", "</main>" + tail, 1)
+        path = f"site/{i // 1000:03d}/{i:06d}.html"
+        target = root / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(html, encoding="utf-8")
+        paths.append("/" + path)
+    return paths
+
+
+def write_listing(root: Path, paths: list[str], per_page: int = 100) -> None:
+    """Paginated listing pages (`next` links) over the given article paths."""
+    listing = root / "site" / "list"
+    shutil.rmtree(listing, ignore_errors=True)
+    listing.mkdir(parents=True)
+    chunks = [paths[i : i + per_page] for i in range(0, len(paths), per_page)]
+    for n, chunk in enumerate(chunks):
+        links = "".join(f'<li><a href="{p}">Article {p}</a></li>' for p in chunk)
+        pager = f'<a class="next" href="index_{n + 1}.html">Next</a>' if n + 1 < len(chunks) else ""
+        name = "index.html" if n == 0 else f"index_{n}.html"
+        (listing / name).write_text(
+            f"<html><body><ul class='articles'>{links}</ul>{pager}</body></html>"
+        )

@@ -3,40 +3,15 @@ stderr line and a documented exit code (see README, "Exit codes")."""
 
 from __future__ import annotations
 
-import functools
 import json
 import re
 import sys
-from collections.abc import Callable
-from typing import Any
 
 import click
 
 from monitor import __version__
+from monitor.cliutil import CHANNELS_OPTION, domain_errors, emit_json, info
 from monitor.config import EsConfig
-from monitor.errors import MonitorError
-
-
-def domain_errors(fn: Callable) -> Callable:
-    """Turn a MonitorError into `monitor: <message>` on stderr and its exit code."""
-
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return fn(*args, **kwargs)
-        except MonitorError as exc:
-            click.echo(f"monitor: {exc}", err=True)
-            sys.exit(exc.exit_code)
-
-    return wrapper
-
-
-def info(message: str) -> None:
-    click.echo(message, err=True)
-
-
-def emit_json(obj: Any) -> None:
-    click.echo(json.dumps(obj, ensure_ascii=False, default=str))
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -140,6 +115,7 @@ def _parse_settings(pairs: tuple[str, ...]) -> dict[str, str]:
 @click.option(
     "--no-translate", is_flag=True, help="Do not run a translation worker beside the crawl."
 )
+@CHANNELS_OPTION
 @click.option(
     "--full",
     is_flag=True,
@@ -154,6 +130,7 @@ def crawl(
     verbose: bool,
     no_translate: bool,
     full: bool,
+    channels_file: str,
 ) -> None:
     """Crawl the configured sources into Elasticsearch; print a per-source summary.
 
@@ -171,6 +148,7 @@ def crawl(
     overrides = {
         "LOG_LEVEL": "INFO" if verbose else "WARNING",
         "MONITOR_SOURCES_FILE": sources_file,
+        "MONITOR_CHANNELS_FILE": channels_file,
         **_parse_settings(setting_pairs),
     }
     if full:
@@ -672,3 +650,8 @@ def schedule_cmd(
         runner,
         concurrency,
     )
+
+
+from monitor.cli_alerts import alerts  # noqa: E402  (its own module: the CLI stays readable)
+
+main.add_command(alerts)

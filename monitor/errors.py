@@ -38,6 +38,12 @@ class CrawlFailed(MonitorError):
     exit_code = 5
 
 
+class DeliveryFailed(MonitorError):
+    """An alert channel did not take a message. Exit code 7."""
+
+    exit_code = 7
+
+
 class TranslationError(MonitorError):
     """A translation model cannot be installed, loaded or run. Exit code 6."""
 

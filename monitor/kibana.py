@@ -89,9 +89,19 @@ VISUALIZATIONS = [
             ("terms", "group", {"field": "failed", "size": 2}),
         ],
     ),
+    (
+        "health-alerts",
+        "Source health alerts by state",
+        "alerts",
+        "horizontal_bar",
+        [
+            ("terms", "segment", {"field": "source_id", "size": 20}),
+            ("terms", "group", {"field": "state", "size": 3}),
+        ],
+    ),
 ]
 
-DATA_VIEWS = {"articles": "crawled_at", "runs": "started_at"}
+DATA_VIEWS = {"articles": "crawled_at", "runs": "started_at", "alerts": "raised_at"}
 
 
 def _data_view(config: EsConfig, kind: str) -> dict[str, Any]:

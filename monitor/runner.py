@@ -21,6 +21,8 @@ from monitor.crawl_settings import CrawlSettings
 from monitor.es.client import call, make_client
 from monitor.es.node import ensure_available
 from monitor.es.schema import ensure_articles_index
+from monitor.health_alerts import raise_health_alerts
+from monitor.notify.channels import load_channels
 from monitor.runs import record_runs, run_document
 from monitor.summary import SourceSummary, summarize
 from monitor.workers import ExtractionPool
@@ -49,6 +51,7 @@ def run_crawl(
 ) -> list[SourceSummary]:
     settings = project_settings(overrides)
     crawl_settings = CrawlSettings.from_settings(settings)  # fail on bad settings before starting
+    channels = load_channels(settings.get("MONITOR_CHANNELS_FILE"))
     es_config = EsConfig.from_env(settings)
     ensure_available(es_config, log=log)
     call(es_config, lambda: ensure_articles_index(make_client(es_config), es_config))
@@ -79,4 +82,10 @@ def run_crawl(
     errors = call(es_config, lambda: record_runs(make_client(es_config), es_config, records))
     for error in errors:
         log(f"warning: a run record was not written: {error}")
+    call(
+        es_config,
+        lambda: raise_health_alerts(
+            make_client(es_config), es_config, channels, [s.id for s in sources], log
+        ),
+    )
     return results

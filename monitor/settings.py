@@ -65,6 +65,9 @@ EXTENSIONS = {
 
 MONITOR_SOURCES_FILE = "sources.yaml"  # YAML list of sources (see README: "Sources")
 MONITOR_INCREMENTAL = True  # skip what the shared seen-record says is known (see above)
+# Alert channels (e-mail, webhooks, a JSONL file); `health:` in it lists who hears about sources
+# turning broken or silent. An absent file means health changes are only stored and logged.
+MONITOR_CHANNELS_FILE = "channels.yaml"
 MONITOR_EXTRACT_MODE = "process"  # "process" (a worker pool; measured faster) or "thread"
 MONITOR_EXTRACT_WORKERS = 0  # pool size; 0 = one per CPU core
 MONITOR_MIN_TEXT_CHARS = 40  # shorter bodies are dropped as "no text" (counted, logged)

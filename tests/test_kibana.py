@@ -5,11 +5,17 @@ and the import reaches a real HTTP server as Kibana's API expects it."""
 from __future__ import annotations
 
 import json
+import shutil
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import pytest
+
+from monitor.devserver import render_sources, serve
+from monitor.es.client import make_client
+from monitor.es.schema import delete_all
 from monitor.kibana import es_request
-from tests.conftest import run_monitor
+from tests.conftest import SITES, crawl_json, new_config, run_monitor
 
 
 def exported(es_config) -> list[dict]:
@@ -29,22 +35,47 @@ def test_ndjson_parses_and_every_reference_resolves(es_config):
     [dashboard] = [o for o in objects if o["type"] == "dashboard"]
     panels = json.loads(dashboard["attributes"]["panelsJSON"])
     names = {ref["name"] for ref in dashboard["references"]}
-    assert len(panels) == 5 and all(p["panelRefName"] in names for p in panels)
+    assert len(panels) == 6 and all(p["panelRefName"] in names for p in panels)
     views = {
         o["id"]: o["attributes"]["timeFieldName"] for o in objects if o["type"] == "index-pattern"
     }
     assert views == {
         es_config.index_name("articles"): "crawled_at",
         es_config.index_name("runs"): "started_at",
+        es_config.index_name("alerts"): "raised_at",
     }
 
 
-def test_every_query_and_aggregation_runs_on_the_sample_data(two_crawls, es, es_config):
+@pytest.fixture(scope="module")
+def alerted(tmp_path_factory):
+    """A configuration whose sample source broke once: articles, runs and a health alert."""
+    tmp = tmp_path_factory.mktemp("alerted")
+    shutil.copytree(SITES / "www", tmp / "www")
+    server = serve(tmp / "www")
+    config = new_config()
+    sources = render_sources(SITES / "sources.yaml", server.base, tmp / "sources.yaml")
+    crawl = ("--source", "jiangdong-gov", "--no-translate")
+    try:
+        crawl_json(sources, config, *crawl)
+        for page in (tmp / "www/gov/zcwj").glob("index*.html"):
+            page.write_bytes(page.read_bytes().replace(b'class="list"', b'class="items"'))
+        crawl_json(sources, config, *crawl)
+        yield config
+    finally:
+        server.shutdown()
+        delete_all(make_client(config), config)
+
+
+def test_every_query_and_aggregation_runs_on_the_sample_data(two_crawls, alerted, es, es_config):
     for obj in exported(es_config):
         request = es_request(obj)
         if request is None:
             continue
         index, body = request
+        if index == es_config.index_name("alerts"):  # the sample crawls are healthy: no alerts
+            same = alerted.index_prefix + obj["id"].removeprefix(es_config.index_prefix)
+            obj = next(o for o in exported(alerted) if o["id"] == same)
+            index, body = es_request(obj)
         response = es.search(index=index, **body)
         if obj["type"] == "search":
             assert response["hits"]["total"]["value"] > 0, obj["attributes"]["title"]
@@ -94,7 +125,7 @@ def test_import_posts_the_objects_to_kibanas_api(es_config):
             "kibana", "import", "--url", url, "--api-key", "s3cret", config=es_config
         )
         assert result.returncode == 0, result.stderr
-        assert "imported 11 saved objects" in result.stderr
+        assert "imported 13 saved objects" in result.stderr
         path, headers, body = _Kibana.received[-1]
         assert path == "/api/saved_objects/_import?overwrite=true"
         assert headers["kbn-xsrf"] and headers["content-type"].startswith(

@@ -124,6 +124,25 @@ SEEN_PROPERTIES: dict[str, Any] = {
     "last_seen_at": DATE,  # last fetched (200) or confirmed unchanged (304)
 }
 
+# Alerts (source health changes so far): stored before delivery, so a channel that is down loses
+# nothing; `_id` is the alert's identity, so two processes cannot raise one alert twice.
+ALERTS_VERSION = 1
+ALERT_PROPERTIES: dict[str, Any] = {
+    "kind": KEYWORD,  # source_health
+    "source_id": KEYWORD,
+    "run_id": KEYWORD,  # the run that showed the change
+    "state": KEYWORD,  # ok | silent | broken
+    "previous_state": KEYWORD,
+    "reason": {"type": "text", "fields": {"raw": {"type": "keyword", "ignore_above": 1024}}},
+    "raised_at": DATE,
+    "status": KEYWORD,  # pending | delivered | failed (gave up after MAX_ATTEMPTS)
+    "channels": KEYWORD,  # the channels it is meant for
+    "delivered_to": KEYWORD,
+    "attempts": COUNT,
+    "last_error": {"type": "keyword", "ignore_above": 1024},
+    "delivered_at": DATE,
+}
+
 # kind → (schema version, properties, settings)
 SCHEMAS: dict[str, tuple[int, dict[str, Any], dict[str, Any]]] = {
     "articles": (
@@ -133,6 +152,7 @@ SCHEMAS: dict[str, tuple[int, dict[str, Any], dict[str, Any]]] = {
     ),
     "runs": (RUNS_VERSION, RUN_PROPERTIES, {"refresh_interval": "1s"}),
     "seen": (SEEN_VERSION, SEEN_PROPERTIES, {"refresh_interval": "1s"}),
+    "alerts": (ALERTS_VERSION, ALERT_PROPERTIES, {"refresh_interval": "1s"}),
 }
 
 

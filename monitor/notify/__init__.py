@@ -1,0 +1,1 @@
+"""Alert channels: e-mail, webhooks (generic and Slack-compatible) and a local JSONL file."""

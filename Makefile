@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 MONITOR := $(BIN)/monitor
 export MONITOR_HOME ?= $(CURDIR)/var
 
-.PHONY: run test demo es es-stop lint format bench bench-quality bench-throughput clean help
+.PHONY: run test demo es es-stop lint format bench bench-quality bench-throughput bench-incremental clean help
 
 help:
 	@echo "make run      crawl the sources in sources.yaml into Elasticsearch, print a summary"
@@ -48,13 +48,16 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-bench: bench-quality bench-throughput
+bench: bench-quality bench-throughput bench-incremental
 
 bench-quality: $(STAMP)
 	$(BIN)/python bench/extraction_quality.py
 
 bench-throughput: es
 	$(BIN)/python bench/crawl_throughput.py
+
+bench-incremental: es
+	$(BIN)/python bench/incremental.py
 
 clean:
 	-$(MONITOR) es stop

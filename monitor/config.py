@@ -39,7 +39,10 @@ SOURCE_KEYS = {
     "enabled",
     "schedule",
     "recheck",
+    "attachments",
+    "doc_type",
 }
+DOC_TYPES = ("news", "policy", "filing")
 PAGES_KEYS = {"pattern", "count", "start"}
 SCHEDULE_KEYS = {"every", "cron", "jitter"}
 _DURATION_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)\s*$")
@@ -100,6 +103,8 @@ class Source:
     enabled: bool = True
     schedule: Schedule = Schedule()
     recheck: timedelta | None = None  # re-fetch known articles last seen longer ago than this
+    attachments: bool = True  # fetch and index the PDF/DOCX files pages link to
+    doc_type: str | None = None  # news | policy | filing; None: policy when the page has metadata
 
     def accepts(self, url: str) -> bool:
         """Whether an article URL passes the source's allow/deny patterns."""
@@ -199,6 +204,18 @@ class _SourceChecker:
             )
         return Schedule(every=every, jitter=jitter)
 
+    def flag(self, key: str, default: bool) -> bool:
+        value = self.raw.get(key, default)
+        if not isinstance(value, bool):
+            self.fail(key, f"expected true or false, got {value!r}")
+        return value
+
+    def choice(self, key: str, allowed: tuple[str, ...]) -> str | None:
+        value = self.raw.get(key)
+        if value is not None and value not in allowed:
+            self.fail(key, f"must be one of {', '.join(allowed)}, got {value!r}")
+        return value
+
     def duration(self, key: str) -> timedelta | None:
         value = self.raw.get(key)
         if value is None:
@@ -270,9 +287,7 @@ class _SourceChecker:
             for key in ("links", "next", "pages"):
                 if key in self.raw:
                     self.fail(key, f"only listing sources take {key!r}")
-        enabled = self.raw.get("enabled", True)
-        if not isinstance(enabled, bool):
-            self.fail("enabled", f"expected true or false, got {enabled!r}")
+        enabled = self.flag("enabled", True)
         return Source(
             id=source_id,
             type=kind,
@@ -290,6 +305,8 @@ class _SourceChecker:
             enabled=enabled,
             schedule=self.schedule(),
             recheck=self.duration("recheck"),
+            attachments=self.flag("attachments", True),
+            doc_type=self.choice("doc_type", DOC_TYPES),
         )
 
 

@@ -33,6 +33,10 @@ class CrawlSettings:
     bulk_size: int
     bulk_interval: float
     progress_interval: float
+    attachments_max: int
+    attachment_maxsize: int
+    attachment_timeout: float
+    document_max_pages: int
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> CrawlSettings:
@@ -51,4 +55,8 @@ class CrawlSettings:
             bulk_size=_number(settings, "MONITOR_BULK_SIZE", int, 1),
             bulk_interval=_number(settings, "MONITOR_BULK_INTERVAL", float, 0.01),
             progress_interval=_number(settings, "MONITOR_PROGRESS_INTERVAL", float, 0),
+            attachments_max=_number(settings, "MONITOR_ATTACHMENTS_MAX", int, 0),
+            attachment_maxsize=_number(settings, "MONITOR_ATTACHMENT_MAXSIZE", int, 1024),
+            attachment_timeout=_number(settings, "MONITOR_ATTACHMENT_TIMEOUT", float, 1),
+            document_max_pages=_number(settings, "MONITOR_DOCUMENT_MAX_PAGES", int, 1),
         )

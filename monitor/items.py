@@ -22,4 +22,7 @@ class Article:
     encoding: str | None = None  # the source's configured encoding, overriding the page's
     hints: dict[str, Any] = field(default_factory=dict)  # title/published_at from a feed or sitemap
     validators: dict[str, str | None] = field(default_factory=dict)  # ETag, Last-Modified
+    # linked document files: {url, name, body, content_type} or {url, name, error}; the extract
+    # stage replaces each body by its text (see spiders/attachments.py, monitor/text/documents.py)
+    attachments: list[dict[str, Any]] = field(default_factory=list)
     doc: dict[str, Any] = field(default_factory=dict)  # analyse_page() output

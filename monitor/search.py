@@ -21,7 +21,18 @@ from monitor.glossary import Expansion
 _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _LATIN = re.compile(r"[A-Za-z]")
 
-ZH_FIELDS = ["title.zh^3", "description.zh^1.5", "text.zh", "title_zh^2", "text_zh^0.8"]
+# attachments' text and a policy document's issuer and number count too, a little less
+ZH_FIELDS = [
+    "title.zh^3",
+    "description.zh^1.5",
+    "text.zh",
+    "title_zh^2",
+    "text_zh^0.8",
+    "attachments.text.zh^0.6",
+    "policy.issuer.zh",
+    "policy.doc_number.zh^2",
+    "filing.company_name.zh^2",
+]
 EN_FIELDS = [
     "title.en^3",
     "description.en^1.5",
@@ -30,8 +41,19 @@ EN_FIELDS = [
     "text_en^0.8",
     "title^1.5",
     "text^0.5",
+    "attachments.text.en^0.6",
+    "filing.company_name.text^2",
 ]
-HIGHLIGHT_FIELDS = ["text.zh", "text.en", "text_en", "text_zh", "description.zh", "description.en"]
+HIGHLIGHT_FIELDS = [
+    "text.zh",
+    "text.en",
+    "text_en",
+    "text_zh",
+    "description.zh",
+    "description.en",
+    "attachments.text.zh",
+    "attachments.text.en",
+]
 
 
 @dataclass(frozen=True)
@@ -96,7 +118,7 @@ def build_query(request: SearchRequest) -> dict[str, Any]:
             "number_of_fragments": 1,
             "no_match_size": 140,
         },
-        "_source": {"excludes": ["text", "text_en", "text_zh"]},
+        "_source": {"excludes": ["text", "text_en", "text_zh", "attachments.text"]},
         "size": request.size,
         "track_total_hits": True,
     }

@@ -74,5 +74,13 @@ MONITOR_MIN_TEXT_CHARS = 40  # shorter bodies are dropped as "no text" (counted,
 MONITOR_BULK_SIZE = 100  # documents per bulk request
 MONITOR_BULK_INTERVAL = 0.5  # seconds before a partial batch is sent anyway
 MONITOR_PROGRESS_INTERVAL = 5.0  # seconds between progress lines; 0 turns them off
+
+# --- Documents and attachments (spiders/attachments.py, monitor/text/documents.py) ---------------
+# PDF and DOCX files linked from a page are fetched and their text indexed with the page (sources
+# turn this off with `attachments: false`); a PDF or DOCX linked as an article is a document itself.
+MONITOR_ATTACHMENTS_MAX = 10  # attachments fetched per page
+MONITOR_ATTACHMENT_MAXSIZE = 20 * 1024 * 1024  # bytes; larger files are refused and recorded
+MONITOR_ATTACHMENT_TIMEOUT = 60  # seconds per attachment download
+MONITOR_DOCUMENT_MAX_PAGES = 300  # PDF pages read per file; more are flagged `truncated`
 # Connection: MONITOR_ES_URL, MONITOR_ES_API_KEY, ... are read from these settings first,
 # then from the environment (see monitor.config.EsConfig).

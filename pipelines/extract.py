@@ -8,6 +8,7 @@ from typing import Any
 from monitor.crawl_settings import CrawlSettings
 from monitor.items import Article
 from monitor.text.analyse import analyse_page
+from monitor.text.documents import extract_document
 from monitor.workers import ExtractionPool
 from pipelines.base import Stage
 
@@ -43,6 +44,7 @@ class ExtractPipeline(Stage):
                 content_type=item.content_type,
                 encoding=item.encoding,
                 language_hint=item.language_hint,
+                max_pages=self.settings.document_max_pages,
             )
         except Exception as exc:  # a bug or a hostile page: report it, keep crawling
             logger.error(
@@ -63,7 +65,18 @@ class ExtractPipeline(Stage):
                 doc["declared_encoding"],
                 doc["extraction"]["encoding"],
             )
-        if len(doc["text"]) < self.settings.min_text_chars:
+        document = doc["document"]
+        if document and document["error"]:
+            # a scan is kept, flagged; so is a file with a title (a filing's metadata still counts)
+            if not (document["scanned"] or doc["title"] or item.hints.get("title")):
+                raise self.drop(
+                    "unreadable_documents",
+                    f"{document['error']}: {item.url}",
+                    level="WARNING",
+                )
+            self.count("scanned" if document["scanned"] else "unreadable_documents")
+            logger.warning("source %s: %s: %s", item.source_id, item.url, document["error"])
+        elif len(doc["text"]) < self.settings.min_text_chars:
             raise self.drop(
                 "no_text",
                 f"no article text ({len(doc['text'])} chars): {item.url}",
@@ -72,4 +85,36 @@ class ExtractPipeline(Stage):
         self.count(f"language/{doc['language'] or 'und'}")
         self.count(f"method/{doc['extraction']['method']}")
         item.doc, item.body = doc, b""  # the body is not needed any more: free it early
+        item.attachments = [await self._attachment(item, a) for a in item.attachments]
         return item
+
+    async def _attachment(self, item: Article, attachment: dict[str, Any]) -> dict[str, Any]:
+        """An attachment as indexed: its text, or why there is none (download or read error)."""
+        entry = {"url": attachment["url"], "name": attachment["name"]}
+        if "body" not in attachment:
+            return entry | {"error": attachment["error"], "text": ""}
+        body = attachment["body"]
+        try:
+            found = await self.pool.run(
+                extract_document,
+                body,
+                attachment["url"],
+                attachment["content_type"],
+                self.settings.document_max_pages,
+            )
+        except Exception as exc:  # the pool itself failed: record it on the attachment
+            found = {"text": "", "error": f"{type(exc).__name__}: {exc}", "format": None}
+        self.stats.inc_value("monitor/attachments/extract_ms", int(found.get("seconds", 0) * 1000))
+        if found.get("pages"):
+            self.stats.inc_value("monitor/attachments/pdf_pages", found["pages"])
+        if found["error"]:
+            self.count("attachment_scanned" if found.get("scanned") else "attachment_unreadable")
+            logger.warning(
+                "source %s: attachment %s of %s: %s",
+                item.source_id,
+                attachment["url"],
+                item.url,
+                found["error"],
+            )
+        keep = ("format", "pages", "chars", "scanned", "truncated", "error", "text")
+        return entry | {"bytes": len(body)} | {k: found.get(k) for k in keep}

@@ -31,6 +31,10 @@ def to_document(item: Article) -> tuple[str, dict[str, Any]]:
     """The Elasticsearch document for an extracted article: (_id, source)."""
     doc = item.doc
     language = doc["language"] or "und"
+    hints = item.hints
+    title = doc["title"] or hints.get("title")
+    if doc["document"]:  # a file's own title is often "Microsoft Word - 1.doc": the link's wins
+        title = hints.get("title") or doc["title"] or doc["fallback_title"]
     source = {
         "url": item.url,
         "canonical_url": doc["canonical_url"],
@@ -40,14 +44,21 @@ def to_document(item: Article) -> tuple[str, dict[str, Any]]:
         "language": language,
         "language_score": doc["language_score"],
         "content_hash": doc["content_hash"],
-        "title": doc["title"] or item.hints.get("title"),
+        "title": title,
         "text": doc["text"],
         "description": doc["description"],
         "authors": doc["authors"],
         "tags": doc["tags"],
-        "published_at": doc["published_at"] or item.hints.get("published_at"),
+        "published_at": doc["published_at"]
+        or hints.get("published_at")
+        or (doc["policy"] or {}).get("published_date"),
         "crawled_at": item.fetched_at,
         "extraction": doc["extraction"],
+        "doc_type": hints.get("doc_type") or ("policy" if doc["policy"] else "news"),
+        "policy": doc["policy"],
+        "filing": hints.get("filing"),
+        "document": doc["document"],
+        "attachments": item.attachments,
         # new or changed text: any earlier translation is stale
         "translation": {
             "status": "not_needed" if language == "en" else "pending",

@@ -19,6 +19,8 @@ from monitor.crawl_settings import CrawlSettings
 from monitor.errors import ConfigError
 from monitor.incremental import NotModified
 from monitor.items import Article
+from monitor.text.documents import document_format
+from spiders.attachments import AttachmentsMixin
 
 logger = logging.getLogger(__name__)
 
@@ -35,7 +37,7 @@ def _domain(url: str) -> str:
     return host[4:] if host.startswith("www.") else host
 
 
-class SourceSpider(scrapy.Spider):
+class SourceSpider(AttachmentsMixin, scrapy.Spider):
     """A spider for one configured source; `name` is the source type it serves."""
 
     source_type: ClassVar[str]
@@ -94,29 +96,35 @@ class SourceSpider(scrapy.Spider):
             url, callback=callback, errback=self.on_error, meta={"monitor_kind": kind}
         )
 
-    def parse_article(self, response: Response, hints: dict[str, Any]) -> Iterable[Article]:
-        content_type = response.headers.get(b"Content-Type", b"").split(b";")[0].strip().lower()
-        if content_type not in HTML_TYPES:
+    def parse_article(self, response: Response, hints: dict[str, Any]) -> Iterable[Any]:
+        content_type = response.headers.get(b"Content-Type", b"").decode("latin-1")
+        document = document_format(response.body, content_type, response.url)
+        mime = content_type.split(";")[0].strip().lower().encode()
+        if document is None and mime not in HTML_TYPES:
             self.crawler.stats.inc_value("monitor/fetch/not_html")
-            logger.info("skipping %s: not an HTML page (%s)", response.url, content_type.decode())
+            logger.info("skipping %s: not an HTML page or a document (%s)", response.url, mime)
             return
-        yield Article(
+        article = Article(
             url=response.url,
             request_url=response.request.url,
             source_id=self.source.id,
             source_type=self.source.type,
             body=response.body,
-            content_type=response.headers.get(b"Content-Type", b"").decode("latin-1") or None,
+            content_type=content_type or None,
             status=response.status,
             fetched_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
             language_hint=self.source.language,
             encoding=self.source.encoding,
-            hints=hints,
+            hints={**hints, "doc_type": self.source.doc_type} if self.source.doc_type else hints,
             validators={
                 "etag": _header(response, b"ETag"),
                 "last_modified": _header(response, b"Last-Modified"),
             },
         )
+        if document is not None:  # a PDF or DOCX linked as the article itself
+            yield article
+        else:
+            yield from self.with_attachments(response, article)
 
     def on_error(self, failure: Failure) -> None:
         request = getattr(failure, "request", None)

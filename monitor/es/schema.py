@@ -58,6 +58,61 @@ ARTICLE_PROPERTIES: dict[str, Any] = {
     "extraction": {
         "properties": {"method": KEYWORD, "encoding": KEYWORD, "chars": {"type": "integer"}}
     },
+    "doc_type": KEYWORD,  # news | policy | filing
+    # Policy documents: the labelled metadata of government sites (monitor/text/govdoc.py).
+    "policy": {
+        "properties": {
+            "issuer": {"type": "keyword", "fields": {"zh": _text("cjk")}},  # 发文机关
+            "doc_number": {"type": "keyword", "fields": {"zh": _text("cjk")}},  # 文号
+            "written_date": DATE,  # 成文日期
+            "published_date": DATE,  # 发布日期
+            "category": {"type": "keyword", "fields": {"zh": _text("cjk")}},  # 主题分类
+            "status": KEYWORD,  # 有效 / 废止 / 失效 ...
+            "index_number": KEYWORD,  # 索引号
+        }
+    },
+    # Regulatory filings (announcement APIs: spiders/api.py).
+    "filing": {
+        "properties": {
+            "exchange": KEYWORD,
+            "company_code": KEYWORD,
+            "company_name": {
+                "type": "keyword",
+                "fields": {"text": {"type": "text"}, "zh": _text("cjk")},
+            },
+            "category": {"type": "keyword", "fields": {"text": {"type": "text"}}},
+            "announced_at": DATE,
+        }
+    },
+    # The article itself is a PDF or DOCX file.
+    "document": {
+        "properties": {
+            "format": KEYWORD,
+            "pages": {"type": "integer"},
+            "scanned": {"type": "boolean"},  # no text layer: flagged, not silently empty
+            "truncated": {"type": "boolean"},
+            "error": {"type": "keyword", "ignore_above": 1024},
+        }
+    },
+    # Files the page links to, with their text. An object array, not `nested`: one query searches
+    # the page and its attachments together, Kibana can filter and aggregate on these fields (it
+    # cannot on nested ones), and no query needs two conditions to hold in the same attachment.
+    # Not child documents either: a join would tie them to the parent's shard and routing, and
+    # every re-crawl would have to find and replace children.
+    "attachments": {
+        "properties": {
+            "url": KEYWORD,
+            "name": {"type": "text", "fields": {"raw": {"type": "keyword", "ignore_above": 512}}},
+            "format": KEYWORD,
+            "bytes": {"type": "long"},
+            "pages": {"type": "integer"},
+            "chars": {"type": "integer"},
+            "scanned": {"type": "boolean"},
+            "truncated": {"type": "boolean"},
+            "error": {"type": "keyword", "ignore_above": 1024},
+            "text": _multilingual(),
+        }
+    },
     # Translation (filled by the translation worker): English and Chinese renderings.
     "title_en": _text("english"),
     "text_en": _text("english"),

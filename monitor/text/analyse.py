@@ -10,8 +10,10 @@ import hashlib
 import unicodedata
 from typing import Any
 
+from monitor.text.documents import document_format, extract_document
 from monitor.text.encoding import decode_html
 from monitor.text.extract import extract
+from monitor.text.govdoc import policy_metadata
 from monitor.text.language import detect, warm_up
 from monitor.text.urls import choose_canonical, document_id
 
@@ -37,7 +39,13 @@ def analyse_page(
     content_type: str | None = None,
     encoding: str | None = None,
     language_hint: str | None = None,
+    max_pages: int = 300,
 ) -> dict[str, Any]:
+    kind = document_format(body, content_type, url)
+    if kind is not None:
+        return analyse_file(
+            body, url, content_type=content_type, language_hint=language_hint, max_pages=max_pages
+        )
     decoded = decode_html(body, content_type, encoding)
     found = extract(decoded.text, url)
     language = detect(found.title, found.text, language_hint)
@@ -63,6 +71,47 @@ def analyse_page(
         },
         "encoding_lossy": decoded.lossy,
         "declared_encoding": decoded.declared,
+        "policy": policy_metadata(decoded.text) or None,
+        "document": None,
+    }
+
+
+def analyse_file(
+    body: bytes,
+    url: str,
+    *,
+    content_type: str | None = None,
+    language_hint: str | None = None,
+    max_pages: int = 300,
+) -> dict[str, Any]:
+    """The same shape as analyse_page, for a PDF or DOCX fetched as the document itself (a filing,
+    a policy PDF linked from a listing). A scan or an unreadable file keeps its entry, flagged in
+    `document`, with the body's hash as content hash: its title and metadata are still worth it."""
+    found = extract_document(body, url, content_type, max_pages)
+    text = found["text"]
+    language = detect(found["title"], text, language_hint)
+    canonical = choose_canonical(url, None)
+    first_line = next((line for line in text.splitlines() if line.strip()), "")[:120]
+    return {
+        "id": document_id(canonical),
+        "canonical_url": canonical,
+        "title": found["title"],
+        "fallback_title": first_line or None,
+        "text": text,
+        "description": None,
+        "published_at": None,
+        "authors": [],
+        "site": None,
+        "tags": [],
+        "language": language.language,
+        "language_score": language.score,
+        "language_method": language.method,
+        "content_hash": content_hash(text) if text else hashlib.sha1(body).hexdigest(),
+        "extraction": {"method": found["format"], "encoding": None, "chars": len(text)},
+        "encoding_lossy": False,
+        "declared_encoding": None,
+        "policy": None,
+        "document": {k: found[k] for k in ("format", "pages", "scanned", "truncated", "error")},
     }
 
 

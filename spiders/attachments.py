@@ -1,0 +1,105 @@
+"""Attachments of a page (PDF, DOCX, ... linked from a policy document) fetched before the page's
+item leaves the spider, so the document is indexed once, with its attachments' text.
+
+The requests are chained: the page's item travels from one attachment request to the next and is
+yielded after the last, whether each attachment came, failed or was refused. A failed attachment is
+recorded on the item with its error (counted as `monitor/attachments/errors`), never dropped
+silently, and never costs the page. Size cap and timeout: MONITOR_ATTACHMENT_MAXSIZE and
+MONITOR_ATTACHMENT_TIMEOUT; at most MONITOR_ATTACHMENTS_MAX per page.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+import scrapy
+from scrapy.http import Response, TextResponse
+from twisted.python.failure import Failure
+
+from monitor.crawl_settings import CrawlSettings
+from monitor.items import Article
+from monitor.text.documents import EXTENSIONS
+
+logger = logging.getLogger(__name__)
+
+
+def attachment_links(response: Response, limit: int) -> list[tuple[str, str]]:
+    """(absolute URL, name) of the document files a page links to, in page order."""
+    if not isinstance(response, TextResponse):
+        return []
+    found: dict[str, str] = {}
+    for link in response.css("a[href]"):
+        url = response.urljoin(link.attrib["href"].strip())
+        extension = urlsplit(url).path.rsplit(".", 1)[-1].lower()
+        if extension in EXTENSIONS and url not in found:
+            text = " ".join("".join(link.css("::text").getall()).split())
+            found[url] = text or unquote(urlsplit(url).path.rsplit("/", 1)[-1])
+    return list(found.items())[:limit]
+
+
+class AttachmentsMixin:
+    """For SourceSpider: `with_attachments()` yields the attachment requests, then the item."""
+
+    crawler: Any
+    source: Any
+
+    def with_attachments(self, response: Response, article: Article) -> Iterable[Any]:
+        settings = CrawlSettings.from_settings(self.crawler.settings)
+        links = (
+            attachment_links(response, settings.attachments_max) if self.source.attachments else []
+        )
+        yield from self._next_attachment(article, links)
+
+    def _next_attachment(self, article: Article, todo: list[tuple[str, str]]) -> Iterable[Any]:
+        if not todo:
+            yield article
+            return
+        settings = CrawlSettings.from_settings(self.crawler.settings)
+        url, name = todo[0]
+        yield scrapy.Request(
+            url,
+            callback=self.parse_attachment,
+            errback=self.attachment_failed,
+            dont_filter=True,  # two pages may share a file: each must get its chain back
+            cb_kwargs={"article": article, "todo": todo},
+            meta={
+                "monitor_kind": "attachment",
+                "download_maxsize": settings.attachment_maxsize,
+                "download_timeout": settings.attachment_timeout,
+                "allow_offsite": True,  # government files often live on another host
+            },
+        )
+
+    def parse_attachment(
+        self, response: Response, article: Article, todo: list[tuple[str, str]]
+    ) -> Iterable[Any]:
+        url, name = todo[0]
+        self.crawler.stats.inc_value("monitor/attachments/fetched")
+        article.attachments.append(
+            {
+                "url": url,
+                "name": name,
+                "body": response.body,
+                "content_type": response.headers.get(b"Content-Type", b"").decode("latin-1"),
+            }
+        )
+        yield from self._next_attachment(article, todo[1:])
+
+    def attachment_failed(self, failure: Failure) -> Iterable[Any]:
+        article, todo = failure.request.cb_kwargs["article"], failure.request.cb_kwargs["todo"]
+        url, name = todo[0]
+        status = getattr(getattr(failure.value, "response", None), "status", None)
+        error = (
+            f"HTTP {status}"
+            if status
+            else f"{type(failure.value).__name__}: {failure.getErrorMessage()}"
+        )
+        self.crawler.stats.inc_value("monitor/attachments/errors")
+        logger.warning(
+            "source %s: attachment %s of %s: %s", self.source.id, url, article.url, error
+        )
+        article.attachments.append({"url": url, "name": name, "error": error[:500]})
+        yield from self._next_attachment(article, todo[1:])

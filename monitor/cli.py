@@ -10,7 +10,7 @@ import sys
 import click
 
 from monitor import __version__
-from monitor.cliutil import CHANNELS_OPTION, domain_errors, emit_json, info
+from monitor.cliutil import CHANNELS_OPTION, SOURCES_OPTION, domain_errors, emit_json, info
 from monitor.config import EsConfig
 
 
@@ -72,15 +72,6 @@ def es_status(as_json: bool) -> None:
 
 
 # --- monitor crawl / sources ----------------------------------------------------------------------
-
-SOURCES_OPTION = click.option(
-    "--sources",
-    "sources_file",
-    default="sources.yaml",
-    show_default=True,
-    type=click.Path(dir_okay=False),
-    help="YAML file of sources.",
-)
 
 
 def _parse_settings(pairs: tuple[str, ...]) -> dict[str, str]:
@@ -175,25 +166,6 @@ def crawl(
         info(translation.summary)
     if all(r.failed for r in results):
         raise CrawlFailed("every source failed; run with --verbose to see why")
-
-
-@main.command("sources")
-@SOURCES_OPTION
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-@domain_errors
-def sources_cmd(sources_file: str, as_json: bool) -> None:
-    """Validate the sources file and list its sources."""
-    from dataclasses import asdict
-
-    from monitor.config import load_sources
-
-    sources = load_sources(sources_file)
-    if as_json:
-        emit_json({"sources": [asdict(s) for s in sources]})
-        return
-    for s in sources:
-        state = "" if s.enabled else " (disabled)"
-        click.echo(f"{s.id:<28} {s.type:<8} {s.language or '-':<3} {s.urls[0]}{state}")
 
 
 # --- monitor extract ------------------------------------------------------------------------------
@@ -652,6 +624,8 @@ def schedule_cmd(
     )
 
 
-from monitor.cli_alerts import alerts  # noqa: E402  (its own module: the CLI stays readable)
+from monitor.cli_alerts import alerts  # noqa: E402  (own modules: the CLI stays readable)
+from monitor.cli_sources import sources  # noqa: E402
 
 main.add_command(alerts)
+main.add_command(sources)

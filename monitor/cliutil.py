@@ -45,3 +45,13 @@ CHANNELS_OPTION = click.option(
     type=click.Path(dir_okay=False),
     help="The alert channels file.",
 )
+
+
+SOURCES_OPTION = click.option(
+    "--sources",
+    "sources_file",
+    default="sources.yaml",
+    show_default=True,
+    type=click.Path(dir_okay=False),
+    help="YAML file of sources.",
+)

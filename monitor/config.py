@@ -19,9 +19,10 @@ from urllib.parse import urlsplit, urlunsplit
 from cssselect import GenericTranslator, SelectorError
 
 from monitor import yamlfile
+from monitor.apiconfig import ApiSpec, parse_api
 from monitor.errors import ConfigError
 
-SOURCE_TYPES = ("feed", "sitemap", "listing")
+SOURCE_TYPES = ("feed", "sitemap", "listing", "api")
 SOURCE_KEYS = {
     "id",
     "name",
@@ -41,6 +42,7 @@ SOURCE_KEYS = {
     "recheck",
     "attachments",
     "doc_type",
+    "api",
 }
 DOC_TYPES = ("news", "policy", "filing")
 PAGES_KEYS = {"pattern", "count", "start"}
@@ -70,11 +72,13 @@ _LANG_RE = re.compile(r"^[a-z]{2}$")
 
 @dataclass(frozen=True)
 class Pages:
-    """A pager built in JavaScript: `pattern` with `{n}` from `start` for `count` pages."""
+    """A pager built in JavaScript: `pattern` with `{n}` from `start` for `count` pages, or
+    `auto`: the page count and names are read from the first page's createPageHTML(...) call."""
 
     pattern: str
     count: int
     start: int = 1
+    auto: bool = False
 
     def urls(self, base: str) -> list[str]:
         from urllib.parse import urljoin
@@ -105,6 +109,7 @@ class Source:
     recheck: timedelta | None = None  # re-fetch known articles last seen longer ago than this
     attachments: bool = True  # fetch and index the PDF/DOCX files pages link to
     doc_type: str | None = None  # news | policy | filing; None: policy when the page has metadata
+    api: ApiSpec | None = None  # type api: the JSON list endpoint (monitor/apiconfig.py)
 
     def accepts(self, url: str) -> bool:
         """Whether an article URL passes the source's allow/deny patterns."""
@@ -242,8 +247,10 @@ class _SourceChecker:
         entry = self.raw.get("pages")
         if entry is None:
             return None
+        if entry == "auto":
+            return Pages(pattern="", count=0, auto=True)
         if not isinstance(entry, yamlfile.Located) or not isinstance(entry.value, dict):
-            self.fail("pages", "expected a mapping with 'pattern' and 'count'")
+            self.fail("pages", "expected 'auto' or a mapping with 'pattern' and 'count'")
         unknown = set(entry.value) - PAGES_KEYS
         if unknown:
             self.fail("pages", f"unknown key(s) {sorted(unknown)}; allowed: {sorted(PAGES_KEYS)}")
@@ -287,6 +294,8 @@ class _SourceChecker:
             for key in ("links", "next", "pages"):
                 if key in self.raw:
                     self.fail(key, f"only listing sources take {key!r}")
+        if kind != "api" and "api" in self.raw:
+            self.fail("api", "only api sources take 'api'")
         enabled = self.flag("enabled", True)
         return Source(
             id=source_id,
@@ -307,6 +316,7 @@ class _SourceChecker:
             recheck=self.duration("recheck"),
             attachments=self.flag("attachments", True),
             doc_type=self.choice("doc_type", DOC_TYPES),
+            api=parse_api(self, parse_duration) if kind == "api" else None,
         )
 
 

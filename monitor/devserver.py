@@ -7,7 +7,8 @@ server's own address, so feeds and sitemaps carry absolute URLs.
 Like a real web server it sends ETag and Last-Modified (the file's modification time) and answers
 conditional GETs with 304. `server.log` keeps (path, status) of every request; `server.delay`
 slows every answer down (the kill-and-resume test needs a crawl that takes a while) and
-`server.fail` makes chosen paths answer an error status.
+`server.fail` makes chosen paths answer an error status. `server.routes` maps a path to a function
+(method, query parameters, body) → (status, headers, body), for fixture APIs.
 """
 
 from __future__ import annotations
@@ -18,12 +19,14 @@ import json
 import mimetypes
 import threading
 import time
+from collections.abc import Callable
 from email.utils import formatdate, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 TEMPLATED = (".xml", ".txt", ".xml.gz")
+Answer = tuple[int, dict[str, str], bytes]  # status, headers, body
 # Politeness protects other people's servers; crawling this local one needs none.
 LOCAL_CRAWL_SETTINGS = ("-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False")
 
@@ -55,6 +58,7 @@ class SiteServer(ThreadingHTTPServer):
         self.log: list[tuple[str, int]] = []
         self.delay = 0.0
         self.fail: dict[str, int] = {}  # path → status to answer instead (an outage, in tests)
+        self.routes: dict[str, Callable[[str, dict[str, str], bytes], Answer]] = {}
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -74,7 +78,25 @@ class _Handler(BaseHTTPRequestHandler):
             body = body.replace(b"{{BASE}}", base)
         return body
 
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        if not self._route("POST", body):
+            self._send(405, b"no such API", {"Content-Type": "text/plain"})
+
+    def _route(self, method: str, body: bytes) -> bool:
+        parts = urlsplit(self.path)
+        handler = self.server.routes.get(unquote(parts.path))
+        if handler is None:
+            return False
+        self.server.requests.append(self.path)
+        query = dict(parse_qsl(parts.query))
+        status, headers, answer = handler(method, query, body)
+        self._send(status, answer, headers)
+        return True
+
     def do_GET(self) -> None:
+        if self._route("GET", b""):
+            return
         url_path = unquote(urlsplit(self.path).path)
         self.server.requests.append(self.path)
         if self.server.delay:

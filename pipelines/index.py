@@ -49,9 +49,10 @@ def to_document(item: Article) -> tuple[str, dict[str, Any]]:
         "description": doc["description"],
         "authors": doc["authors"],
         "tags": doc["tags"],
-        "published_at": doc["published_at"]
-        or hints.get("published_at")
-        or (doc["policy"] or {}).get("published_date"),
+        # a policy page's labelled 发布日期 beats any date trafilatura guessed
+        "published_at": (doc["policy"] or {}).get("published_date")
+        or doc["published_at"]
+        or hints.get("published_at"),
         "crawled_at": item.fetched_at,
         "extraction": doc["extraction"],
         "doc_type": hints.get("doc_type") or ("policy" if doc["policy"] else "news"),

@@ -1,17 +1,38 @@
 """Paginated listing pages: article links by CSS, pages by a `next` selector or a URL pattern.
 
 Many Chinese government sites build their pager in JavaScript (createPageHTML(...)) and have no
-next link: for those, `pages: {pattern: "index_{n}.html", count: N}` lists the pages directly.
+next link: for those, `pages: {pattern: "index_{n}.html", count: N}` lists the pages directly, and
+`pages: auto` reads the count and the file names from the first page's createPageHTML(total,
+current, "index", "html") call (at most MAX_AUTO_PAGES pages).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator, Iterable
 
 import scrapy
 from scrapy.http import Response, TextResponse
 
 from spiders.base import SourceSpider
+
+MAX_AUTO_PAGES = 50
+# createPageHTML(7, 0, "index", "html") — also with single quotes, or with the names in variables
+_CREATE_PAGE = re.compile(
+    r"createPageHTML\(\s*['\"]?(\d+)['\"]?\s*,\s*['\"]?\d+['\"]?\s*,\s*['\"]([\w.-]+)['\"]\s*,"
+    r"\s*['\"](\w+)['\"]"
+)
+
+
+def js_pager_pages(response: TextResponse) -> list[str]:
+    """The other pages a createPageHTML(...) pager on this page links to ([] when none)."""
+    match = _CREATE_PAGE.search(response.text)
+    if not match:
+        return []
+    total, name, extension = int(match[1]), match[2], match[3]
+    return [
+        response.urljoin(f"{name}_{n}.{extension}") for n in range(1, min(total, MAX_AUTO_PAGES))
+    ]
 
 
 def _hrefs(response: TextResponse, css: str) -> list[str]:
@@ -29,8 +50,10 @@ class ListingSpider(SourceSpider):
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for url in self.source.urls:
-            yield self.page_request(url, self.parse_listing, "listing")
-            if self.source.pages:
+            start = self.page_request(url, self.parse_listing, "listing")
+            start.meta["monitor_start"] = True
+            yield start
+            if self.source.pages and not self.source.pages.auto:
                 for page in self.source.pages.urls(url):
                     yield self.page_request(page, self.parse_listing, "listing")
 
@@ -47,6 +70,16 @@ class ListingSpider(SourceSpider):
         if self.source.next:
             for href in _hrefs(response, self.source.next):
                 yield self.page_request(response.urljoin(href), self.parse_listing, "listing")
+        if self.source.pages and self.source.pages.auto and response.meta.get("monitor_start"):
+            pages = js_pager_pages(response)
+            if not pages:
+                self.logger.warning(
+                    "source %s: pages: auto, but no createPageHTML(...) pager on %s",
+                    self.source.id,
+                    response.url,
+                )
+            for page in pages:
+                yield self.page_request(page, self.parse_listing, "listing")
         links = _hrefs(response, self.source.links)
         self.crawler.stats.inc_value("monitor/listing/pages")
         self.crawler.stats.inc_value("monitor/listing/links", len(links))

@@ -83,10 +83,12 @@ def _pdf(body: bytes, max_pages: int) -> dict[str, Any]:
     texts = [_tidy(page.extract_text() or "") for page in reader.pages[:max_pages]]
     text = "\n".join(t for t in texts if t)
     scanned = pages > 0 and len("".join(text.split())) < MIN_CHARS_PER_PAGE * min(pages, max_pages)
-    meta_title = (reader.metadata or {}).get("/Title") if reader.metadata else None
+    meta_title = str((reader.metadata or {}).get("/Title") or "").strip()
+    if meta_title.lower() in ("untitled", "title") or meta_title.startswith("Microsoft Word"):
+        meta_title = ""  # what tools write when nobody gave a title
     return {
         "text": "" if scanned else text,
-        "title": str(meta_title).strip() or None if meta_title else None,
+        "title": meta_title or None,
         "pages": pages,
         "scanned": scanned,
         "truncated": pages > max_pages,

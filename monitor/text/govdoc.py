@@ -60,13 +60,13 @@ STATUS_WORDS = ("有效", "废止", "失效", "已修订", "已修改", "部分�
 
 
 def _clean(text: str) -> str:
-    text = unicodedata.normalize("NFKC", text).replace("\u3000", " ")
-    return " ".join(text.split())
+    """White space collapsed (ideographic spaces too); the characters themselves kept."""
+    return " ".join(text.replace("\u3000", " ").split())
 
 
 def _label(text: str) -> str | None:
-    """The field of a table cell that is only a label ('发文字号：', '成文日期')."""
-    key = re.sub(r"[\s:：]", "", _clean(text))
+    """The field of a table cell that is only a label ('发文字号：', '有 效 性：')."""
+    key = re.sub(r"[\s:：]", "", unicodedata.normalize("NFKC", text))
     return LABELS.get(key)
 
 

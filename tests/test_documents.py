@@ -1,0 +1,254 @@
+"""Government documents, filings and PDFs: saved pages → metadata, files → text, and the documents
+fixture (GBK policy site with a JavaScript pager and attachments, a JSON list, CNINFO- and
+HKEX-style announcement APIs) crawled into the real node, every field checked."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from monitor.config import load_sources
+from monitor.devserver import render_sources, serve
+from monitor.errors import ConfigError
+from monitor.es.client import make_client
+from monitor.es.schema import delete_all
+from monitor.text.analyse import analyse_page
+from monitor.text.documents import extract_document
+from monitor.text.govdoc import normalise_doc_number, policy_metadata
+from tests.conftest import crawl_json, new_config, run_monitor
+from tests.sites.docs.apis import install
+from tests.sites.docs.build import FILINGS
+
+DOCS = Path(__file__).parent / "sites" / "docs"
+WWW = DOCS / "www"
+EXPECTED = json.loads((DOCS / "expected.json").read_text(encoding="utf-8"))
+
+
+def squash(text: str) -> str:
+    return "".join(text.split())
+
+
+# --- saved page → metadata; file → text ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("page", EXPECTED["policy"], ids=[p["path"] for p in EXPECTED["policy"]])
+def test_saved_policy_page_gives_its_metadata(page):
+    body = (WWW / page["path"].lstrip("/")).read_bytes()
+    doc = analyse_page(body, f"http://gov.test{page['path']}", content_type="text/html")
+    assert doc["policy"] == page["policy"]  # every field, in either layout (table or lines)
+    assert doc["title"] == page["title"]
+    for paragraph in page["paragraphs"]:
+        assert paragraph in doc["text"]
+
+
+@pytest.mark.parametrize(
+    "text, number",
+    [
+        ("工信部联电子[2024]12号", "工信部联电子〔2024〕12号"),
+        ("沪经信规范（2023）3号", "沪经信规范〔2023〕3号"),
+        ("根据国发〔2023〕5号文件", "国发〔2023〕5号"),
+        ("粤工信规字〔2024〕 第 7 号", "粤工信规字〔2024〕第7号"),
+    ],
+)
+def test_document_numbers_are_normalised(text, number):
+    assert normalise_doc_number(text) == number
+
+
+def test_chinese_dates_and_label_variants():
+    html = (
+        "<p>发布时间：2024年3月5日 10:30　发文机构：某某市工业和信息化局</p>"
+        "<table><tr><td>成文日期</td><td>2024/2/29</td></tr>"
+        "<tr><td>效力状态：</td><td>部分失效</td></tr></table>"
+    )
+    assert policy_metadata(html) == {
+        "published_date": "2024-03-05",
+        "issuer": "某某市工业和信息化局",
+        "written_date": "2024-02-29",
+        "status": "部分失效",
+    }
+    assert policy_metadata("<p>A news page, no labels.</p>") == {}
+
+
+def test_pdf_docx_scan_and_unsupported_files():
+    files = WWW / "policy" / "files"
+    pdf = extract_document((files / "202403/P020240308_1.pdf").read_bytes(), "http://x/a.pdf")
+    assert pdf["format"] == "pdf" and pdf["pages"] == 1 and not pdf["scanned"]
+    assert "首次完成流片的设计企业" in pdf["text"] and "Article 2: first tape-out" in pdf["text"]
+    docx = extract_document((files / "202403/P020240308_2.docx").read_bytes(), "http://x/b.docx")
+    assert docx["format"] == "docx" and "流片补助申请表" in docx["text"]
+    scan = extract_document((files / "202403/P020240308_3.pdf").read_bytes(), "http://x/c.pdf")
+    assert scan["scanned"] and scan["text"] == "" and "scanned" in scan["error"]
+    wps = extract_document((files / "202403/P020240315_1.wps").read_bytes(), "http://x/d.wps")
+    assert wps["format"] == "wps" and "unsupported" in wps["error"]
+    broken = extract_document(b"%PDF-1.7\nnothing else", "http://x/e.pdf")
+    assert broken["text"] == "" and broken["error"].startswith("cannot read pdf")
+
+
+def test_page_cap_truncates_long_pdfs():
+    from reportlab.pdfgen import canvas
+
+    out = io.BytesIO()
+    page = canvas.Canvas(out, invariant=1)
+    for n in range(5):
+        page.drawString(72, 700, f"Page {n} of a long industrial policy annex with enough text.")
+        page.showPage()
+    page.save()
+    found = extract_document(out.getvalue(), "http://x/long.pdf", max_pages=2)
+    assert found["pages"] == 5 and found["truncated"]
+    assert "Page 1 of" in found["text"] and "Page 2 of" not in found["text"]
+
+
+# --- the fixture crawled end to end ---------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def docs_site(tmp_path_factory):
+    server = serve(WWW)
+    install(server)
+    sources = render_sources(
+        DOCS / "sources.yaml", server.base, tmp_path_factory.mktemp("docs") / "sources.yaml"
+    )
+    yield server, sources
+    server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def crawled(docs_site, tmp_path_factory):
+    server, sources = docs_site
+    config = new_config()
+    glossary = tmp_path_factory.mktemp("glossary") / "glossary.yaml"
+    glossary.write_text(
+        "terms:\n  - zh: 华辰半导体\n    en: [Huachen Semiconductor, HUACHEN SEMI]\n",
+        encoding="utf-8",
+    )
+    summary = crawl_json(sources, config, "--no-translate")
+    es = make_client(config)
+    es.indices.refresh(index=config.index_name("articles"))
+    hits = es.search(index=config.index_name("articles"), size=100)["hits"]["hits"]
+    docs = {hit["_source"]["url"].removeprefix(server.base): hit["_source"] for hit in hits}
+    yield summary, docs, config, glossary
+    delete_all(es, config)
+
+
+def test_the_javascript_pager_is_followed(crawled, docs_site):
+    server, _ = docs_site
+    summary, docs, _, _ = crawled
+    requested = {path for path, _ in server.log}
+    assert {"/policy/index_1.html", "/policy/index_2.html"} <= requested
+    assert summary["xiling-policy"]["indexed"] == 5 and not summary["xiling-policy"]["failed"]
+
+
+def test_policy_documents_carry_every_field(crawled):
+    _, docs, _, _ = crawled
+    for page in EXPECTED["policy"]:
+        doc = docs[page["path"]]
+        assert doc["doc_type"] == "policy"
+        assert doc["source_id"] in ("xiling-policy", "xiling-policy-api")  # whichever came first
+        assert doc["policy"] == page["policy"]
+        assert doc["published_at"] == page["policy"]["published_date"]
+        assert [a["name"] for a in doc["attachments"]] == [a["name"] for a in page["attachments"]]
+        for stored, expected in zip(doc["attachments"], page["attachments"], strict=True):
+            assert stored["url"].startswith("http")
+            for line in expected.get("lines", []):  # PDFs wrap long lines
+                assert squash(line) in squash(stored["text"]), (page["path"], line)
+            if expected.get("scanned"):
+                assert stored["scanned"] and stored["text"] == "" and "scanned" in stored["error"]
+            if expected.get("error") == "unsupported":
+                assert stored["format"] == "wps" and "unsupported" in stored["error"]
+            if expected.get("error") == "HTTP 404":
+                assert stored["error"] == "HTTP 404"
+
+
+def test_a_pdf_linked_from_the_listing_is_a_document(crawled):
+    _, docs, _, _ = crawled
+    pdf = docs["/policy/" + EXPECTED["listing_pdf"]["path"]]
+    assert pdf["title"] == EXPECTED["listing_pdf"]["first_line"]
+    assert pdf["document"]["format"] == "pdf" and not pdf["document"]["scanned"]
+    assert squash(EXPECTED["listing_pdf"]["text"][1]) in squash(pdf["text"])
+    assert pdf["doc_type"] == "policy"
+
+
+def test_the_json_list_reaches_the_same_documents(crawled):
+    summary, _, _, _ = crawled
+    api = summary["xiling-policy-api"]
+    # four pages, over two JSON pages; stored once, whichever source came first
+    assert api["indexed"] + api["unchanged"] == 4 and not api["failed"]
+
+
+@pytest.mark.parametrize("exchange", ["cninfo", "hkex"])
+def test_filings_from_both_api_shapes(crawled, exchange):
+    _, docs, _, _ = crawled
+    expected = [f for f in FILINGS if f[0] == exchange]
+    stored = {p: d for p, d in docs.items() if p.startswith(f"/{exchange}/")}
+    assert len(stored) == len(expected)
+    for _, path, day, title, lines in expected:
+        doc = stored[f"/{exchange}/{path}"]
+        filing = doc["filing"]
+        assert doc["doc_type"] == "filing" and doc["title"] == title  # <em> highlighting removed
+        assert doc["published_at"][:10] == day and filing["announced_at"][:10] == day
+        assert squash(lines[1]) in squash(doc["text"]) and doc["document"]["format"] == "pdf"
+        if exchange == "cninfo":
+            assert (filing["exchange"], filing["company_code"]) == ("SSE", "688999")
+            assert filing["company_name"] == "华辰半导体" and filing["category"]
+        else:
+            assert (filing["exchange"], filing["company_code"]) == ("HKEX", "09999")
+            assert filing["company_name"] == "HUACHEN SEMI" and "Results" in filing["category"]
+
+
+def test_a_company_is_searched_across_filings_and_policy_in_both_languages(crawled, docs_site):
+    server, _ = docs_site
+    _, _, config, glossary = crawled
+    result = run_monitor(
+        "search",
+        "Huachen Semiconductor",
+        "--json",
+        "--size",
+        "20",
+        config=config,
+        env_extra={"MONITOR_GLOSSARY": str(glossary)},
+    )
+    assert result.returncode == 0, result.stderr
+    paths = {hit["url"].removeprefix(server.base) for hit in json.loads(result.stdout)["hits"]}
+    assert {f"/{e}/{p}" for e, p, *_ in FILINGS} <= paths  # Chinese and English filings
+    assert "/policy/202403/t20240308_201.html" in paths  # the policy naming 华辰半导体
+
+
+def test_sources_check_reports_each_source(docs_site):
+    _, sources = docs_site
+    result = run_monitor("sources", "check", "--sources", str(sources), "--json")
+    assert result.returncode == 0, result.stderr
+    checked = {r["source"]: r for r in json.loads(result.stdout)["sources"]}
+    assert all(r["ok"] and r["links"] >= 2 and r["chars"] >= 40 for r in checked.values())
+
+
+def test_sources_check_names_what_broke(docs_site, tmp_path):
+    _, sources = docs_site
+    broken = tmp_path / "sources.yaml"
+    broken.write_text(sources.read_text().replace("ul.zcwj-list li a", "ul.gone a"))
+    result = run_monitor(
+        "sources", "check", "--sources", str(broken), "--source", "xiling-policy", "--json"
+    )
+    assert result.returncode == 5
+    [report] = json.loads(result.stdout)["sources"]
+    assert not report["ok"] and "no article links" in report["error"]
+
+
+@pytest.mark.parametrize(
+    "api, line, words",
+    [
+        ("    api: {fields: {url: u}}\n", 5, "'items'"),
+        ("    api: {items: x, fields: {title: t}}\n", 5, "'fields' must map at least 'url'"),
+        ("    api: {items: x, fields: {url: u}, method: PUT}\n", 5, "'method'"),
+        ("    api: {items: x, fields: {url: u}, window: soon}\n", 5, "'window'"),
+        ("    api: {items: x, fields: {url: u, colour: c}}\n", 5, "unknown field"),
+    ],
+)
+def test_bad_api_config_names_the_line(tmp_path, api, line, words):
+    path = tmp_path / "sources.yaml"
+    path.write_text("sources:\n  - id: x\n    type: api\n    urls: http://x.test/list\n" + api)
+    with pytest.raises(ConfigError) as error:
+        load_sources(path)
+    assert f"sources.yaml:{line}:" in str(error.value) and words in str(error.value)

@@ -40,6 +40,18 @@ SEARCHES = [
         "language:zh AND translation.status:(pending OR unavailable)",
         ["title", "source_id", "crawled_at"],
     ),
+    (
+        "policy-documents-in-force",
+        "Policy documents in force (政策文件)",
+        "doc_type:policy AND NOT policy.status:(废止 OR 失效)",
+        ["title", "policy.issuer", "policy.doc_number", "policy.published_date"],
+    ),
+    (
+        "filings",
+        "Regulatory filings (公告)",
+        "doc_type:filing",
+        ["title", "filing.company_name", "filing.category", "filing.announced_at"],
+    ),
 ]
 
 # (id, title, data view, chart type, aggregation params): the dashboard's panels
@@ -88,6 +100,13 @@ VISUALIZATIONS = [
             ("terms", "segment", {"field": "source_id", "size": 20}),
             ("terms", "group", {"field": "failed", "size": 2}),
         ],
+    ),
+    (
+        "policy-by-issuer",
+        "Policy documents by issuing body (发文机关)",
+        "articles",
+        "horizontal_bar",
+        [("terms", "segment", {"field": "policy.issuer", "size": 20})],
     ),
     (
         "health-alerts",

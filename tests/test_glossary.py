@@ -18,7 +18,7 @@ def test_english_terms_map_to_chinese_and_back():
         "semiconductor": ("半导体",),
     }
     assert terms("出口管制 光刻机")["出口管制"] == ("export control", "export controls")
-    assert terms("SMIC filings")["SMIC"] == ("中芯国际",)
+    assert terms("SMIC filings")["SMIC"] == ("中芯国际", "中芯国际集成电路制造有限公司")
 
 
 def test_words_are_matched_whole():

@@ -16,6 +16,7 @@ from monitor.es.client import make_client
 from monitor.es.schema import delete_all
 from monitor.kibana import es_request
 from tests.conftest import SITES, crawl_json, new_config, run_monitor
+from tests.sites.docs.apis import install
 
 
 def exported(es_config) -> list[dict]:
@@ -35,7 +36,7 @@ def test_ndjson_parses_and_every_reference_resolves(es_config):
     [dashboard] = [o for o in objects if o["type"] == "dashboard"]
     panels = json.loads(dashboard["attributes"]["panelsJSON"])
     names = {ref["name"] for ref in dashboard["references"]}
-    assert len(panels) == 6 and all(p["panelRefName"] in names for p in panels)
+    assert len(panels) == 7 and all(p["panelRefName"] in names for p in panels)
     views = {
         o["id"]: o["attributes"]["timeFieldName"] for o in objects if o["type"] == "index-pattern"
     }
@@ -48,7 +49,8 @@ def test_ndjson_parses_and_every_reference_resolves(es_config):
 
 @pytest.fixture(scope="module")
 def alerted(tmp_path_factory):
-    """A configuration whose sample source broke once: articles, runs and a health alert."""
+    """A configuration whose sample source broke once (articles, runs, a health alert), with the
+    exchange filings of the documents fixture."""
     tmp = tmp_path_factory.mktemp("alerted")
     shutil.copytree(SITES / "www", tmp / "www")
     server = serve(tmp / "www")
@@ -60,6 +62,11 @@ def alerted(tmp_path_factory):
         for page in (tmp / "www/gov/zcwj").glob("index*.html"):
             page.write_bytes(page.read_bytes().replace(b'class="list"', b'class="items"'))
         crawl_json(sources, config, *crawl)
+        docs = serve(SITES / "docs" / "www")
+        install(docs)
+        filings = render_sources(SITES / "docs" / "sources.yaml", docs.base, tmp / "docs.yaml")
+        crawl_json(filings, config, "--source", "cninfo-huachen", "--no-translate")
+        docs.shutdown()
         yield config
     finally:
         server.shutdown()
@@ -72,7 +79,9 @@ def test_every_query_and_aggregation_runs_on_the_sample_data(two_crawls, alerted
         if request is None:
             continue
         index, body = request
-        if index == es_config.index_name("alerts"):  # the sample crawls are healthy: no alerts
+        # the news sample has no alerts (its crawls are healthy) and no filings: those objects run
+        # on the data of `alerted` (a source that broke, and the exchange filings fixture)
+        if index == es_config.index_name("alerts") or obj["id"].endswith("-filings"):
             same = alerted.index_prefix + obj["id"].removeprefix(es_config.index_prefix)
             obj = next(o for o in exported(alerted) if o["id"] == same)
             index, body = es_request(obj)
@@ -125,7 +134,7 @@ def test_import_posts_the_objects_to_kibanas_api(es_config):
             "kibana", "import", "--url", url, "--api-key", "s3cret", config=es_config
         )
         assert result.returncode == 0, result.stderr
-        assert "imported 13 saved objects" in result.stderr
+        assert "imported 16 saved objects" in result.stderr
         path, headers, body = _Kibana.received[-1]
         assert path == "/api/saved_objects/_import?overwrite=true"
         assert headers["kbn-xsrf"] and headers["content-type"].startswith(

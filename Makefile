@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 MONITOR := $(BIN)/monitor
 export MONITOR_HOME ?= $(CURDIR)/var
 
-.PHONY: run test demo es es-stop lint format bench bench-quality bench-throughput bench-incremental clean help
+.PHONY: run test demo es es-stop lint format bench bench-quality bench-throughput bench-incremental bench-pdf clean help
 
 help:
 	@echo "make run      crawl the sources in sources.yaml into Elasticsearch, print a summary"
@@ -48,7 +48,7 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-bench: bench-quality bench-throughput bench-incremental
+bench: bench-quality bench-throughput bench-incremental bench-pdf
 
 bench-quality: $(STAMP)
 	$(BIN)/python bench/extraction_quality.py
@@ -58,6 +58,9 @@ bench-throughput: es
 
 bench-incremental: es
 	$(BIN)/python bench/incremental.py
+
+bench-pdf: es
+	$(BIN)/python bench/pdf_extraction.py
 
 clean:
 	-$(MONITOR) es stop

@@ -158,6 +158,10 @@ RUN_PROPERTIES: dict[str, Any] = {
     "listing_links": COUNT,  # article links the listing selectors found
     "known": COUNT,  # article links not fetched: already seen (incremental crawling)
     "not_modified": COUNT,  # listing pages, feeds, sitemaps answered 304
+    "attachments": COUNT,  # attachment files fetched
+    "attachment_errors": COUNT,  # attachments that could not be fetched
+    "attachment_pages": COUNT,  # PDF pages read from attachments
+    "attachment_extract_seconds": {"type": "float"},  # worker time spent reading them
     "bytes": {"type": "long"},
     "errors_by_kind": {"type": "object", "dynamic": True},  # e.g. {"404": 1, "TimeoutError": 2}
     "http_status": {"type": "object", "dynamic": True},  # e.g. {"200": 14, "404": 1}

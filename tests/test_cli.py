@@ -32,7 +32,7 @@ def test_bad_sources_file_exits_2_with_file_and_line(tmp_path):
     assert result.returncode == 2
     assert result.stderr.strip() == (
         f"monitor: {bad}:3: source 'x': field 'type': must be one of "
-        "feed, sitemap, listing, got 'rss'"
+        "feed, sitemap, listing, api, got 'rss'"
     )
 
 
@@ -120,4 +120,4 @@ def test_scrapy_list_from_the_project_root():
         [sys.executable, "-m", "scrapy", "list"], cwd=ROOT, capture_output=True, text=True
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["feed", "listing", "sitemap"]
+    assert result.stdout.split() == ["api", "feed", "listing", "sitemap"]

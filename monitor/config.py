@@ -118,28 +118,10 @@ class Source:
         return not self.allow or any(re.search(p, url) for p in self.allow)
 
 
-class _SourceChecker:
+class _SourceChecker(yamlfile.EntryChecker):
     """Validates one source mapping; every complaint names the source, the field and the line."""
 
-    def __init__(self, entry: yamlfile.Located, file: str):
-        self.raw, self.lines, self.file = entry.value, entry.lines, file
-        self.line = entry.line
-        self.id = self.raw.get("id") if isinstance(self.raw.get("id"), str) else None
-
-    def fail(self, key: str | None, message: str) -> None:
-        who = f"source {self.id!r}" if self.id else "source"
-        what = f"{who}: field {key!r}: {message}" if key else f"{who}: {message}"
-        raise ConfigError(what, file=self.file, line=self.lines.get(key, self.line))
-
-    def text(self, key: str, required: bool = False) -> str | None:
-        value = self.raw.get(key)
-        if value is None:
-            if required:
-                self.fail(None, f"missing required field {key!r}")
-            return None
-        if not isinstance(value, str) or not value.strip():
-            self.fail(key, f"expected a non-empty string, got {value!r}")
-        return value.strip()
+    kind = "source"
 
     def css(self, key: str) -> str | None:
         value = self.text(key)
@@ -208,12 +190,6 @@ class _SourceChecker:
                 f"'every' must be a duration of at least 1m (e.g. 30m, 2h), got {raw['every']!r}",
             )
         return Schedule(every=every, jitter=jitter)
-
-    def flag(self, key: str, default: bool) -> bool:
-        value = self.raw.get(key, default)
-        if not isinstance(value, bool):
-            self.fail(key, f"expected true or false, got {value!r}")
-        return value
 
     def choice(self, key: str, allowed: tuple[str, ...]) -> str | None:
         value = self.raw.get(key)

@@ -69,3 +69,36 @@ def unwrap(value: Any) -> Any:
             return {k: unwrap(v) for k, v in value.value.items()}
         return [unwrap(v) for v in value.value]
     return value
+
+
+class EntryChecker:
+    """Validates one mapping of a list (a source, a channel); every complaint names the entry's
+    kind and id, the field, and the line it stands on."""
+
+    kind = "entry"
+
+    def __init__(self, entry: Located, file: str):
+        self.raw, self.lines, self.line, self.file = entry.value, entry.lines, entry.line, file
+        self.id = self.raw.get("id") if isinstance(self.raw.get("id"), str) else None
+
+    def fail(self, key: str | None, message: str) -> None:
+        who = f"{self.kind} {self.id!r}" if self.id else self.kind
+        what = f"{who}: field {key!r}: {message}" if key else f"{who}: {message}"
+        raise ConfigError(what, file=self.file, line=self.lines.get(key, self.line))
+
+    def text(self, key: str, required: bool = False) -> str | None:
+        """A non-empty string, stripped; None when absent and not required."""
+        value = self.raw.get(key)
+        if value is None:
+            if required:
+                self.fail(None, f"missing required field {key!r}")
+            return None
+        if not isinstance(value, str) or not value.strip():
+            self.fail(key, f"expected a non-empty string, got {value!r}")
+        return value.strip()
+
+    def flag(self, key: str, default: bool) -> bool:
+        value = self.raw.get(key, default)
+        if not isinstance(value, bool):
+            self.fail(key, f"expected true or false, got {value!r}")
+        return value

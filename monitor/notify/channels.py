@@ -64,23 +64,8 @@ class Channels:
         return [self.channels[i] for i in self.health]
 
 
-class _Checker:
-    def __init__(self, entry: yamlfile.Located, file: str):
-        self.raw, self.lines, self.line, self.file = entry.value, entry.lines, entry.line, file
-        self.id = self.raw.get("id") if isinstance(self.raw.get("id"), str) else None
-
-    def fail(self, key: str | None, message: str) -> None:
-        who = f"channel {self.id!r}" if self.id else "channel"
-        what = f"{who}: field {key!r}: {message}" if key else f"{who}: {message}"
-        raise ConfigError(what, file=self.file, line=self.lines.get(key, self.line))
-
-    def text(self, key: str, required: bool = False) -> str | None:
-        value = self.raw.get(key)
-        if value is None and required:
-            self.fail(None, f"missing required field {key!r}")
-        if value is not None and (not isinstance(value, str) or not value.strip()):
-            self.fail(key, f"expected a non-empty string, got {value!r}")
-        return value
+class _Checker(yamlfile.EntryChecker):
+    kind = "channel"
 
     def url(self) -> str:
         url = self.text("url", required=True)
@@ -131,21 +116,18 @@ class _Checker:
         }
         return Channel(channel_id, "email", options, self.secret("password_env"))
 
-    def _webhook(self, channel_id: str) -> Channel:
-        options = {
+    def _http(self) -> dict[str, Any]:
+        return {
             "url": self.url(),
             "timeout": self.number("timeout", 10, 1),
             "retries": int(self.number("retries", 3, 0)),
         }
-        return Channel(channel_id, "webhook", options, self.secret("secret_env"))
+
+    def _webhook(self, channel_id: str) -> Channel:
+        return Channel(channel_id, "webhook", self._http(), self.secret("secret_env"))
 
     def _slack(self, channel_id: str) -> Channel:
-        options = {
-            "url": self.url(),
-            "timeout": self.number("timeout", 10, 1),
-            "retries": int(self.number("retries", 3, 0)),
-        }
-        return Channel(channel_id, "slack", options)
+        return Channel(channel_id, "slack", self._http())
 
     def _jsonl(self, channel_id: str) -> Channel:
         return Channel(channel_id, "jsonl", {"path": self.text("path", required=True)})

@@ -18,6 +18,7 @@ from scrapy.settings import Settings
 
 from monitor.config import EsConfig, Source
 from monitor.crawl_settings import CrawlSettings
+from monitor.errors import MonitorError
 from monitor.es.client import call, make_client
 from monitor.es.node import ensure_available
 from monitor.es.schema import ensure_articles_index
@@ -82,10 +83,13 @@ def run_crawl(
     errors = call(es_config, lambda: record_runs(make_client(es_config), es_config, records))
     for error in errors:
         log(f"warning: a run record was not written: {error}")
-    call(
-        es_config,
-        lambda: raise_health_alerts(
-            make_client(es_config), es_config, channels, [s.id for s in sources], log
-        ),
-    )
+    try:  # the crawl is done and recorded: a failure here is reported, not fatal
+        call(
+            es_config,
+            lambda: raise_health_alerts(
+                make_client(es_config), es_config, channels, [s.id for s in sources], log
+            ),
+        )
+    except MonitorError as exc:
+        log(f"warning: health alerts not checked: {exc}")
     return results

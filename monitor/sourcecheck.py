@@ -49,13 +49,13 @@ def fetch(url: str, user_agent: str, timeout: float, method: str = "GET", body: 
 def article_links(source: Source, response: Response, get: Any, depth: int = 0) -> list[str]:
     """The article URLs the source's spider would request from its first page."""
     if source.type == "listing":
-        from spiders.listing import _hrefs
+        from spiders.listing import listing_hrefs
 
         if not isinstance(response, TextResponse):
             raise CheckFailed(f"{response.url} is not a text page")
         if source.encoding:
             response = response.replace(encoding=source.encoding)
-        return [response.urljoin(h) for h in _hrefs(response, source.links)]
+        return [response.urljoin(h) for h in listing_hrefs(response, source.links)]
     if source.type == "feed":
         from spiders.feed import feed_entries
 

@@ -35,14 +35,22 @@ def js_pager_pages(response: TextResponse) -> list[str]:
     ]
 
 
-def _hrefs(response: TextResponse, css: str) -> list[str]:
-    """The href of each matched element (or of the links inside it)."""
+def listing_links(response: TextResponse, css: str) -> list[tuple[str, str]]:
+    """(href, link text) of each matched element (or of the first link inside it)."""
     found = []
     for node in response.css(css):
-        href = node.attrib.get("href") or node.css("a::attr(href)").get()
+        link = node if node.attrib.get("href") else node.css("a[href]")
+        href = link.attrib.get("href") if link else None
         if href and not href.strip().lower().startswith(("javascript:", "mailto:", "#")):
-            found.append(href.strip())
+            title = node.attrib.get("title") or " ".join(
+                "".join(link.css("::text").getall()).split()
+            )
+            found.append((href.strip(), title))
     return found
+
+
+def listing_hrefs(response: TextResponse, css: str) -> list[str]:
+    return [href for href, _ in listing_links(response, css)]
 
 
 class ListingSpider(SourceSpider):
@@ -68,7 +76,7 @@ class ListingSpider(SourceSpider):
         # Scrapy's queue is last-in first-out: yielding the next page before the articles makes the
         # articles go first, so the queue stays one listing page long however long the listing is.
         if self.source.next:
-            for href in _hrefs(response, self.source.next):
+            for href in listing_hrefs(response, self.source.next):
                 yield self.page_request(response.urljoin(href), self.parse_listing, "listing")
         if self.source.pages and self.source.pages.auto and response.meta.get("monitor_start"):
             pages = js_pager_pages(response)
@@ -80,7 +88,7 @@ class ListingSpider(SourceSpider):
                 )
             for page in pages:
                 yield self.page_request(page, self.parse_listing, "listing")
-        links = _hrefs(response, self.source.links)
+        links = listing_links(response, self.source.links)
         self.crawler.stats.inc_value("monitor/listing/pages")
         self.crawler.stats.inc_value("monitor/listing/links", len(links))
         if not links:
@@ -90,7 +98,8 @@ class ListingSpider(SourceSpider):
                 response.url,
                 self.source.links,
             )
-        for href in links:
-            request = self.article_request(response.urljoin(href))
+        for href, text in links:
+            # the link text names a linked PDF; an HTML page's own title wins over it
+            request = self.article_request(response.urljoin(href), {"title": text or None})
             if request:
                 yield request

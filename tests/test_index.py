@@ -82,3 +82,16 @@ def test_an_update_keeps_fields_it_does_not_name(index):
     write(es, alias, [("update", "d", {"title": "v2", "indexed_at": "2024-02-01T00:00:00Z"})])
     stored = es.get(index=alias, id="d")["_source"]
     assert stored["title"] == "v2" and stored["first_seen_at"] == "2024-01-01T00:00:00Z"
+
+
+def test_large_documents_are_split_across_bulk_requests(index, monkeypatch):
+    import monitor.es.bulk as bulk
+
+    es, _, alias = index
+    monkeypatch.setattr(bulk, "MAX_BULK_BYTES", 50_000)  # the real limit is 20 MB
+    calls = []
+    original = es.bulk
+    monkeypatch.setattr(es, "bulk", lambda **kw: calls.append(1) or original(**kw))
+    docs = [("create", f"big{i}", {"title": "x", "text": "晶圆" * 10_000}) for i in range(6)]
+    assert write(es, alias, docs, refresh=True) == [("created", None)] * 6
+    assert len(calls) == 6 and es.count(index=alias)["count"] == 6

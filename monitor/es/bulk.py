@@ -9,12 +9,14 @@ Items the cluster rejects for load (429) are retried with backoff.
 
 from __future__ import annotations
 
+import json
 import time
 from typing import Any
 
 from elasticsearch import Elasticsearch
 
 RETRY_STATUSES = {429}
+MAX_BULK_BYTES = 20 * 1024 * 1024
 RETRIES = 3
 
 
@@ -75,15 +77,31 @@ def write(
     for attempt in range(RETRIES + 1):
         if not todo:
             break
-        operations = [op for i in todo for op in _operation(index, *actions[i])]
-        response = es.bulk(operations=operations, refresh=refresh)
         retry = []
-        for i, item in zip(todo, response["items"], strict=True):
-            result = next(iter(item.values()))
-            outcomes[i] = _outcome(result)
-            if outcomes[i][1] and result.get("status") in RETRY_STATUSES and attempt < RETRIES:
-                retry.append(i)
+        for chunk in _by_size(todo, actions):
+            operations = [op for i in chunk for op in _operation(index, *actions[i])]
+            response = es.bulk(operations=operations, refresh=refresh)
+            for i, item in zip(chunk, response["items"], strict=True):
+                result = next(iter(item.values()))
+                outcomes[i] = _outcome(result)
+                if outcomes[i][1] and result.get("status") in RETRY_STATUSES and attempt < RETRIES:
+                    retry.append(i)
         todo = retry
         if todo:
             time.sleep(0.5 * 2**attempt)
     return outcomes
+
+
+def _by_size(todo: list[int], actions: list[tuple[str, str, dict[str, Any]]]) -> list[list[int]]:
+    """The actions split so that no bulk request is much over MAX_BULK_BYTES (documents with
+    long attachments can be megabytes each; Elasticsearch refuses requests over 100 MB)."""
+    chunks: list[list[int]] = [[]]
+    size = 0
+    for i in todo:
+        weight = len(json.dumps(actions[i][2], ensure_ascii=False).encode("utf-8"))
+        if chunks[-1] and size + weight > MAX_BULK_BYTES:
+            chunks.append([])
+            size = 0
+        chunks[-1].append(i)
+        size += weight
+    return chunks

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 logger = logging.getLogger(__name__)
 
 MIN_CHARS_PER_PAGE = 20  # fewer characters of text per page: a scanned image, not a text PDF
+MAX_CHARS = 500_000  # text kept per file (a 300-page report is about this); more is `truncated`
 MIME = {
     "application/pdf": "pdf",
     "application/x-pdf": "pdf",
@@ -67,6 +68,8 @@ def extract_document(
             result["error"] = f"unsupported document format: {kind} ({len(body)} bytes)"
     except Exception as exc:  # a broken or hostile file: say what and where, keep going
         result["error"] = f"cannot read {kind}: {type(exc).__name__}: {str(exc)[:200]}"
+    if len(result["text"]) > MAX_CHARS:
+        result["text"], result["truncated"] = result["text"][:MAX_CHARS], True
     result["chars"] = len(result["text"])
     result["seconds"] = round(time.perf_counter() - started, 4)
     return result

@@ -2,7 +2,9 @@
 
 The sample sites (tests/sites/www: a GBK government site with a JavaScript pager, a Chinese news
 site with RSS, an English news site with Atom and a news sitemap, plus broken pages) are served on
-127.0.0.1; the crawl goes into the `demo` index prefix (MONITOR_INDEX_PREFIX), not your data.
+127.0.0.1, with the documents fixture (tests/sites/docs: a provincial policy site with PDF
+attachments and two stock-exchange announcement APIs); the crawl goes into the `demo` index prefix
+(MONITOR_INDEX_PREFIX), not your data.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ SEARCHES = [
     ["晶圆制造", "--source", "jiangdong-gov"],
     ["lithography export controls", "--lang", "en"],
     ["Big Fund", "--since", "2024-05-01", "--size", "3"],
+    ["华辰半导体 设备采购"],  # filings (PDFs from an announcement API) and a policy page
+    ["集成电路设计 流片补助", "--size", "3"],  # a policy page and its PDF attachment
 ]
 
 
@@ -33,15 +37,26 @@ def main() -> int:
         server = serve(SITES / "www", port=DEMO_PORT)
     except OSError:
         server = serve(SITES / "www")
-    print(f"serving the sample sites at {server.base}", flush=True)
+    from tests.sites.docs.apis import install
+
+    try:
+        docs = serve(SITES / "docs" / "www", port=DEMO_PORT + 1)
+    except OSError:
+        docs = serve(SITES / "docs" / "www")
+    install(docs)
+    print(f"serving the sample sites at {server.base} and {docs.base}", flush=True)
+    monitor = [sys.executable, "-m", "monitor"]
     with tempfile.TemporaryDirectory() as tmp:
-        sources = render_sources(SITES / "sources.yaml", server.base, Path(tmp) / "sources.yaml")
-        monitor = [sys.executable, "-m", "monitor"]
-        command = crawl_command(sources, "-s", "MONITOR_PROGRESS_INTERVAL=1")
-        crawl = subprocess.run(command, env=env)
-        if crawl.returncode != 0:
-            return crawl.returncode
+        for template, base in ((SITES, server.base), (SITES / "docs", docs.base)):
+            sources = render_sources(
+                template / "sources.yaml", base, Path(tmp) / f"{template.name}.yaml"
+            )
+            command = crawl_command(sources, "-s", "MONITOR_PROGRESS_INTERVAL=1")
+            crawl = subprocess.run(command, env=env)
+            if crawl.returncode != 0:
+                return crawl.returncode
     server.shutdown()
+    docs.shutdown()
     for args in SEARCHES:
         print(
             f"\n$ monitor search {' '.join(repr(a) if ' ' in a else a for a in args)}", flush=True

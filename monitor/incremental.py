@@ -10,8 +10,9 @@ request's meta (the spiders set it: listing, feed, sitemap or article):
   pages, feeds and sitemaps fetched before; a 304 ends that request quietly (counted as
   `monitor/incremental/not_modified`), so an unchanged listing is not parsed again. It records the
   validators of what it fetched when the crawl finishes normally (see monitor.seen for why then),
-  except for pages whose articles could not all be fetched and stored: a listing that linked to an
-  article that timed out or answered 5xx is read again next time, so the article is retried.
+  except for pages whose articles (or their attachments) could not all be fetched and stored: a
+  listing that linked to an article that timed out or answered 5xx is read again next time, so the
+  article is retried.
 
 `MONITOR_INCREMENTAL = False` (`monitor crawl --full`) fetches everything again; the record is still
 updated.
@@ -39,6 +40,7 @@ logger = logging.getLogger(__name__)
 PAGE_KINDS = ("listing", "feed", "sitemap")
 BATCH = 500  # article requests looked up together
 GONE = (404, 410)  # an article link that answers these is not retried
+FETCHED = ("article", "attachment")  # their failure leaves the listing page unrecorded
 STAGES = ("extract", "index")
 
 
@@ -156,7 +158,7 @@ class ConditionalGet(_SeenUser):
             self.count("not_modified")
             self.confirmed.append(entry | {"kind": request.meta["monitor_seen"].kind})
             raise NotModified(f"not modified since last seen: {request.url}")
-        if kind == "article" and response.status >= 400 and response.status not in GONE:
+        if kind in FETCHED and response.status >= 400 and response.status not in GONE:
             self.incomplete.add(request.meta.get("monitor_from", ""))
         if response.status == 200 and kind in PAGE_KINDS:
             self.fetched[request.url] = (
@@ -172,7 +174,7 @@ class ConditionalGet(_SeenUser):
         return response
 
     def process_exception(self, request: Request, exception: Exception) -> None:
-        if _kind(request) == "article" and not isinstance(exception, IgnoreRequest):
+        if _kind(request) in FETCHED and not isinstance(exception, IgnoreRequest):
             self.incomplete.add(request.meta.get("monitor_from", ""))  # retries were exhausted
 
     async def spider_closed(self, spider: Any, reason: str) -> None:

@@ -25,6 +25,13 @@ from pipelines.base import Stage
 from pipelines.dedupe import ContentLedger
 
 logger = logging.getLogger(__name__)
+GONE = ("HTTP 404", "HTTP 410")
+
+
+def complete(attachments: list[dict[str, Any]]) -> bool:
+    """Whether every attachment came, or is gone for good (404, 410): a timeout or a 5xx is not
+    final. (An attachment that came but cannot be read stays so: it is not retried.)"""
+    return not any("format" not in a and a.get("error") not in GONE for a in attachments)
 
 
 def to_document(item: Article) -> tuple[str, dict[str, Any]]:
@@ -60,6 +67,7 @@ def to_document(item: Article) -> tuple[str, dict[str, Any]]:
         "filing": hints.get("filing"),
         "document": doc["document"],
         "attachments": item.attachments,
+        "attachments_complete": complete(item.attachments),
         # new or changed text: any earlier translation is stale
         "translation": {
             "status": "not_needed" if language == "en" else "pending",
@@ -122,10 +130,15 @@ class IndexPipeline(Stage):
 
         outcome: indexed | unchanged | duplicates | errors.
         """
-        known = known_documents(
+        known, incomplete = known_documents(
             self.es, self.alias, [i for i, _ in docs], [d["content_hash"] for _, d in docs]
         )
         kinds = [self.ledger.classify(i, d["content_hash"], known) for i, d in docs]
+        # same text, but attachments that failed last time were fetched again: store them
+        kinds = [
+            "changed" if k == "unchanged" and i in incomplete else k
+            for (i, _), k in zip(docs, kinds, strict=True)
+        ]
         now = datetime.now(timezone.utc).isoformat(timespec="seconds")
         actions = []
         for (doc_id, source), kind in zip(docs, kinds, strict=True):
@@ -173,7 +186,9 @@ class IndexPipeline(Stage):
                 future.set_result(item)
 
     async def _remember(self, items: list[Article]) -> None:
-        """Record stored pages as seen, so later runs do not fetch them again (monitor.seen)."""
+        """Record stored pages as seen, so later runs do not fetch them again (monitor.seen); not
+        a page whose attachments could not all be fetched: the next run tries them again."""
+        items = [item for item in items if complete(item.attachments)]
         entries = [
             {
                 "url": url,

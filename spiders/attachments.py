@@ -69,9 +69,13 @@ class AttachmentsMixin:
         links = (
             attachment_links(response, settings.attachments_max) if self.source.attachments else []
         )
-        yield from self._next_attachment(article, links)
+        yield from self._next_attachment(article, links, response.meta.get("monitor_from"))
 
-    def _next_attachment(self, article: Article, todo: list[tuple[str, str]]) -> Iterable[Any]:
+    def _next_attachment(
+        self, article: Article, todo: list[tuple[str, str]], origin: str | None
+    ) -> Iterable[Any]:
+        """The request for the next attachment, or the item when none is left. `origin` is the
+        listing page that linked the article: a failed attachment keeps it unrecorded."""
         if not todo:
             yield article
             return
@@ -88,6 +92,7 @@ class AttachmentsMixin:
                 "download_maxsize": settings.attachment_maxsize,
                 "download_timeout": settings.attachment_timeout,
                 "allow_offsite": True,  # government files often live on another host
+                "monitor_from": origin,
             },
         )
 
@@ -104,7 +109,7 @@ class AttachmentsMixin:
                 "content_type": response.headers.get(b"Content-Type", b"").decode("latin-1"),
             }
         )
-        yield from self._next_attachment(article, todo[1:])
+        yield from self._next_attachment(article, todo[1:], response.meta.get("monitor_from"))
 
     def attachment_failed(self, failure: Failure) -> Iterable[Any]:
         article, todo = failure.request.cb_kwargs["article"], failure.request.cb_kwargs["todo"]
@@ -120,4 +125,6 @@ class AttachmentsMixin:
             "source %s: attachment %s of %s: %s", self.source.id, url, article.url, error
         )
         article.attachments.append({"url": url, "name": name, "error": error[:500]})
-        yield from self._next_attachment(article, todo[1:])
+        yield from self._next_attachment(
+            article, todo[1:], failure.request.meta.get("monitor_from")
+        )

@@ -253,3 +253,35 @@ def test_bad_api_config_names_the_line(tmp_path, api, line, words):
     with pytest.raises(ConfigError) as error:
         load_sources(path)
     assert f"sources.yaml:{line}:" in str(error.value) and words in str(error.value)
+
+
+def test_an_attachment_that_failed_is_fetched_again_next_run(tmp_path):
+    server = serve(WWW)
+    config = new_config()
+    sources = render_sources(DOCS / "sources.yaml", server.base, tmp_path / "sources.yaml")
+    annex = "/policy/files/202403/P020240308_1.pdf"
+    page = server.base + "/policy/202403/t20240308_201.html"
+    crawl = ("--source", "xiling-policy", "--no-translate")
+    es = make_client(config)
+    try:
+        server.fail[annex] = 503  # the file server is down during the first crawl
+        crawl_json(sources, config, *crawl)
+        first = es.search(index=config.index_name("articles"), query={"term": {"url": page}})
+        [stored] = [hit["_source"] for hit in first["hits"]["hits"]]
+        assert stored["attachments_complete"] is False
+        assert stored["attachments"][0]["error"] == "HTTP 503"
+        del server.fail[annex]
+        mark = len(server.log)
+        second = crawl_json(sources, config, *crawl)["xiling-policy"]
+        es.indices.refresh(index=config.index_name("articles"))
+        again = es.search(index=config.index_name("articles"), query={"term": {"url": page}})
+        [stored] = [hit["_source"] for hit in again["hits"]["hits"]]
+        assert stored["attachments_complete"] is True and second["indexed"] == 1
+        assert "首次完成流片" in stored["attachments"][0]["text"]
+        fetched = [p for p, status in server.log[mark:] if status == 200]
+        # only that page (and its attachments) again; the others are known
+        assert "/policy/202403/t20240308_201.html" in fetched
+        assert "/policy/202404/t20240418_204.html" not in fetched
+    finally:
+        server.shutdown()
+        delete_all(es, config)

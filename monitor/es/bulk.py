@@ -22,17 +22,20 @@ RETRIES = 3
 
 def known_documents(
     es: Elasticsearch, index: str, ids: list[str], hashes: list[str]
-) -> dict[str, str]:
-    """{id: content_hash} of the stored documents that have one of these ids or hashes."""
+) -> tuple[dict[str, str], set[str]]:
+    """({id: content_hash}, ids whose attachments are incomplete) of the stored documents that
+    have one of these ids or hashes."""
     if not ids:
-        return {}
+        return {}, set()
     response = es.search(
         index=index,
         query={"bool": {"should": [{"ids": {"values": ids}}, {"terms": {"content_hash": hashes}}]}},
-        source=["content_hash"],
+        source=["content_hash", "attachments_complete"],
         size=len(ids) + len(hashes),
     )
-    return {hit["_id"]: hit["_source"].get("content_hash") for hit in response["hits"]["hits"]}
+    hits = response["hits"]["hits"]
+    incomplete = {h["_id"] for h in hits if h["_source"].get("attachments_complete") is False}
+    return {hit["_id"]: hit["_source"].get("content_hash") for hit in hits}, incomplete
 
 
 def _operation(

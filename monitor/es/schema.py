@@ -94,6 +94,7 @@ ARTICLE_PROPERTIES: dict[str, Any] = {
             "error": {"type": "keyword", "ignore_above": 1024},
         }
     },
+    "attachments_complete": {"type": "boolean"},  # false: one failed (timeout, 5xx): retried
     # Files the page links to, with their text. An object array, not `nested`: one query searches
     # the page and its attachments together, Kibana can filter and aggregate on these fields (it
     # cannot on nested ones), and no query needs two conditions to hold in the same attachment.

@@ -105,6 +105,7 @@ def crawl(base: str, pages: int, mode: str, tmp: Path) -> dict:
     command = crawl_command(
         sources,
         "--json",
+        "--no-translate",  # translation has its own benchmark; its worker is not extraction
         "-s",
         "CONCURRENT_REQUESTS=32",
         "-s",

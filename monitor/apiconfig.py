@@ -81,9 +81,8 @@ def parse_api(checker: Any, parse_duration: Any) -> ApiSpec:
     method = str(raw.get("method", "GET")).upper()
     if method not in METHODS:
         fail(f"'method' must be one of {', '.join(METHODS)}, got {raw.get('method')!r}")
-    for key in ("items",):
-        if not isinstance(raw.get(key), str) or not raw[key]:
-            fail(f"'{key}' must be the dotted path of the list in the answer, e.g. data.list")
+    if not isinstance(raw.get("items"), str) or not raw["items"]:
+        fail("'items' must be the dotted path of the list in the answer, e.g. data.list")
     fields = raw.get("fields")
     if not isinstance(fields, dict) or not isinstance(fields.get("url"), str):
         fail("'fields' must map at least 'url' to a path or a template such as 'https://x/{id}'")

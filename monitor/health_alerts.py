@@ -16,7 +16,6 @@ from __future__ import annotations
 import html
 import logging
 from collections.abc import Callable
-from datetime import datetime, timezone
 from typing import Any
 
 from elasticsearch import Elasticsearch
@@ -27,13 +26,10 @@ from monitor.es.schema import ensure_index
 from monitor.health import classify, recent_runs
 from monitor.notify.channels import Channels
 from monitor.notify.send import DeliveryError, Message, deliver
+from monitor.text.dates import utc_now_iso
 
 logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
-
-
-def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
 def health_changes(history: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
@@ -81,7 +77,7 @@ def raise_health_alerts(
     raised = []
     for alert in health_changes(history):
         alert |= {
-            "raised_at": _now(),
+            "raised_at": utc_now_iso(),
             "status": "pending" if channels.health else "delivered",
             "channels": list(channels.health),
             "delivered_to": [],
@@ -130,7 +126,7 @@ def deliver_pending(
             "attempts": attempts,
             "status": status,
             "last_error": errors[0] if errors else None,
-            "delivered_at": _now() if status == "delivered" else None,
+            "delivered_at": utc_now_iso() if status == "delivered" else None,
         }
         # conditional: a record another process wrote meanwhile is not overwritten
         es.options(ignore_status=409).update(

@@ -165,8 +165,8 @@ class ConditionalGet(_SeenUser):
                 entry
                 | {
                     "status": 200,
-                    "etag": _header(response, b"ETag"),
-                    "last_modified": _header(response, b"Last-Modified"),
+                    "etag": header_value(response, b"ETag"),
+                    "last_modified": header_value(response, b"Last-Modified"),
                     "content_hash": hashlib.sha1(response.body).hexdigest(),
                 },
                 request.meta,
@@ -208,6 +208,6 @@ def _kind(request: Request) -> str | None:
     return request.meta.get("monitor_kind")
 
 
-def _header(response: Response, name: bytes) -> str | None:
+def header_value(response: Response, name: bytes) -> str | None:
     value = response.headers.get(name)
     return value.decode("latin-1") if value else None

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 from elasticsearch import Elasticsearch
@@ -24,6 +24,7 @@ from elasticsearch import Elasticsearch
 from monitor.config import EsConfig
 from monitor.es.bulk import write
 from monitor.es.schema import ensure_index
+from monitor.text.dates import utc_now_iso
 from monitor.text.urls import canonicalize
 
 MGET_CHUNK = 1000
@@ -31,10 +32,6 @@ MGET_CHUNK = 1000
 
 def fingerprint(url: str) -> str:
     return hashlib.sha1(canonicalize(url).encode("utf-8")).hexdigest()
-
-
-def now_iso() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
 @dataclass(frozen=True)
@@ -94,7 +91,7 @@ class SeenStore:
 
         Returns the errors the cluster gave (empty when all were written).
         """
-        now = now_iso()
+        now = utc_now_iso()
         actions = []
         for entry in entries:
             doc = {k: v for k, v in entry.items() if v is not None} | {"last_seen_at": now}

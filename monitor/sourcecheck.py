@@ -97,8 +97,8 @@ def check_source(source: Source, user_agent: str, timeout: float = 20) -> dict[s
         return fetch(url, user_agent, timeout, "POST", body, headers)
 
     try:
-        links = [u for u in article_links(source, first_response(source, get, post), get)]
-        links = [u for u in links if source.accepts(u)]
+        found = article_links(source, first_response(source, get, post), get)
+        links = [u for u in found if source.accepts(u)]
         result["links"] = len(links)
         if not links:
             raise CheckFailed("the selectors found no article links")

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -21,6 +20,7 @@ from monitor.es.node import ensure_available
 from monitor.es.schema import ensure_articles_index
 from monitor.items import Article
 from monitor.seen import SeenStore
+from monitor.text.dates import utc_now_iso
 from pipelines.base import Stage
 from pipelines.dedupe import ContentLedger
 
@@ -139,7 +139,7 @@ class IndexPipeline(Stage):
             "changed" if k == "unchanged" and i in incomplete else k
             for (i, _), k in zip(docs, kinds, strict=True)
         ]
-        now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        now = utc_now_iso()
         actions = []
         for (doc_id, source), kind in zip(docs, kinds, strict=True):
             if kind == "new":  # first_seen_at is written once; updates leave it as it was

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from datetime import datetime, timezone
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
@@ -17,19 +16,15 @@ from twisted.python.failure import Failure
 from monitor.config import Source, load_sources, select_sources
 from monitor.crawl_settings import CrawlSettings
 from monitor.errors import ConfigError
-from monitor.incremental import NotModified
+from monitor.incremental import NotModified, header_value
 from monitor.items import Article
+from monitor.text.dates import utc_now_iso
 from monitor.text.documents import document_format
 from spiders.attachments import AttachmentsMixin
 
 logger = logging.getLogger(__name__)
 
 HTML_TYPES = (b"text/html", b"application/xhtml+xml", b"text/plain", b"")
-
-
-def _header(response: Response, name: bytes) -> str | None:
-    value = response.headers.get(name)
-    return value.decode("latin-1") if value else None
 
 
 def _domain(url: str) -> str:
@@ -112,13 +107,13 @@ class SourceSpider(AttachmentsMixin, scrapy.Spider):
             body=response.body,
             content_type=content_type or None,
             status=response.status,
-            fetched_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            fetched_at=utc_now_iso(),
             language_hint=self.source.language,
             encoding=self.source.encoding,
             hints={**hints, "doc_type": self.source.doc_type} if self.source.doc_type else hints,
             validators={
-                "etag": _header(response, b"ETag"),
-                "last_modified": _header(response, b"Last-Modified"),
+                "etag": header_value(response, b"ETag"),
+                "last_modified": header_value(response, b"Last-Modified"),
             },
         )
         if document is not None:  # a PDF or DOCX linked as the article itself

@@ -30,6 +30,11 @@ def _build(m: re.Match) -> str | None:
         return day.isoformat()
 
 
+def utc_now_iso() -> str:
+    """Now, in UTC, ISO 8601 to the second: the form of every timestamp news-monitor writes."""
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
 def labelled_date(text: str) -> str | None:
     """The first date that follows a label such as 发布日期 / 发布时间 / 成文日期 in page text."""
     for match in LABELLED.finditer(text):

@@ -17,7 +17,7 @@ from typing import Any
 
 import lxml.html
 
-from monitor.text.dates import BARE, _build
+from monitor.text.dates import parse_date
 
 # label (without the colon) → field; several sites, several wordings
 LABELS: dict[str, str] = {
@@ -84,9 +84,8 @@ def _normalise(field: str, value: str) -> str | None:
     if not value:
         return None
     if field in DATE_FIELDS:
-        match = BARE.search(value)
-        built = _build(match) if match else None
-        return built[:10] if built else None
+        found = parse_date(value)
+        return found[:10] if found else None
     if field == "doc_number":
         return normalise_doc_number(value)
     if field == "status":

@@ -25,6 +25,7 @@ from typing import Any
 from elasticsearch import Elasticsearch
 
 from monitor.config import EsConfig, TranslateConfig
+from monitor.text.dates import utc_now_iso
 from monitor.translate.engine import Engine
 
 logger = logging.getLogger(__name__)
@@ -34,10 +35,6 @@ TARGET = {"en": "zh"}  # everything else is translated into English
 
 def target_of(language: str) -> str:
     return TARGET.get(language, "en")
-
-
-def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
 class TranslationWorker:
@@ -149,7 +146,11 @@ class TranslationWorker:
             sort=[{"crawled_at": {"order": "asc", "unmapped_type": "date"}}],
         )["hits"]["hits"]
         claim = {
-            "translation": {"status": "in_progress", "worker": self.worker_id, "claimed_at": _now()}
+            "translation": {
+                "status": "in_progress",
+                "worker": self.worker_id,
+                "claimed_at": utc_now_iso(),
+            }
         }
         claimed = [h for h in self._guarded(hits, [claim] * len(hits)) if h]
         self.totals["lost_claims"] += len(hits) - len(claimed)
@@ -204,7 +205,7 @@ class TranslationWorker:
                         "model": engine.model,
                         "source_language": language,
                         "target_language": target,
-                        "translated_at": _now(),
+                        "translated_at": utc_now_iso(),
                         "chars": r.chars,
                         "truncated": r.truncated,
                         "error": None,

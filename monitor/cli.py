@@ -144,6 +144,9 @@ def crawl(
     }
     if full:
         overrides["MONITOR_INCREMENTAL"] = False
+    from monitor.crawl_settings import check_overrides
+
+    check_overrides(overrides.items())
     from monitor.translate.sidecar import TranslationSidecar
 
     sidecar = None if no_translate else TranslationSidecar.start()

@@ -7,6 +7,7 @@ value. Secrets are kept out of `repr` and of every message.
 from __future__ import annotations
 
 import codecs
+import ipaddress
 import os
 import re
 from collections.abc import Mapping
@@ -21,6 +22,7 @@ from cssselect import GenericTranslator, SelectorError
 from monitor import yamlfile
 from monitor.apiconfig import ApiSpec, parse_api
 from monitor.errors import ConfigError
+from monitor.text.urls import site_domain
 
 SOURCE_TYPES = ("feed", "sitemap", "listing", "api")
 SOURCE_KEYS = {
@@ -43,6 +45,8 @@ SOURCE_KEYS = {
     "attachments",
     "doc_type",
     "api",
+    "attachment_hosts",
+    "private_networks",
 }
 DOC_TYPES = ("news", "policy", "filing")
 PAGES_KEYS = {"pattern", "count", "start"}
@@ -67,6 +71,28 @@ class Schedule:
 
 
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
+_HOST_RE = re.compile(
+    r"^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$"
+)
+
+
+def parse_networks(value: Any) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    """'127.0.0.1/32', a comma-separated string of them, or a list → networks; ValueError when
+    one is not a network."""
+    values = value.split(",") if isinstance(value, str) else value
+    if not isinstance(values, (list, tuple)):
+        raise ValueError(
+            f"expected a network such as 127.0.0.1/32 or a list of them, got {value!r}"
+        )
+    networks = []
+    for item in values:
+        try:
+            networks.append(ipaddress.ip_network(str(item).strip(), strict=False))
+        except ValueError:
+            raise ValueError(f"not an IP network (such as 10.0.0.0/8): {item!r}") from None
+    return tuple(networks)
+
+
 _LANG_RE = re.compile(r"^[a-z]{2}$")
 
 
@@ -110,6 +136,14 @@ class Source:
     attachments: bool = True  # fetch and index the PDF/DOCX files pages link to
     doc_type: str | None = None  # news | policy | filing; None: policy when the page has metadata
     api: ApiSpec | None = None  # type api: the JSON list endpoint (monitor/apiconfig.py)
+    attachment_hosts: tuple[str, ...] = ()  # other hosts (and their subdomains) for attachments
+    # non-public networks this source may reach (loopback, private, link-local): none by default
+    private_networks: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
+
+    @property
+    def hosts(self) -> tuple[str, ...]:
+        """The hosts the source's pages live on (www. stripped); their subdomains count too."""
+        return tuple(sorted({site_domain(u) for u in self.urls}))
 
     def accepts(self, url: str) -> bool:
         """Whether an article URL passes the source's allow/deny patterns."""
@@ -206,6 +240,29 @@ class _SourceChecker(yamlfile.EntryChecker):
             self.fail(key, f"expected a duration such as 12h or 7d, got {value!r}")
         return parsed
 
+    def hosts(self, key: str) -> tuple[str, ...]:
+        value = yamlfile.unwrap(self.raw.get(key))
+        if value is None:
+            return ()
+        values = [value] if isinstance(value, str) else value
+        if not isinstance(values, list) or not all(
+            isinstance(v, str) and _HOST_RE.match(v) for v in values
+        ):
+            self.fail(
+                key, f"expected a host name or a list of them (e.g. files.gov.cn), got {value!r}"
+            )
+        return tuple(v.lower() for v in values)
+
+    def networks(self, key: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+        value = yamlfile.unwrap(self.raw.get(key))
+        if value is None:
+            return ()
+        try:
+            return parse_networks(value)
+        except ValueError as exc:
+            self.fail(key, str(exc))
+        raise AssertionError("unreachable")
+
     def urls(self) -> tuple[str, ...]:
         value = yamlfile.unwrap(self.raw.get("urls"))
         if value is None:
@@ -293,6 +350,8 @@ class _SourceChecker(yamlfile.EntryChecker):
             attachments=self.flag("attachments", True),
             doc_type=self.choice("doc_type", DOC_TYPES),
             api=parse_api(self, parse_duration) if kind == "api" else None,
+            attachment_hosts=self.hosts("attachment_hosts"),
+            private_networks=self.networks("private_networks"),
         )
 
 
@@ -340,11 +399,13 @@ def select_sources(sources: list[Source], ids: list[str] | tuple[str, ...] = ())
 
 
 def _redact_url(url: str) -> str:
-    parts = urlsplit(url)
-    if parts.username or parts.password:
-        host = parts.hostname or ""
-        netloc = f"***@{host}" + (f":{parts.port}" if parts.port else "")
-        return urlunsplit(parts._replace(netloc=netloc))
+    """The URL with any user name and password replaced by ***; never raises."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "<unparsable URL>"
+    if "@" in parts.netloc:
+        return urlunsplit(parts._replace(netloc="***@" + parts.netloc.rsplit("@", 1)[1]))
     return url
 
 
@@ -434,7 +495,11 @@ def _coerce(attr: str, name: str, raw: Any) -> Any:
     if attr == "home":
         return Path(raw)
     if attr == "url":
-        parts = urlsplit(str(raw))
+        try:
+            parts = urlsplit(str(raw))
+            parts.port  # noqa: B018 -- raises ValueError on a port out of range or not a number
+        except ValueError as exc:
+            raise ConfigError(f"{name}: {exc}, in {_redact_url(str(raw))!r}") from None
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ConfigError(f"{name}: expected an http(s) URL, got {_redact_url(str(raw))!r}")
     if attr == "ca_certs" and not Path(raw).is_file():

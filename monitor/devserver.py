@@ -27,8 +27,16 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 TEMPLATED = (".xml", ".txt", ".xml.gz")
 Answer = tuple[int, dict[str, str], bytes]  # status, headers, body
-# Politeness protects other people's servers; crawling this local one needs none.
-LOCAL_CRAWL_SETTINGS = ("-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False")
+# Politeness protects other people's servers; crawling this local one needs none. The crawler
+# refuses loopback addresses unless told otherwise: this server is on 127.0.0.1.
+LOCAL_CRAWL_SETTINGS = (
+    "-s",
+    "DOWNLOAD_DELAY=0",
+    "-s",
+    "AUTOTHROTTLE_ENABLED=False",
+    "-s",
+    "MONITOR_PRIVATE_NETWORKS=127.0.0.1/32",
+)
 
 
 def crawl_command(sources: Path, *extra: str) -> list[str]:

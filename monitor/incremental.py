@@ -20,20 +20,18 @@ updated.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import logging
 from collections.abc import AsyncIterator
 from datetime import datetime, timezone
 from typing import Any
 
-from scrapy import Request, signals
+from scrapy import Request
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 
-from monitor.config import EsConfig
-from monitor.es.client import describe, make_client
-from monitor.seen import Seen, SeenStore
+from monitor.crawl.record import SeenRecord
+from monitor.seen import Seen
 
 logger = logging.getLogger(__name__)
 
@@ -41,7 +39,6 @@ PAGE_KINDS = ("listing", "feed", "sitemap")
 BATCH = 500  # article requests looked up together
 GONE = (404, 410)  # an article link that answers these is not retried
 FETCHED = ("article", "attachment")  # their failure leaves the listing page unrecorded
-STAGES = ("extract", "index")
 
 
 class NotModified(IgnoreRequest):
@@ -49,61 +46,53 @@ class NotModified(IgnoreRequest):
 
 
 class _SeenUser:
-    """What both components share: the switch, the stats and a lazily opened store."""
+    """What both components share: the crawl's seen-record (monitor.crawl.record)."""
 
     def __init__(self, crawler: Any):
         self.crawler = crawler
-        self.stats = crawler.stats
-        self.enabled = crawler.settings.getbool("MONITOR_INCREMENTAL")
-        self.config = EsConfig.from_env(crawler.settings)
-        self._store: SeenStore | None = None
-        self._opening = asyncio.Lock()
+        self.record = SeenRecord.of(crawler)
+        self.enabled = self.record.enabled
 
     @classmethod
     def from_crawler(cls, crawler: Any):
         return cls(crawler)
 
-    async def store(self) -> SeenStore:
-        async with self._opening:
-            if self._store is None:
-                self._store = await asyncio.to_thread(
-                    SeenStore, make_client(self.config), self.config
-                )
-        return self._store
-
-    async def lookup(self, urls: list[str]) -> dict[str, Seen]:
-        store = await self.store()
-        return await asyncio.to_thread(store.lookup, urls)
-
-    def count(self, outcome: str, n: int = 1) -> None:
-        self.stats.inc_value(f"monitor/incremental/{outcome}", n)
-
 
 class KnownArticles(_SeenUser):
-    """Spider middleware: article requests for pages already recorded are not sent again."""
+    """Spider middleware: article requests for pages already recorded are not sent again.
+
+    If handling a page raises half-way, the requests it had already produced are still sent, and
+    the page is left unrecorded, so the next run reads it again."""
 
     async def process_spider_output(
         self, response: Response, result: AsyncIterator[Any]
     ) -> AsyncIterator[Any]:
         batch: list[Request] = []
-        async for output in result:
-            if isinstance(output, Request) and _kind(output) == "article":
-                output.meta.setdefault("monitor_from", response.url)
-            if self.enabled and isinstance(output, Request) and _kind(output) == "article":
-                batch.append(output)
-                if len(batch) >= BATCH:
-                    for request in await self._unknown(batch):
-                        yield request
-                    batch = []
-            else:
+        try:
+            async for output in result:
+                if isinstance(output, Request) and _kind(output) == "article":
+                    output.meta.setdefault("monitor_from", response.url)
+                    if self.enabled:
+                        batch.append(output)
+                        if len(batch) >= BATCH:
+                            for request in await self._unknown(batch):
+                                yield request
+                            batch = []
+                        continue
                 yield output
+        except Exception:
+            self.record.leave_unrecorded(response.url)
+            self.record.count("page_errors")
+            for request in await self._unknown(batch):
+                yield request
+            raise
         for request in await self._unknown(batch):
             yield request
 
     async def _unknown(self, batch: list[Request]) -> list[Request]:
         if not batch:
             return []
-        known = await self.lookup([r.url for r in batch])
+        known = await self.record.lookup([r.url for r in batch])
         source = getattr(self.crawler.spider, "source", None)
         recheck = source.recheck.total_seconds() if source and source.recheck is not None else None
         now = datetime.now(timezone.utc)
@@ -114,94 +103,59 @@ class KnownArticles(_SeenUser):
                 wanted.append(request)
             elif recheck is not None and record.older_than(recheck, now):
                 request.meta["monitor_seen"] = record
-                self.count("rechecked")
+                self.record.count("rechecked")
                 wanted.append(request)
             else:
-                self.count("known")
+                self.record.count("known")
         return wanted
 
 
 class ConditionalGet(_SeenUser):
     """Downloader middleware: conditional GET from the record; 304 ends the request."""
 
-    def __init__(self, crawler: Any):
-        super().__init__(crawler)
-        self.fetched: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {}  # url → (entry, meta)
-        self.confirmed: list[dict[str, Any]] = []  # 304s: still as recorded
-        self.incomplete: set[str] = set()  # pages that linked to an article that failed
-        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
-
-    async def process_request(self, request: Request) -> None:
+    async def process_request(self, request: Request, spider: Any = None) -> None:
         kind = _kind(request)
         source = getattr(self.crawler.spider, "source", None)
         if source is not None and source.recheck is not None and kind in PAGE_KINDS:
             return  # re-checking articles needs the links: listings are read in full
         if kind in PAGE_KINDS and self.enabled and "monitor_seen" not in request.meta:
-            try:
-                request.meta["monitor_seen"] = (await self.lookup([request.url])).get(request.url)
-            except Exception as exc:  # the record is an optimisation: fetch in full without it
-                self.count("lookup_errors")
-                logger.warning("seen-record lookup failed for %s: %s", request.url, exc)
-                request.meta["monitor_seen"] = None
+            request.meta["monitor_seen"] = (await self.record.lookup([request.url])).get(
+                request.url
+            )
         record: Seen | None = request.meta.get("monitor_seen")
         if record is not None and record.kind != "sitemapindex":
             for name, value in record.validators().items():
                 request.headers.setdefault(name, value)
 
-    async def process_response(self, request: Request, response: Response) -> Response:
+    async def process_response(
+        self, request: Request, response: Response, spider: Any = None
+    ) -> Response:
         kind = _kind(request)
         if kind is None:
             return response
         source = getattr(self.crawler.spider, "source", None)
         entry = {"url": request.url, "kind": kind, "source_id": source and source.id}
         if response.status == 304 and request.meta.get("monitor_seen") is not None:
-            self.count("not_modified")
-            self.confirmed.append(entry | {"kind": request.meta["monitor_seen"].kind})
+            self.record.count("not_modified")
+            self.record.confirmed.append(entry | {"kind": request.meta["monitor_seen"].kind})
             raise NotModified(f"not modified since last seen: {request.url}")
         if kind in FETCHED and response.status >= 400 and response.status not in GONE:
-            self.incomplete.add(request.meta.get("monitor_from", ""))
+            self.record.leave_unrecorded(request.meta.get("monitor_from"))
         if response.status == 200 and kind in PAGE_KINDS:
-            self.fetched[request.url] = (
-                entry
-                | {
-                    "status": 200,
-                    "etag": header_value(response, b"ETag"),
-                    "last_modified": header_value(response, b"Last-Modified"),
-                    "content_hash": hashlib.sha1(response.body).hexdigest(),
-                },
-                request.meta,
-            )
+            entry |= {
+                "status": 200,
+                "etag": header_value(response, b"ETag"),
+                "last_modified": header_value(response, b"Last-Modified"),
+                "content_hash": hashlib.sha1(response.body).hexdigest(),
+            }
+            self.record.fetched[request.url] = (entry, request.meta)  # the spider may mark it
+        elif kind in PAGE_KINDS and response.status >= 400:
+            self.record.leave_unrecorded(request.url)
         return response
 
-    def process_exception(self, request: Request, exception: Exception) -> None:
+    def process_exception(self, request: Request, exception: Exception, spider: Any = None) -> None:
         if _kind(request) in FETCHED and not isinstance(exception, IgnoreRequest):
-            self.incomplete.add(request.meta.get("monitor_from", ""))  # retries were exhausted
-
-    async def spider_closed(self, spider: Any, reason: str) -> None:
-        entries = list(self.confirmed)
-        stage_errors = sum(self.stats.get_value(f"monitor/{s}/errors", 0) for s in STAGES)
-        if reason == "finished" and not stage_errors:  # else not every link may have been followed
-            for url, (entry, meta) in self.fetched.items():
-                if url not in self.incomplete:
-                    index = {"kind": "sitemapindex"} if meta.get("monitor_index") else {}
-                    entries.append(entry | index)
-        elif self.fetched:
-            logger.info(
-                "crawl ended early (%s) or with errors: %d listing pages left unrecorded, to be "
-                "read again next run",
-                reason,
-                len(self.fetched),
-            )
-        if not entries:
-            return
-        try:
-            store = await self.store()
-            errors = await asyncio.to_thread(store.remember, entries)
-        except Exception as exc:
-            errors = [describe(exc, self.config)]
-        if errors:
-            self.count("record_errors", len(errors))
-            logger.warning("seen-record: %d pages not recorded: %s", len(errors), errors[0])
+            self.record.leave_unrecorded(request.meta.get("monitor_from"))  # retries exhausted
 
 
 def _kind(request: Request) -> str | None:

@@ -22,7 +22,7 @@ class Progress:
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> Progress:
-        interval = CrawlSettings.from_settings(crawler.settings).progress_interval
+        interval = CrawlSettings.of(crawler).progress_interval
         if interval <= 0:
             raise NotConfigured
         extension = cls(crawler, interval)

@@ -33,11 +33,28 @@ DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
 # one item, so the default of 100 cost ~17% of the crawl's CPU for nothing (bench/crawl_throughput).
 CONCURRENT_ITEMS = 8
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
-REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"
 TELNETCONSOLE_ENABLED = False
 LOG_FORMATTER = "monitor.logformatter.MonitorLogFormatter"  # drop lines without the item
+
+# --- The open web is hostile (monitor/crawl/guard.py) ------------------------------------------
+# Only http(s) is fetched: Scrapy's file:, data:, ftp: and s3: handlers are switched off, and the
+# guard refuses any other scheme, attachments outside the source's hosts, and any request to a
+# loopback, private, link-local, multicast or reserved address (after DNS, after every redirect)
+# unless the network is listed here or in the source's `private_networks`.
+DOWNLOAD_HANDLERS = {"file": None, "data": None, "ftp": None, "s3": None}
+MONITOR_PRIVATE_NETWORKS: list[str] = []  # e.g. ["127.0.0.1/32"] for sites served locally
+REDIRECT_MAX_TIMES = 10  # a longer chain (or a loop) is counted as monitor/fetch/errors/redirects
+MONITOR_MAX_LINKS = 5000  # a page with more links is a link farm, not an article: skipped
+MONITOR_MAX_TEXT_CHARS = 300_000  # article text kept per page; longer text is cut and flagged
+# Each extraction runs in a worker under a time and memory limit; a page over either is skipped
+# with the reason, and a page that kills two workers is quarantined (recorded, never retried).
+MONITOR_EXTRACT_TIMEOUT = 60.0  # seconds per page or attachment
+MONITOR_EXTRACT_MEMORY_MB = 1536  # heap per extraction worker process (0: no limit)
+# An unreachable cluster is waited out: calls are retried with backoff for up to this many
+# seconds in all, the crawl going on meanwhile, before pages are counted as not indexed.
+MONITOR_ES_WAIT = 300.0
 
 # --- news-monitor pipeline ------------------------------------------------------------------------
 # Order: validate → drop URLs seen in this run → extract text + detect language (off the reactor)
@@ -57,10 +74,12 @@ SPIDER_MIDDLEWARES = {
     "monitor.incremental.KnownArticles": 950,
 }
 DOWNLOADER_MIDDLEWARES = {
+    "monitor.crawl.guard.RequestGuard": 10,  # first: every request, redirects and robots.txt too
     "monitor.incremental.ConditionalGet": 540,  # inside retry (550): sees only final outcomes
 }
 EXTENSIONS = {
     "monitor.progress.Progress": 500,
+    "monitor.crawl.record.SeenRecord": 100,  # the seen-record's client, store and bookkeeping
 }
 
 MONITOR_SOURCES_FILE = "sources.yaml"  # YAML list of sources (see README: "Sources")

@@ -1,4 +1,9 @@
-"""YAML loading that remembers where every value stood, so errors can point at the line."""
+"""YAML loading that remembers where every value stood, so errors can point at the line.
+
+A configuration file is input too: anchors and aliases are expanded at most MAX_NODES times in all
+(an alias bomb is refused, not expanded), nesting is limited to MAX_DEPTH levels, and only YAML's
+plain tags are accepted (a `!!python/...` tag on a list or mapping is refused, not ignored).
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,10 @@ import yaml
 
 from monitor.errors import ConfigError
 
+MAX_NODES = 100_000  # values in a file, aliases expanded: far above any real configuration
+MAX_DEPTH = 64  # nesting levels
+_PLAIN_TAGS = {"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}
+
 
 @dataclass(frozen=True)
 class Located:
@@ -19,26 +28,46 @@ class Located:
     line: int
     lines: dict[Any, int]
 
+    def __repr__(self) -> str:  # messages quote values as the user wrote them
+        return repr(unwrap(self))
+
 
 def _plain(node: yaml.Node) -> Any:
     return yaml.SafeLoader(" ").construct_object(node, deep=True) if node else None
 
 
-def _locate(node: yaml.Node) -> Any:
-    if isinstance(node, yaml.MappingNode):
-        value, lines = {}, {}
-        for key_node, value_node in node.value:
-            key = _plain(key_node)
-            if key in value:
-                raise ConfigError(f"duplicate key {key!r}", line=key_node.start_mark.line + 1)
-            value[key] = _locate(value_node)
-            lines[key] = key_node.start_mark.line + 1
-        return Located(value, node.start_mark.line + 1, lines)
-    if isinstance(node, yaml.SequenceNode):
-        items = [_locate(item) for item in node.value]
-        lines = {i: item.start_mark.line + 1 for i, item in enumerate(node.value)}
-        return Located(items, node.start_mark.line + 1, lines)
-    return _plain(node)
+class _Walker:
+    """Builds `Located` containers from composed nodes, within MAX_NODES and MAX_DEPTH."""
+
+    def __init__(self) -> None:
+        self.nodes = 0
+
+    def locate(self, node: yaml.Node, depth: int = 0) -> Any:
+        self.nodes += 1
+        line = node.start_mark.line + 1
+        if self.nodes > MAX_NODES:
+            raise ConfigError(
+                f"more than {MAX_NODES} values once aliases are expanded (an alias bomb?)",
+                line=line,
+            )
+        if depth > MAX_DEPTH:
+            raise ConfigError(f"nested more than {MAX_DEPTH} levels deep", line=line)
+        if isinstance(node, yaml.CollectionNode) and node.tag not in _PLAIN_TAGS:
+            raise ConfigError(f"unsupported YAML tag {node.tag!r}", line=line)
+        if isinstance(node, yaml.MappingNode):
+            value, lines = {}, {}
+            for key_node, value_node in node.value:
+                key = _plain(key_node)
+                if key in value:
+                    raise ConfigError(f"duplicate key {key!r}", line=key_node.start_mark.line + 1)
+                value[key] = self.locate(value_node, depth + 1)
+                lines[key] = key_node.start_mark.line + 1
+            return Located(value, line, lines)
+        if isinstance(node, yaml.SequenceNode):
+            items = [self.locate(item, depth + 1) for item in node.value]
+            lines = {i: item.start_mark.line + 1 for i, item in enumerate(node.value)}
+            return Located(items, line, lines)
+        return _plain(node)
 
 
 def load(path: str | Path) -> Located | None:
@@ -52,7 +81,9 @@ def load(path: str | Path) -> Located | None:
         raise ConfigError(f"cannot read: {exc}", file=str(path)) from None
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
-        return _locate(node) if node is not None else None
+        return _Walker().locate(node) if node is not None else None
+    except RecursionError:  # the composer itself recurses per level
+        raise ConfigError(f"nested more than {MAX_DEPTH} levels deep", file=str(path)) from None
     except ConfigError as exc:
         raise ConfigError(str(exc).split(": ", 1)[-1], file=str(path), line=exc.line) from None
     except yaml.YAMLError as exc:

@@ -20,7 +20,7 @@ class ExtractPipeline(Stage):
 
     def __init__(self, crawler: Any):
         super().__init__(crawler)
-        self.settings = CrawlSettings.from_settings(crawler.settings)
+        self.settings = CrawlSettings.of(crawler)
         shared = crawler.settings.get("MONITOR_EXTRACT_POOL")
         self.owns_pool = shared is None
         self.pool = shared or ExtractionPool(

@@ -12,14 +12,14 @@ import logging
 from typing import Any
 from urllib.parse import urlsplit
 
-from monitor.config import EsConfig
+from monitor.crawl.record import SeenRecord
 from monitor.crawl_settings import CrawlSettings
 from monitor.es.bulk import known_documents, write
-from monitor.es.client import describe, make_client
+from monitor.es.client import describe
 from monitor.es.node import ensure_available
+from monitor.es.patience import CLIENT_ERRORS
 from monitor.es.schema import ensure_articles_index
 from monitor.items import Article
-from monitor.seen import SeenStore
 from monitor.text.dates import utc_now_iso
 from pipelines.base import Stage
 from pipelines.dedupe import ContentLedger
@@ -28,10 +28,16 @@ logger = logging.getLogger(__name__)
 GONE = ("HTTP 404", "HTTP 410")
 
 
+def final_error(error: str | None) -> bool:
+    """Whether an attachment's download error is for good: gone (404, 410) or refused by the
+    request guard (off scope, a private address, not http)."""
+    return error in GONE or (error or "").startswith("refused")
+
+
 def complete(attachments: list[dict[str, Any]]) -> bool:
-    """Whether every attachment came, or is gone for good (404, 410): a timeout or a 5xx is not
-    final. (An attachment that came but cannot be read stays so: it is not retried.)"""
-    return not any("format" not in a and a.get("error") not in GONE for a in attachments)
+    """Whether every attachment came, or failed for good: a timeout or a 5xx is not final.
+    (An attachment that came but cannot be read stays so: it is not retried.)"""
+    return not any("format" not in a and not final_error(a.get("error")) for a in attachments)
 
 
 def to_document(item: Article) -> tuple[str, dict[str, Any]]:
@@ -88,8 +94,9 @@ class IndexPipeline(Stage):
 
     def __init__(self, crawler: Any):
         super().__init__(crawler)
-        self.config = EsConfig.from_env(crawler.settings)
-        self.settings = CrawlSettings.from_settings(crawler.settings)
+        self.record = SeenRecord.of(crawler)
+        self.config = self.record.config
+        self.settings = CrawlSettings.of(crawler)
         self.batch: list[tuple[Article, asyncio.Future]] = []
         self.timer: asyncio.TimerHandle | None = None
         self.flushes: set[asyncio.Task] = set()
@@ -100,9 +107,10 @@ class IndexPipeline(Stage):
 
     async def open_spider(self) -> None:
         await asyncio.to_thread(ensure_available, self.config, logger.info)
-        self.es = make_client(self.config)
-        await asyncio.to_thread(ensure_articles_index, self.es, self.config)
-        self.seen = await asyncio.to_thread(SeenStore, self.es, self.config)
+        self.es = es = await self.record.client()
+        await self.record.patience.call(
+            lambda: ensure_articles_index(es, self.config), "the articles index"
+        )
 
     async def process_item(self, item: Article) -> Article:
         future = asyncio.get_running_loop().create_future()
@@ -165,11 +173,16 @@ class IndexPipeline(Stage):
         docs = [to_document(item) for item, _ in batch]
         try:
             async with self.one_batch_at_a_time:
-                outcomes = await asyncio.to_thread(self._index, docs)
-        except Exception as exc:
+                outcomes = await self.record.patience.call(
+                    lambda: self._index(docs), f"indexing {len(docs)} documents"
+                )
+        except CLIENT_ERRORS as exc:
             message = describe(exc, self.config)
             logger.error("indexing a batch of %d documents failed: %s", len(batch), message)
             outcomes = [("errors", message)] * len(batch)
+        except Exception as exc:  # a bug of ours: surface it with its traceback, lose no page
+            logger.exception("indexing a batch of %d documents failed", len(batch))
+            outcomes = [("errors", f"internal error: {type(exc).__name__}: {exc}")] * len(batch)
         await self._remember(
             [item for (item, _), (kind, _) in zip(batch, outcomes, strict=True) if kind != "errors"]
         )
@@ -202,12 +215,7 @@ class IndexPipeline(Stage):
             for item in items
             for url in dict.fromkeys((item.request_url, item.url))
         ]
-        if not entries:
-            return
-        try:
-            errors = await asyncio.to_thread(self.seen.remember, entries)
-        except Exception as exc:
-            errors = [describe(exc, self.config)]
+        errors = await self.record.remember(entries)
         if errors:  # the documents are stored: the pages will merely be fetched again next run
             self.count("seen_errors", len(errors))
             logger.warning("%d pages not recorded as seen: %s", len(errors), errors[0])
@@ -216,7 +224,12 @@ class IndexPipeline(Stage):
         self._flush_now()
         while self.flushes:
             await asyncio.gather(*list(self.flushes), return_exceptions=True)
-        if self.es is not None:
+        if self.es is not None:  # the client is the seen-record's: it closes it
             # what the crawl wrote is searchable (and visible to the translation worker) at once
-            await asyncio.to_thread(self.es.indices.refresh, index=self.alias)
-            self.es.close()
+            es = self.es
+            try:
+                await self.record.patience.call(
+                    lambda: es.indices.refresh(index=self.alias), "refreshing the index"
+                )
+            except CLIENT_ERRORS as exc:
+                logger.warning("the index was not refreshed: %s", describe(exc, self.config))

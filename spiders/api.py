@@ -120,7 +120,7 @@ class ApiSpider(SourceSpider):
             if not link:
                 self.crawler.stats.inc_value("monitor/api/no_url")
                 continue
-            request = self.article_request(response.urljoin(link), hints)
+            request = self.article_request(self.link(response, link), hints)
             if request is not None and request.url not in self.entries_seen:
                 self.entries_seen.add(request.url)
                 new += 1

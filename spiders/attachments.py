@@ -20,9 +20,12 @@ import scrapy
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
+from monitor.crawl.guard import Refused
 from monitor.crawl_settings import CrawlSettings
 from monitor.items import Article
 from monitor.text.documents import EXTENSIONS
+from monitor.text.urls import url_problem
+from spiders.links import absolute
 
 logger = logging.getLogger(__name__)
 
@@ -44,7 +47,9 @@ def attachment_links(response: Response, limit: int) -> list[tuple[str, str]]:
         return []
     found: dict[str, str] = {}
     for link in response.xpath(_XPATH):
-        url = response.urljoin(link.attrib["href"].strip())
+        url = absolute(response, link.attrib["href"])
+        if url_problem(url) in ("malformed", "no_host"):
+            continue  # cannot even be requested; other refusals are recorded on the page
         extension = urlsplit(url).path.rsplit(".", 1)[-1].lower()
         if extension in EXTENSIONS and url not in found:
             text = " ".join("".join(link.css("::text").getall()).split())
@@ -61,7 +66,7 @@ class AttachmentsMixin:
     @property
     def _settings(self) -> CrawlSettings:
         if not hasattr(self, "_crawl_settings"):
-            self._crawl_settings = CrawlSettings.from_settings(self.crawler.settings)
+            self._crawl_settings = CrawlSettings.of(self.crawler)
         return self._crawl_settings
 
     def with_attachments(self, response: Response, article: Article) -> Iterable[Any]:
@@ -91,7 +96,9 @@ class AttachmentsMixin:
                 "monitor_kind": "attachment",
                 "download_maxsize": settings.attachment_maxsize,
                 "download_timeout": settings.attachment_timeout,
-                "allow_offsite": True,  # government files often live on another host
+                # files often live on another host: the request guard checks the host against
+                # the source's hosts and `attachment_hosts`, after every redirect too
+                "allow_offsite": True,
                 "monitor_from": origin,
             },
         )
@@ -115,11 +122,12 @@ class AttachmentsMixin:
         article, todo = failure.request.cb_kwargs["article"], failure.request.cb_kwargs["todo"]
         url, name = todo[0]
         status = getattr(getattr(failure.value, "response", None), "status", None)
-        error = (
-            f"HTTP {status}"
-            if status
-            else f"{type(failure.value).__name__}: {failure.getErrorMessage()}"
-        )
+        if status:
+            error = f"HTTP {status}"
+        elif failure.check(Refused):  # final: never fetched, never retried
+            error = failure.getErrorMessage()
+        else:
+            error = f"{type(failure.value).__name__}: {failure.getErrorMessage()}"
         self.crawler.stats.inc_value("monitor/attachments/errors")
         logger.warning(
             "source %s: attachment %s of %s: %s", self.source.id, url, article.url, error

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from typing import Any, ClassVar
-from urllib.parse import urlsplit
 
 import scrapy
 from scrapy.exceptions import IgnoreRequest
@@ -14,22 +13,20 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from monitor.config import Source, load_sources, select_sources
+from monitor.crawl.guard import Refused
 from monitor.crawl_settings import CrawlSettings
 from monitor.errors import ConfigError
 from monitor.incremental import NotModified, header_value
 from monitor.items import Article
 from monitor.text.dates import utc_now_iso
 from monitor.text.documents import document_format
+from monitor.text.urls import url_problem
 from spiders.attachments import AttachmentsMixin
+from spiders.links import absolute
 
 logger = logging.getLogger(__name__)
 
 HTML_TYPES = (b"text/html", b"application/xhtml+xml", b"text/plain", b"")
-
-
-def _domain(url: str) -> str:
-    host = (urlsplit(url).hostname or "").lower()
-    return host[4:] if host.startswith("www.") else host
 
 
 class SourceSpider(AttachmentsMixin, scrapy.Spider):
@@ -40,7 +37,7 @@ class SourceSpider(AttachmentsMixin, scrapy.Spider):
     def __init__(self, source: Source, **kwargs: Any):
         super().__init__(**kwargs)
         self.source = source
-        self.allowed_domains = sorted({_domain(u) for u in source.urls})
+        self.allowed_domains = list(source.hosts)
         if source.delay is not None:
             self.download_delay = source.delay
         if source.concurrency is not None:
@@ -73,8 +70,11 @@ class SourceSpider(AttachmentsMixin, scrapy.Spider):
     def article_request(
         self, url: str, hints: dict[str, Any] | None = None
     ) -> scrapy.Request | None:
-        """A request for an article page, or None when the source's allow/deny rules refuse it."""
-        if not url or not self.source.accepts(url):
+        """A request for an article page, or None when the link cannot be fetched (not http(s),
+        too long: counted with the reason) or the source's allow/deny rules refuse it."""
+        if not url or self.unfetchable(url):
+            return None
+        if not self.source.accepts(url):
             self.crawler.stats.inc_value("monitor/fetch/filtered")
             return None
         return scrapy.Request(
@@ -85,8 +85,22 @@ class SourceSpider(AttachmentsMixin, scrapy.Spider):
             meta={"monitor_kind": "article"},
         )
 
-    def page_request(self, url: str, callback: Any, kind: str) -> scrapy.Request:
-        """A request for a listing page, feed or sitemap (conditional when seen before)."""
+    link = staticmethod(absolute)
+
+    def unfetchable(self, url: str) -> bool:
+        """Whether a link is skipped (tel:, javascript:, a URL over 2,083 characters, ...);
+        each one is counted as monitor/fetch/skipped/<reason>, so nothing vanishes unseen."""
+        problem = url_problem(url)
+        if problem:
+            self.crawler.stats.inc_value(f"monitor/fetch/skipped/{problem}")
+            logger.info("source %s: skipping link %s (%s)", self.source.id, url[:200], problem)
+        return problem is not None
+
+    def page_request(self, url: str, callback: Any, kind: str) -> scrapy.Request | None:
+        """A request for a listing page, feed or sitemap (conditional when seen before); None
+        when the link cannot be fetched (counted)."""
+        if self.unfetchable(url):
+            return None
         return scrapy.Request(
             url, callback=callback, errback=self.on_error, meta={"monitor_kind": kind}
         )
@@ -124,7 +138,11 @@ class SourceSpider(AttachmentsMixin, scrapy.Spider):
     def on_error(self, failure: Failure) -> None:
         request = getattr(failure, "request", None)
         url = request.url if request is not None else "?"
-        if failure.check(NotModified):  # counted by monitor.incremental
+        if failure.check(NotModified, Refused):  # counted by monitor.incremental, the guard
+            return
+        if failure.check(IgnoreRequest) and "max redirections" in failure.getErrorMessage():
+            self.crawler.stats.inc_value("monitor/fetch/errors/redirects")
+            logger.warning("source %s: cannot fetch %s: too many redirects", self.source.id, url)
             return
         if failure.check(IgnoreRequest) and not failure.check(
             HttpError

@@ -57,7 +57,7 @@ class FeedSpider(SourceSpider):
         for link, hints in feed_entries(response):
             if link:
                 count += 1
-                request = self.article_request(response.urljoin(link), hints)
+                request = self.article_request(self.link(response, link), hints)
                 if request:
                     yield request
         self.crawler.stats.inc_value("monitor/feed/entries", count)

@@ -77,7 +77,7 @@ class ListingSpider(SourceSpider):
         # articles go first, so the queue stays one listing page long however long the listing is.
         if self.source.next:
             for href in listing_hrefs(response, self.source.next):
-                yield self.page_request(response.urljoin(href), self.parse_listing, "listing")
+                yield self.page_request(self.link(response, href), self.parse_listing, "listing")
         if self.source.pages and self.source.pages.auto and response.meta.get("monitor_start"):
             pages = js_pager_pages(response)
             if not pages:
@@ -100,6 +100,6 @@ class ListingSpider(SourceSpider):
             )
         for href, text in links:
             # the link text names a linked PDF; an HTML page's own title wins over it
-            request = self.article_request(response.urljoin(href), {"title": text or None})
+            request = self.article_request(self.link(response, href), {"title": text or None})
             if request:
                 yield request

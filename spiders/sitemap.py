@@ -80,18 +80,18 @@ class SitemapSpider(SourceSpider):
         if response.url.endswith("/robots.txt"):
             response.meta["monitor_index"] = True  # never answered 304: its sitemaps may change
             for url in sitemap_urls_from_robots(response.text, response.url):
-                yield self.page_request(response.urljoin(url), self.parse_sitemap, "sitemap")
+                yield self.page_request(self.link(response, url), self.parse_sitemap, "sitemap")
             return
         body = self._body(response)
         kind, entries = sitemap_entries(body) if body else ("", [])
         if kind == "sitemapindex":
             response.meta["monitor_index"] = True
             for loc, _ in entries:
-                yield self.page_request(response.urljoin(loc), self.parse_sitemap, "sitemap")
+                yield self.page_request(self.link(response, loc), self.parse_sitemap, "sitemap")
         elif kind == "urlset":
             self.crawler.stats.inc_value("monitor/sitemap/urls", len(entries))
             for loc, hints in entries:
-                request = self.article_request(response.urljoin(loc), hints)
+                request = self.article_request(self.link(response, loc), hints)
                 if request:
                     yield request
         else:

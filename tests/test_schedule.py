@@ -12,6 +12,7 @@ import threading
 from datetime import datetime, timedelta, timezone
 
 from monitor.config import Schedule
+from monitor.devserver import LOCAL_CRAWL_SETTINGS
 from monitor.es.client import make_client
 from monitor.es.schema import delete_all
 from monitor.schedule import adaptive_interval, next_due
@@ -62,14 +63,7 @@ def sources_file(tmp_path, base: str) -> str:
     return str(path)
 
 
-FAST = (
-    "-s",
-    "DOWNLOAD_DELAY=0",
-    "-s",
-    "AUTOTHROTTLE_ENABLED=False",
-    "-s",
-    "MONITOR_PROGRESS_INTERVAL=0",
-)
+FAST = (*LOCAL_CRAWL_SETTINGS, "-s", "MONITOR_PROGRESS_INTERVAL=0")
 
 
 def test_once_crawls_what_is_due_and_nothing_else(tmp_path, site_server):

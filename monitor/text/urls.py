@@ -35,9 +35,38 @@ def canonicalize(url: str) -> str:
     return urlunsplit((parts.scheme, netloc, parts.path or "/", urlencode(query), ""))
 
 
+MAX_URL_LENGTH = 2083  # what browsers and Scrapy's UrlLengthMiddleware accept
+FETCHABLE_SCHEMES = ("http", "https")
+
+
 def _site(host: str) -> str:
     host = host.lower()
     return host[4:] if host.startswith("www.") else host
+
+
+def site_domain(url: str) -> str:
+    """A URL's host, lower-cased, without a leading `www.`."""
+    return _site(urlsplit(url).hostname or "")
+
+
+def url_problem(url: str) -> str | None:
+    """Why a link cannot be fetched ('scheme', 'url_too_long', 'no_host', 'malformed'), or None.
+
+    Pages link to tel:, mailto:, javascript: and data: URLs, and hostile ones to file: or
+    gopher:; only http(s) URLs with a host are ever requested.
+    """
+    if len(url) > MAX_URL_LENGTH:
+        return "url_too_long"
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 -- raises ValueError on a bad port
+    except ValueError:
+        return "malformed"
+    if parts.scheme.lower() not in FETCHABLE_SCHEMES:
+        return "scheme"
+    if not parts.hostname:
+        return "no_host"
+    return None
 
 
 def choose_canonical(fetched_url: str, declared: str | None) -> str:

@@ -43,8 +43,8 @@ class InstalledPackage:
 def installed_packages(config: TranslateConfig) -> list[InstalledPackage]:
     """The installed translation packages, read from their metadata.json files.
 
-    Cheap on purpose: it does not import argostranslate (ctranslate2, sentencepiece), so `monitor crawl`
-    and `monitor status` can ask whether a model exists without paying for one.
+    Cheap on purpose: it does not import argostranslate (ctranslate2, sentencepiece), so `monitor
+    crawl` and `monitor status` can ask whether a model exists without paying for one.
     """
     found = []
     root = packages_dir(config)

@@ -1,0 +1,137 @@
+"""The seen-record of one crawl: a Scrapy extension that owns the crawl's Elasticsearch client and
+seen store, and what the crawl learnt about its listing pages.
+
+Both incremental middlewares (monitor.incremental) and the index pipeline reach it through
+`crawler.get_extension(SeenRecord)`: one client and one template check per crawl, closed when the
+crawl ends. Every call waits out an unreachable cluster (monitor.es.patience). When the cluster
+stays away longer than MONITOR_ES_WAIT, a lookup answers "unknown" (the page is fetched: an
+optimisation never costs a page) and a write is reported, not fatal.
+
+Listing pages, feeds and sitemaps are recorded when the crawl finishes normally and without stage
+errors, except those marked incomplete: a page that linked to an article (or attachment) that could
+not be fetched and stored, or whose handling raised.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from elasticsearch import Elasticsearch
+from scrapy import signals
+
+from monitor.config import EsConfig
+from monitor.crawl_settings import CrawlSettings
+from monitor.es.client import describe, make_client
+from monitor.es.patience import CLIENT_ERRORS, Patience
+from monitor.seen import Seen, SeenStore
+
+logger = logging.getLogger(__name__)
+
+STAGES = ("extract", "index")  # a crawl with errors in these leaves its listings unrecorded
+
+
+class SeenRecord:
+    def __init__(self, crawler: Any):
+        self.crawler = crawler
+        self.stats = crawler.stats
+        self.config = EsConfig.from_env(crawler.settings)
+        self.enabled = crawler.settings.getbool("MONITOR_INCREMENTAL")
+        self.patience = Patience(CrawlSettings.of(crawler).es_wait, self.config.display_url)
+        # listing URL → (its record entry, its request's meta, where the spider marks indexes)
+        self.fetched: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {}
+        self.confirmed: list[dict[str, Any]] = []  # listings answered 304: still as recorded
+        self.incomplete: set[str] = set()  # listings not to record this time
+        self._es: Elasticsearch | None = None
+        self._store: SeenStore | None = None
+        self._opening = asyncio.Lock()
+        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> SeenRecord:
+        return cls(crawler)
+
+    @classmethod
+    def of(cls, crawler: Any) -> SeenRecord:
+        record = crawler.get_extension(cls)
+        if record is None:
+            raise RuntimeError("monitor.crawl.record.SeenRecord is not in EXTENSIONS")
+        return record
+
+    def count(self, outcome: str, n: int = 1) -> None:
+        self.stats.inc_value(f"monitor/incremental/{outcome}", n)
+
+    async def client(self) -> Elasticsearch:
+        if self._es is None:
+            self._es = make_client(self.config)
+        return self._es
+
+    async def store(self) -> SeenStore:
+        async with self._opening:
+            if self._store is None:
+                es = await self.client()
+                self._store = await self.patience.call(
+                    lambda: SeenStore(es, self.config), "opening the seen-record"
+                )
+        return self._store
+
+    async def lookup(self, urls: list[str]) -> dict[str, Seen]:
+        """{url: record} of the URLs recorded before; {} when the cluster cannot answer."""
+        if not urls:
+            return {}
+        try:
+            store = await self.store()
+            return await self.patience.call(lambda: store.lookup(urls), "seen-record lookup")
+        except CLIENT_ERRORS as exc:
+            self.count("lookup_errors")
+            logger.warning(
+                "seen-record lookup of %d URLs failed, fetching them: %s",
+                len(urls),
+                describe(exc, self.config),
+            )
+            return {}
+
+    async def remember(self, entries: list[dict[str, Any]]) -> list[str]:
+        """Record entries as seen; the errors (empty when all were written)."""
+        if not entries:
+            return []
+        try:
+            store = await self.store()
+            return await self.patience.call(lambda: store.remember(entries), "seen-record write")
+        except CLIENT_ERRORS as exc:
+            return [describe(exc, self.config)]
+
+    def leave_unrecorded(self, url: str | None) -> None:
+        """The listing page at `url` is to be read again next run."""
+        if url:
+            self.incomplete.add(url)
+
+    async def spider_closed(self, spider: Any, reason: str) -> None:
+        try:
+            await self._record_listings(reason)
+        finally:
+            if self.patience.waits:
+                self.stats.set_value("monitor/es/waits", self.patience.waits)
+            if self._es is not None:
+                self._es.close()
+
+    async def _record_listings(self, reason: str) -> None:
+        entries = list(self.confirmed)
+        stage_errors = sum(self.stats.get_value(f"monitor/{s}/errors", 0) for s in STAGES)
+        if reason == "finished" and not stage_errors:  # else not every link may have been followed
+            for url, (entry, meta) in self.fetched.items():
+                if url not in self.incomplete:
+                    index = {"kind": "sitemapindex"} if meta.get("monitor_index") else {}
+                    entries.append(entry | index)
+        elif self.fetched:
+            logger.info(
+                "crawl ended early (%s) or with errors: %d listing pages left unrecorded, to be "
+                "read again next run",
+                reason,
+                len(self.fetched),
+            )
+        errors = await self.remember(entries)
+        if errors:
+            self.count("record_errors", len(errors))
+            logger.warning("seen-record: %d pages not recorded: %s", len(errors), errors[0])

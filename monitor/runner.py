@@ -56,7 +56,7 @@ def run_crawl(
     es_config = EsConfig.from_env(settings)
     ensure_available(es_config, log=log)
     call(es_config, lambda: ensure_articles_index(make_client(es_config), es_config))
-    pool = ExtractionPool(crawl_settings.extract_mode, crawl_settings.extract_workers)
+    pool = ExtractionPool.from_settings(crawl_settings)
     pool.warm()
     settings.set("MONITOR_EXTRACT_POOL", pool, priority="cmdline")
     _progress_to_stderr()

@@ -5,11 +5,13 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from monitor.crawl.record import SeenRecord
 from monitor.crawl_settings import CrawlSettings
 from monitor.items import Article
 from monitor.text.analyse import analyse_page
 from monitor.text.documents import extract_document
-from monitor.workers import ExtractionPool
+from monitor.text.limits import PageRejected
+from monitor.workers import ExtractionPool, Quarantined
 from pipelines.base import Stage
 
 logger = logging.getLogger(__name__)
@@ -23,9 +25,7 @@ class ExtractPipeline(Stage):
         self.settings = CrawlSettings.of(crawler)
         shared = crawler.settings.get("MONITOR_EXTRACT_POOL")
         self.owns_pool = shared is None
-        self.pool = shared or ExtractionPool(
-            self.settings.extract_mode, self.settings.extract_workers
-        )
+        self.pool = shared or ExtractionPool.from_settings(self.settings)
 
     async def open_spider(self) -> None:
         if self.owns_pool:
@@ -45,7 +45,15 @@ class ExtractPipeline(Stage):
                 encoding=item.encoding,
                 language_hint=item.language_hint,
                 max_pages=self.settings.document_max_pages,
+                max_links=self.settings.max_links,
+                max_text_chars=self.settings.max_text_chars,
             )
+        except PageRejected as exc:  # over a limit: this page only
+            logger.warning("source %s: skipping %s: %s", item.source_id, item.url, exc)
+            raise self.drop(f"rejected/{exc.reason}", f"{exc}: {item.url}", "WARNING") from None
+        except Quarantined as exc:
+            await self._quarantine(item, str(exc))
+            raise self.drop("quarantined", f"quarantined: {item.url}", "ERROR") from None
         except Exception as exc:  # a bug or a hostile page: report it, keep crawling
             logger.error(
                 "source %s: extraction failed for %s: %s: %s",
@@ -76,17 +84,36 @@ class ExtractPipeline(Stage):
                 )
             self.count("scanned" if document["scanned"] else "unreadable_documents")
             logger.warning("source %s: %s: %s", item.source_id, item.url, document["error"])
+        elif doc["extraction"]["method"] == "unparsable":
+            raise self.drop("unparsable", f"not a readable HTML page: {item.url}", "WARNING")
         elif len(doc["text"]) < self.settings.min_text_chars:
             raise self.drop(
                 "no_text",
                 f"no article text ({len(doc['text'])} chars): {item.url}",
                 level="WARNING",
             )
+        if doc["extraction"].get("truncated"):
+            self.count("truncated")
         self.count(f"language/{doc['language'] or 'und'}")
         self.count(f"method/{doc['extraction']['method']}")
         item.doc, item.body = doc, b""  # the body is not needed any more: free it early
         item.attachments = [await self._attachment(item, a) for a in item.attachments]
         return item
+
+    async def _quarantine(self, item: Article, why: str) -> None:
+        """A page that kills workers is recorded as seen, so no later run fetches it again
+        (`monitor crawl --full` does), and reported."""
+        logger.error(
+            "source %s: %s quarantined (%s); it is recorded as seen and not fetched again",
+            item.source_id,
+            item.url,
+            why,
+        )
+        entries = [
+            {"url": url, "kind": "article", "source_id": item.source_id, "quarantined": why}
+            for url in dict.fromkeys((item.request_url, item.url))
+        ]
+        await SeenRecord.of(self.crawler).remember(entries)
 
     async def _attachment(self, item: Article, attachment: dict[str, Any]) -> dict[str, Any]:
         """An attachment as indexed: its text, or why there is none (download or read error)."""
@@ -102,6 +129,11 @@ class ExtractPipeline(Stage):
                 attachment["content_type"],
                 self.settings.document_max_pages,
             )
+        except PageRejected as exc:
+            found = {"text": "", "error": str(exc), "format": None}
+        except Quarantined as exc:
+            await self._quarantine(item, f"attachment {attachment['url']}: {exc}")
+            found = {"text": "", "error": f"quarantined: {exc}", "format": None}
         except Exception as exc:  # the pool itself failed: record it on the attachment
             found = {"text": "", "error": f"{type(exc).__name__}: {exc}", "format": None}
         self.stats.inc_value("monitor/attachments/extract_ms", int(found.get("seconds", 0) * 1000))

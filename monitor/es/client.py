@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -13,6 +14,11 @@ from monitor.config import EsConfig
 from monitor.errors import SearchBackendError
 
 T = TypeVar("T")
+
+# The transport logs every failed attempt with a traceback; our callers say it in one line
+# (monitor.es.patience, describe), so only its errors are shown.
+for _name in ("elastic_transport.transport", "elastic_transport.node_pool"):
+    logging.getLogger(_name).setLevel(logging.ERROR)
 
 
 def make_client(config: EsConfig) -> Elasticsearch:

@@ -56,7 +56,12 @@ ARTICLE_PROPERTIES: dict[str, Any] = {
     "first_seen_at": DATE,  # when news-monitor first stored the document (kept across updates)
     "indexed_at": DATE,  # when the stored version was written
     "extraction": {
-        "properties": {"method": KEYWORD, "encoding": KEYWORD, "chars": {"type": "integer"}}
+        "properties": {
+            "method": KEYWORD,
+            "encoding": KEYWORD,
+            "chars": {"type": "integer"},
+            "truncated": {"type": "boolean"},  # text cut at MONITOR_MAX_TEXT_CHARS
+        }
     },
     "doc_type": KEYWORD,  # news | policy | filing
     # Policy documents: the labelled metadata of government sites (monitor/text/govdoc.py).
@@ -182,6 +187,8 @@ SEEN_PROPERTIES: dict[str, Any] = {
     "status": {"type": "short"},
     "first_seen_at": DATE,
     "last_seen_at": DATE,  # last fetched (200) or confirmed unchanged (304)
+    # why a page that killed extraction workers is not fetched again (monitor.workers)
+    "quarantined": {"type": "keyword", "ignore_above": 1024},
 }
 
 # Alerts (source health changes so far): stored before delivery, so a channel that is down loses

@@ -7,7 +7,9 @@ is what the pipeline indexes. It runs in worker processes: plain arguments, a pl
 from __future__ import annotations
 
 import hashlib
+import re
 import unicodedata
+from itertools import islice
 from typing import Any
 
 from monitor.text.documents import document_format, extract_document
@@ -15,9 +17,11 @@ from monitor.text.encoding import decode_html
 from monitor.text.extract import extract
 from monitor.text.govdoc import policy_metadata
 from monitor.text.language import detect, warm_up
+from monitor.text.limits import PageRejected
 from monitor.text.urls import choose_canonical, document_id
 
 PARAGRAPH_CHARS = 30  # shorter lines are headlines, bylines, editor notes: not part of the hash
+_LINK = re.compile(rb"<a[\s>]", re.IGNORECASE)
 
 
 def content_hash(text: str, title: str | None = None) -> str:
@@ -40,14 +44,24 @@ def analyse_page(
     encoding: str | None = None,
     language_hint: str | None = None,
     max_pages: int = 300,
+    max_links: int = 5000,
+    max_text_chars: int = 300_000,
 ) -> dict[str, Any]:
+    """Raises PageRejected for a page that is a link farm, not an article (over `max_links`
+    links): parsing one costs a worker a minute and a gigabyte, and its "text" is link text."""
     kind = document_format(body, content_type, url)
     if kind is not None:
         return analyse_file(
             body, url, content_type=content_type, language_hint=language_hint, max_pages=max_pages
         )
+    links = sum(1 for _ in islice(_LINK.finditer(body), max_links + 1))
+    if links > max_links:
+        raise PageRejected("link_farm", f"more than {max_links} links ({len(body)} bytes)")
     decoded = decode_html(body, content_type, encoding)
     found = extract(decoded.text, url)
+    truncated = len(found.text) > max_text_chars
+    if truncated:
+        found.text = found.text[:max_text_chars]
     language = detect(found.title, found.text, language_hint)
     canonical = choose_canonical(url, found.canonical_url)
     return {
@@ -68,6 +82,7 @@ def analyse_page(
             "method": found.method,
             "encoding": decoded.encoding,
             "chars": len(found.text),
+            "truncated": truncated,
         },
         "encoding_lossy": decoded.lossy,
         "declared_encoding": decoded.declared,

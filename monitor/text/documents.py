@@ -14,6 +14,8 @@ import time
 from typing import Any
 from urllib.parse import urlsplit
 
+from monitor.text.limits import MAX_INFLATED, PageRejected
+
 logger = logging.getLogger(__name__)
 
 MIN_CHARS_PER_PAGE = 20  # fewer characters of text per page: a scanned image, not a text PDF
@@ -66,6 +68,8 @@ def extract_document(
             result |= _docx(body)
         else:
             result["error"] = f"unsupported document format: {kind} ({len(body)} bytes)"
+    except PageRejected as exc:
+        result["error"] = f"cannot read {kind}: {exc}"
     except Exception as exc:  # a broken or hostile file: say what and where, keep going
         result["error"] = f"cannot read {kind}: {type(exc).__name__}: {str(exc)[:200]}"
     if len(result["text"]) > MAX_CHARS:
@@ -100,8 +104,16 @@ def _pdf(body: bytes, max_pages: int) -> dict[str, Any]:
 
 
 def _docx(body: bytes) -> dict[str, Any]:
+    import zipfile
+
     from docx import Document
 
+    with zipfile.ZipFile(io.BytesIO(body)) as archive:  # a zip bomb is refused before parsing
+        inflated = sum(entry.file_size for entry in archive.infolist())
+    if inflated > MAX_INFLATED:
+        raise PageRejected(
+            "too_large", f"its parts inflate to {inflated} bytes, over {MAX_INFLATED}"
+        )
     document = Document(io.BytesIO(body))
     lines = [p.text.strip() for p in document.paragraphs if p.text.strip()]
     for table in document.tables:

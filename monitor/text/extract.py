@@ -53,7 +53,7 @@ class Extraction:
     site: str | None = None
     tags: list[str] = field(default_factory=list)
     canonical_url: str | None = None  # as declared by the page; see urls.choose_canonical
-    method: str = "none"  # trafilatura | baseline | none
+    method: str = "none"  # trafilatura | baseline | none | unparsable (no HTML parser could)
 
 
 def _mostly_han(html: str) -> bool:
@@ -103,6 +103,8 @@ def _fallback(html: str, result: Extraction) -> None:
     try:
         tree = lxml_html.fromstring(html)
     except (ValueError, lxml_html.etree.ParserError):
+        if not result.text:
+            result.method = "unparsable"
         return
     if not result.text:
         _, text, _ = trafilatura.baseline(html)

@@ -3,9 +3,13 @@ Elasticsearch node) as a client sees one, connections refused and open ones rese
 
 from __future__ import annotations
 
+import contextlib
 import select
 import socket
+import struct
 import threading
+
+RESET = struct.pack("ii", 1, 0)  # SO_LINGER on, 0 s: close() sends a reset
 
 
 class TcpProxy:
@@ -82,9 +86,7 @@ class TcpProxy:
             return
         finally:
             for sock in (a, b):
-                try:
+                with contextlib.suppress(OSError):
                     sock.close()
-                except OSError:
-                    pass
             with self._lock:
                 self._connections -= {a, b}

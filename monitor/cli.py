@@ -150,10 +150,17 @@ def crawl(
     from monitor.translate.sidecar import TranslationSidecar
 
     sidecar = None if no_translate else TranslationSidecar.start()
+    outcome = None
     try:
-        results = run_crawl(sources, overrides, log=info)
+        outcome = run_crawl(sources, overrides, log=info)
     finally:
-        translation = sidecar.finish() if sidecar else None
+        if sidecar is None:
+            translation = None
+        elif outcome is None or outcome.stopped_by is not None:
+            translation = sidecar.stop()  # stopping: do not drain the backlog now
+        else:
+            translation = sidecar.finish()
+    results = outcome.sources
     if as_json:
         emit_json({"sources": [r.as_dict() for r in results]})
     else:
@@ -162,11 +169,19 @@ def crawl(
         click.echo(header)
         for r in results:
             note = f"  FAILED: {r.why_failed}" if r.failed else ""
+            note = "  interrupted" if r.interrupted else note
             click.echo(f"{r.source:<28}" + "".join(f" {getattr(r, c):>9}" for c in columns) + note)
     if translation is not None and not as_json:
         click.echo(translation.summary)
     elif translation is not None:
         info(translation.summary)
+    if outcome.stopped_by is not None:
+        from monitor.errors import Interrupted
+
+        raise Interrupted(
+            outcome.stopped_by,
+            "stopped before the end; what was stored is kept, and the next run picks up the rest",
+        )
     if all(r.failed for r in results):
         raise CrawlFailed("every source failed; run with --verbose to see why")
 

@@ -26,6 +26,12 @@ class SearchBackendError(MonitorError):
     exit_code = 3
 
 
+class KibanaError(MonitorError):
+    """Kibana cannot be reached or refused the saved objects. Exit code 3, as for Elasticsearch."""
+
+    exit_code = 3
+
+
 class LocalNodeError(MonitorError):
     """The local Elasticsearch node cannot be installed, started or stopped. Exit code 4."""
 
@@ -36,6 +42,14 @@ class CrawlFailed(MonitorError):
     """Every selected source failed. Exit code 5."""
 
     exit_code = 5
+
+
+class Interrupted(MonitorError):
+    """Stopped by a signal: exit code 128 + its number (130 for Ctrl-C, 143 for SIGTERM)."""
+
+    def __init__(self, signum: int, message: str):
+        super().__init__(message)
+        self.exit_code = 128 + signum
 
 
 class DeliveryFailed(MonitorError):

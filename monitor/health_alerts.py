@@ -16,6 +16,7 @@ from __future__ import annotations
 import html
 import logging
 from collections.abc import Callable
+from datetime import datetime, timezone
 from typing import Any
 
 from elasticsearch import Elasticsearch
@@ -23,7 +24,7 @@ from elasticsearch import Elasticsearch
 from monitor.config import EsConfig
 from monitor.es.bulk import write
 from monitor.es.schema import ensure_index
-from monitor.health import classify, recent_runs
+from monitor.health import Rhythm, classify, recent_runs, rhythms
 from monitor.notify.channels import Channels
 from monitor.notify.send import DeliveryError, Message, deliver
 from monitor.text.dates import utc_now_iso
@@ -32,25 +33,41 @@ logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
 
 
-def health_changes(history: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
-    """Alert documents for the sources whose newest run changed their state."""
-    alerts = []
+def health_changes(
+    history: dict[str, list[dict[str, Any]]],
+    paces: dict[str, Rhythm] | None = None,
+    now: datetime | None = None,
+) -> tuple[list[dict[str, Any]], list[tuple[str, dict[str, Any]]]]:
+    """(alerts, run updates): an alert for each source whose newest run changed its state, and
+    the state to store on each newest run (the next run compares with it)."""
+    alerts, updates = [], []
+    now = now or datetime.now(timezone.utc)
     for source, runs in sorted(history.items()):
-        state, reason = classify(runs)
-        before, _ = classify(runs[1:])
+        live = [r for r in runs if not r.get("interrupted")]
+        if not live:
+            continue
+        state, reason = classify(live, (paces or {}).get(source), now)
+        newest = live[0]
+        updates.append(
+            (f"{newest['run_id']}:{source}", {"health": state, "health_reason": reason or None})
+        )
+        if len(live) > 1 and live[1].get("health"):
+            before = live[1]["health"]
+        else:  # runs recorded before states were stored: their runs alone (no rhythm) decide
+            before, _ = classify(live[1:])
         if state == before or (before == "never run" and state == "ok"):
             continue
         alerts.append(
             {
                 "kind": "source_health",
                 "source_id": source,
-                "run_id": runs[0].get("run_id"),
+                "run_id": newest.get("run_id"),
                 "state": state,
                 "previous_state": before,
                 "reason": reason or f"back to {state}",
             }
         )
-    return alerts
+    return alerts, updates
 
 
 def message(alert: dict[str, Any]) -> Message:
@@ -74,11 +91,15 @@ def raise_health_alerts(
     """Store the health changes of these sources as alerts and deliver what is pending."""
     alias = ensure_index(es, config, "alerts")
     history = {s: runs for s, runs in recent_runs(es, config).items() if s in sources}
+    alerts, updates = health_changes(history, rhythms(es, config))
+    runs_alias = config.index_name("runs")
+    for error in (e for _, e in write(es, runs_alias, [("update", i, d) for i, d in updates]) if e):
+        log(f"warning: a run's health state was not stored: {error}")
     raised = []
-    for alert in health_changes(history):
+    for alert in alerts:
         alert |= {
             "raised_at": utc_now_iso(),
-            "status": "pending" if channels.health else "delivered",
+            "status": "pending" if channels.health else "stored",  # no channel: kept, not sent
             "channels": list(channels.health),
             "delivered_to": [],
             "attempts": 0,
@@ -105,20 +126,28 @@ def deliver_pending(
     for hit in pending:
         alert = hit["_source"]
         done, errors = set(alert["delivered_to"]), []
+        removed = [c for c in alert["channels"] if c not in channels.channels and c not in done]
         for channel_id in alert["channels"]:
             channel = channels.channels.get(channel_id)
             if channel_id in done or channel is None:
                 continue
             try:
-                deliver(channel, message(alert))
+                deliver(channel, message(alert | {"status": "delivered"}))
                 done.add(channel_id)
             except DeliveryError as exc:
                 errors.append(str(exc))
+        if removed:  # nobody to send it to any more: said once, not retried
+            errors.append(f"channel(s) {', '.join(removed)} no longer in the channels file")
+        wanted = set(alert["channels"]) - set(removed)
         attempts = alert["attempts"] + 1
-        status = "delivered" if done >= set(alert["channels"]) else "pending"
+        status = "delivered" if done >= wanted else "pending"
+        if status == "delivered" and not done:
+            status = "failed"  # every channel it was meant for is gone
         if status == "pending" and attempts >= MAX_ATTEMPTS:
             status = "failed"
-            log(f"error: health alert {hit['_id']} given up after {attempts} attempts: {errors[0]}")
+        if status == "failed":
+            reason = errors[0] if errors else "no channel took it"
+            log(f"error: health alert {hit['_id']} given up after {attempts} attempts: {reason}")
         elif errors:
             log(f"warning: health alert {hit['_id']} not delivered yet: {errors[0]}")
         update = {

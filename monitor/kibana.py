@@ -284,10 +284,14 @@ def import_objects(
     """POST the objects to Kibana's saved objects import API (overwrite=true)."""
     import base64
     import urllib.error
+    import urllib.parse
     import urllib.request
 
-    from monitor.errors import MonitorError
+    from monitor.errors import ConfigError, KibanaError
 
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(f"--url: expected an http(s) URL (http://localhost:5601), got {url!r}")
     boundary = uuid.uuid4().hex
     body = (
         f"--{boundary}\r\nContent-Disposition: form-data; "
@@ -314,13 +318,13 @@ def import_objects(
         with urllib.request.urlopen(request, timeout=timeout) as response:
             result = json.loads(response.read() or b"{}")
     except urllib.error.HTTPError as exc:
-        raise MonitorError(
+        raise KibanaError(
             f"Kibana at {url} answered {exc.code}: {exc.read()[:300].decode(errors='replace')}"
         ) from None
     except urllib.error.URLError as exc:
-        raise MonitorError(f"cannot reach Kibana at {url}: {exc.reason}") from None
+        raise KibanaError(f"cannot reach Kibana at {url}: {exc.reason}") from None
     if not result.get("success", False):
-        raise MonitorError(
+        raise KibanaError(
             f"Kibana refused some objects: {json.dumps(result.get('errors', []))[:500]}"
         )
     return result

@@ -8,9 +8,11 @@ and share one extraction pool.
 from __future__ import annotations
 
 import logging
+import signal
 import sys
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from scrapy.crawler import CrawlerProcess
@@ -47,9 +49,41 @@ def _progress_to_stderr() -> None:
         progress.propagate = False
 
 
+@dataclass
+class CrawlResult:
+    sources: list[SourceSummary]
+    stopped_by: int | None = None  # the signal (SIGINT, SIGTERM) that stopped the crawl early
+
+
+class _StopSignals:
+    """Notes which signal stopped the crawl and says so once, in front of Scrapy's own handlers
+    (the first signal: finish the requests in flight and close cleanly; the second: at once)."""
+
+    def __init__(self, log: Callable[[str], None]):
+        self.log = log
+        self.received: int | None = None
+
+    def install(self) -> None:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            scrapy_handler = signal.getsignal(signum)
+            signal.signal(signum, lambda s, f, inner=scrapy_handler: self._on(s, f, inner))
+
+    def _on(self, signum: int, frame: Any, inner: Any) -> None:
+        if self.received is None:
+            self.received = signum
+            self.log(
+                f"stopping ({signal.Signals(signum).name}): finishing the pages in flight; "
+                "press Ctrl-C again to stop at once"
+            )
+        if callable(inner):
+            inner(signum, frame)
+
+
 def run_crawl(
     sources: list[Source], overrides: Mapping[str, Any] | None = None, log=print
-) -> list[SourceSummary]:
+) -> CrawlResult:
+    """Crawl the sources in this process. A crawl stopped by Ctrl-C or SIGTERM is recorded as
+    interrupted (not failed: health and alerts ignore it) and says which signal stopped it."""
     settings = project_settings(overrides)
     crawl_settings = CrawlSettings.from_settings(settings)  # fail on bad settings before starting
     channels = load_channels(settings.get("MONITOR_CHANNELS_FILE"))
@@ -68,6 +102,11 @@ def run_crawl(
         deferred = process.crawl(crawler, source=source)
         deferred.addErrback(lambda f, record=failure: record.update(error=f.getErrorMessage()))
         runs.append((source, crawler, failure))
+    stop = _StopSignals(log)
+    from twisted.internet import reactor
+
+    # Scrapy installs its handlers "after startup": ours go in front of them a moment later
+    reactor.callWhenRunning(reactor.callLater, 0, stop.install)
     try:
         process.start()
     finally:
@@ -83,6 +122,8 @@ def run_crawl(
     errors = call(es_config, lambda: record_runs(make_client(es_config), es_config, records))
     for error in errors:
         log(f"warning: a run record was not written: {error}")
+    if stop.received is not None:  # an interrupted crawl says nothing about the sources' health
+        return CrawlResult(results, stop.received)
     try:  # the crawl is done and recorded: a failure here is reported, not fatal
         call(
             es_config,
@@ -92,4 +133,4 @@ def run_crawl(
         )
     except MonitorError as exc:
         log(f"warning: health alerts not checked: {exc}")
-    return results
+    return CrawlResult(results)

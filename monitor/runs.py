@@ -16,6 +16,7 @@ from monitor.summary import SourceSummary
 
 STATUS_PREFIX = "downloader/response_status_count/"
 FETCH_ERRORS = "monitor/fetch/errors/"
+LINK_KEYS = ("listing/links", "feed/entries", "sitemap/urls", "api/entries")
 
 
 def _iso(value: Any) -> str | None:
@@ -43,6 +44,8 @@ def run_document(run_id: str, summary: SourceSummary, stats: Mapping[str, Any]) 
         "duration_seconds": duration,
         "finish_reason": summary.finish_reason,
         "failed": summary.failed,
+        "interrupted": summary.interrupted,
+        "reasons": summary.reasons,
         "failure": summary.why_failed,
         "pages": summary.pages,
         "new_documents": summary.indexed,
@@ -58,6 +61,7 @@ def run_document(run_id: str, summary: SourceSummary, stats: Mapping[str, Any]) 
         "attachment_extract_seconds": stats.get("monitor/attachments/extract_ms", 0) / 1000,
         "listing_pages": stats.get("monitor/listing/pages", 0),
         "listing_links": stats.get("monitor/listing/links", 0),
+        "links": sum(stats.get(f"monitor/{key}", 0) for key in LINK_KEYS),
         "bytes": stats.get("downloader/response_bytes", 0),
         "errors_by_kind": errors,
         "http_status": {

@@ -45,7 +45,9 @@ LOG_FORMATTER = "monitor.logformatter.MonitorLogFormatter"  # drop lines without
 # unless the network is listed here or in the source's `private_networks`.
 DOWNLOAD_HANDLERS = {"file": None, "data": None, "ftp": None, "s3": None}
 MONITOR_PRIVATE_NETWORKS: list[str] = []  # e.g. ["127.0.0.1/32"] for sites served locally
-REDIRECT_MAX_TIMES = 10  # a longer chain (or a loop) is counted as monitor/fetch/errors/redirects
+REDIRECT_MAX_TIMES = 10  # a longer chain is counted as monitor/fetch/errors/redirects
+# a redirect loop is dropped by the duplicate filter: this one counts it (errors/redirect_loop)
+DUPEFILTER_CLASS = "monitor.crawl.dupefilter.RedirectAwareDupeFilter"
 MONITOR_MAX_LINKS = 5000  # a page with more links is a link farm, not an article: skipped
 MONITOR_MAX_TEXT_CHARS = 300_000  # article text kept per page; longer text is cut and flagged
 # Each extraction runs in a worker under a time and memory limit; a page over either is skipped
@@ -80,6 +82,7 @@ DOWNLOADER_MIDDLEWARES = {
 EXTENSIONS = {
     "monitor.progress.Progress": 500,
     "monitor.crawl.record.SeenRecord": 100,  # the seen-record's client, store and bookkeeping
+    "monitor.logformatter.QuietNetworkErrors": 0,  # a dead site's robots.txt in one line
 }
 
 MONITOR_SOURCES_FILE = "sources.yaml"  # YAML list of sources (see README: "Sources")

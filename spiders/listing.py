@@ -41,7 +41,9 @@ def listing_links(response: TextResponse, css: str) -> list[tuple[str, str]]:
     for node in response.css(css):
         link = node if node.attrib.get("href") else node.css("a[href]")
         href = link.attrib.get("href") if link else None
-        if href and not href.strip().lower().startswith(("javascript:", "mailto:", "#")):
+        # a same-page anchor is not a link to anything; tel:, javascript: and the like are kept
+        # for the spider to count as skipped, with the reason
+        if href and not href.strip().startswith("#"):
             title = node.attrib.get("title") or " ".join(
                 "".join(link.css("::text").getall()).split()
             )

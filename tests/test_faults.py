@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import threading
 import time
@@ -79,5 +80,65 @@ def test_an_elasticsearch_outage_mid_crawl_is_waited_out_and_nothing_is_lost(es_
         docs = es.search(index=config.index_name("articles"), size=600, source=["url"])
         urls = [hit["_source"]["url"] for hit in docs["hits"]["hits"]]
         assert len(urls) == len(paths) == len(set(urls))  # all 300, each once
+    finally:
+        delete_all(make_client(es_config), config)
+
+
+def test_ctrl_c_stops_the_crawl_cleanly_with_exit_130_and_no_health_change(es_config, big_site):
+    server, sources, paths = big_site
+    config = new_config()
+    server.delay = 0.05
+    channels = sources.parent / "channels.yaml"
+    alerts_file = sources.parent / "alerts.jsonl"
+    channels.write_text(
+        f"channels:\n  - id: log\n    type: jsonl\n    path: {alerts_file}\nhealth: [log]\n"
+    )
+    env = dict(os.environ, MONITOR_INDEX_PREFIX=config.index_prefix)
+    command = crawl_command(sources, "--channels", str(channels))  # with a translation worker
+    crawl = subprocess.Popen(
+        command,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # its own process group, as a terminal gives it
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while sum(1 for p, _ in server.log if p.startswith("/site/0")) < 40:
+            assert time.monotonic() < deadline and crawl.poll() is None
+            time.sleep(0.05)
+        os.killpg(crawl.pid, signal.SIGINT)  # what Ctrl-C at a terminal does
+        out, err = crawl.communicate(timeout=120)
+    finally:
+        if crawl.poll() is None:
+            os.killpg(crawl.pid, signal.SIGKILL)
+    try:
+        assert crawl.returncode == 130, err[-3000:]
+        assert "stopping (SIGINT)" in err
+        assert "Traceback" not in err and "KeyboardInterrupt" not in err, err[-3000:]
+        assert "interrupted" in out and "FAILED" not in out
+        es = make_client(config)
+        es.indices.refresh(index=config.index_name("runs"))
+        runs = es.search(index=config.index_name("runs"))["hits"]["hits"]
+        assert [(r["_source"]["interrupted"], r["_source"]["failed"]) for r in runs] == [
+            (True, False)
+        ]
+        assert not alerts_file.exists() or not alerts_file.read_text().strip()
+        stored = es.count(index=config.index_name("articles"))["count"]
+        assert 0 < stored < len(paths)
+        server.delay = 0  # the next run picks up the rest, nothing twice
+        again = subprocess.run(
+            crawl_command(sources, "--no-translate", "--json"),
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert again.returncode == 0, again.stderr[-2000:]
+        es.indices.refresh(index=config.index_name("articles"))
+        docs = es.search(index=config.index_name("articles"), size=600, source=["url"])
+        urls = [hit["_source"]["url"] for hit in docs["hits"]["hits"]]
+        assert len(urls) == len(set(urls)) == len(paths)
     finally:
         delete_all(make_client(es_config), config)

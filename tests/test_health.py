@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import json
 import shutil
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
 from monitor.devserver import render_sources, serve
 from monitor.es.bulk import write
 from monitor.es.client import make_client
-from monitor.es.schema import delete_all, ensure_index
-from monitor.health import classify, source_health
+from monitor.es.schema import delete_all
+from monitor.health import Rhythm, classify, source_health
 from tests.conftest import SITES, crawl_json, new_config, run_monitor
 
 
@@ -27,6 +28,9 @@ def run(new: int, **extra) -> dict:
         "listing_links": 0,
         "errors": 0,
         "pages": 5,
+        "links": 5,
+        "not_modified": 0,
+        "known": 0,
     }
     return {**base, **extra}
 
@@ -80,62 +84,92 @@ def test_a_changed_listing_layout_makes_the_source_broken(tmp_path):
         delete_all(make_client(config), config)
 
 
+NOW = datetime(2024, 6, 1, 12, 0, tzinfo=timezone.utc)
+
+
+def rhythm(every: timedelta, last_new: timedelta, documents: int = 20) -> Rhythm:
+    """A source that published every `every`, the newest document stored `last_new` ago."""
+    stamps = [NOW - last_new - i * every for i in range(documents)]
+    return Rhythm.from_documents(
+        [{"published_at": t.isoformat(), "first_seen_at": t.isoformat()} for t in stamps]
+    )
+
+
+HOURLY_QUIET_FOR_A_WEEK = rhythm(timedelta(hours=1), timedelta(days=7))
+
+
 @pytest.mark.parametrize(
-    "history, state",
+    "history, pace, state",
     [
-        (
-            [run(0), run(0), run(0), run(4)],
-            "silent",
-        ),  # used to produce, now three runs without news
-        ([run(0), run(0), run(0)], "ok"),  # never produced much: quiet, not silent
-        ([run(0), run(0), run(3)], "ok"),
-        ([run(0, failed=True, failure="nothing fetched"), run(5)], "broken"),
-        ([run(0, no_text=8), run(5)], "broken"),  # pages came, text did not
-        ([], "never run"),
+        # an hourly source without news for a week is silent, a weekly one is not
+        ([run(0)], HOURLY_QUIET_FOR_A_WEEK, "silent"),
+        ([run(0)], rhythm(timedelta(days=7), timedelta(days=7)), "ok"),
+        # six minutes after its first crawl, a source is not silent
+        ([run(0), run(12)], rhythm(timedelta(hours=3), timedelta(minutes=6)), "ok"),
+        ([run(0)], rhythm(timedelta(hours=1), timedelta(days=30), documents=3), "ok"),  # unknown
+        ([run(0, failed=True, failure="nothing fetched"), run(5)], None, "broken"),
+        ([run(0, no_text=8), run(5)], None, "broken"),  # pages came, text did not
+        # a feed answering 404, or HTML configured as a feed: its pages gave no links
+        ([run(0, links=0, errors=1, errors_by_kind={"404": 1}), run(5)], None, "broken"),
+        ([run(0, links=0), run(5)], None, "broken"),
+        ([run(0, links=0, not_modified=1)], None, "ok"),  # 304: unchanged, not empty
+        # every article answered 503: nothing stored
+        ([run(0, links=10, errors=10, errors_by_kind={"503": 10})], None, "broken"),
+        ([run(0, links=10, known=10)], None, "ok"),  # all known: an incremental run
+        ([run(0, interrupted=True, failed=False, links=0), run(5)], None, "ok"),  # Ctrl-C
+        ([], None, "never run"),
     ],
 )
-def test_health_rules(history, state):
-    assert classify(history)[0] == state
+def test_health_rules(history, pace, state):
+    assert classify(history, pace, NOW)[0] == state
 
 
-def test_silence_is_found_in_stored_runs():
-    config = new_config()
-    es = make_client(config)
-    try:
-        alias = ensure_index(es, config, "runs")
-        history = [run(4), run(0), run(0), run(0)]
-        docs = [
-            (
-                "create",
-                f"r{i}",
-                {
-                    **r,
-                    "run_id": f"r{i}",
-                    "source_id": "quiet-feed",
-                    "started_at": f"2024-05-0{i + 1}T00:00:00Z",
-                },
-            )
-            for i, r in enumerate(history)
-        ]
-        assert all(error is None for _, error in write(es, alias, docs, refresh=True))
-        [health] = source_health(es, config)
-        assert health["state"] == "silent" and health["last_success"] == "2024-05-04T00:00:00Z"
-    finally:
-        delete_all(es, config)
+def test_silence_says_why():
+    state, reason = classify([run(0)], HOURLY_QUIET_FOR_A_WEEK, NOW)
+    assert state == "silent" and "no new document for 7 days" in reason and "every 1 h" in reason
 
 
-def test_a_source_that_stops_producing_becomes_silent(tmp_path):
-    """Crawled four times, the sample feed yields news once and then nothing new three times."""
+def test_a_source_that_stops_producing_turns_silent_and_recovers_to_ok(tmp_path):
+    """Crawled with news, then its newest document ages past its rhythm (moved back in time in
+    the index): the next crawl, with nothing new, alerts ok → silent; new news alerts back to ok."""
     server = serve(SITES / "www")
     config = new_config()
+    es = make_client(config)
+    alerts_file = tmp_path / "alerts.jsonl"
+    channels = tmp_path / "channels.yaml"
+    channels.write_text(
+        f"channels:\n  - id: log\n    type: jsonl\n    path: {alerts_file}\nhealth: [log]\n"
+    )
+    sources = render_sources(SITES / "sources.yaml", server.base, tmp_path / "sources.yaml")
+    args = ("--source", "dongfang-tech", "--no-translate", "--channels", str(channels))
+
+    alias = config.index_name("articles")
+
+    def age_documents(days: int) -> None:  # (this node has no _update_by_query)
+        hits = es.search(index=alias, size=100, source=["first_seen_at"])["hits"]["hits"]
+        old = (datetime.now(timezone.utc) - timedelta(days=days)).isoformat()
+        actions = [("update", h["_id"], {"first_seen_at": old}) for h in hits]
+        assert hits and not [e for _, e in write(es, alias, actions, refresh=True) if e]
+
     try:
-        sources = render_sources(SITES / "sources.yaml", server.base, tmp_path / "sources.yaml")
-        states = []
-        for _ in range(4):
-            crawl_json(sources, config, "--source", "dongfang-tech", "--no-translate")
-            [health] = source_health(make_client(config), config)
-            states.append(health["state"])
-        assert states == ["ok", "ok", "ok", "silent"]
+        crawl_json(sources, config, *args)
+        [health] = source_health(es, config)
+        assert health["state"] == "ok"
+        age_documents(60)  # two months without anything new
+        crawl_json(sources, config, *args, "--full")
+        [health] = source_health(es, config)
+        assert health["state"] == "silent", health
+        first = es.search(index=alias, size=1)["hits"]["hits"][0]["_id"]
+        es.delete(index=alias, id=first, refresh=True)  # it "appears": the next crawl stores it
+        crawl_json(sources, config, *args, "--full")
+        [health] = source_health(es, config)
+        assert health["state"] == "ok"
+        changes = [json.loads(line) for line in alerts_file.read_text().splitlines()]
+        assert [(a["previous_state"], a["state"]) for a in changes] == [
+            ("ok", "silent"),
+            ("silent", "ok"),
+        ]
+        assert all(a["status"] == "delivered" for a in changes)
     finally:
         server.shutdown()
-        delete_all(make_client(config), config)
+        delete_all(es, config)

@@ -145,9 +145,11 @@ def test_import_posts_the_objects_to_kibanas_api(es_config):
             "kibana", "import", "--url", url, "--api-key", "wrong", config=es_config
         )
         assert (
-            refused.returncode == 1
+            refused.returncode == 3  # Kibana refused: as for Elasticsearch (README, exit codes)
             and "answered 401" in refused.stderr
             and "wrong" not in refused.stderr
         )
+        no_scheme = run_monitor("kibana", "import", "--url", "localhost:5601", config=es_config)
+        assert no_scheme.returncode == 2 and "expected an http(s) URL" in no_scheme.stderr
     finally:
         server.shutdown()

@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from datetime import datetime, timedelta, timezone
 
 from monitor.config import Schedule
@@ -89,8 +90,11 @@ def test_once_crawls_what_is_due_and_nothing_else(tmp_path, site_server):
 
 
 def test_service_stops_cleanly_on_sigterm(tmp_path, site_server):
+    """A restart or deploy mid-crawl: the running crawl stops cleanly, is recorded as
+    interrupted, not failed, and raises no health alert."""
     config = new_config()
     path = sources_file(tmp_path, site_server.base)
+    site_server.delay = 0.3  # the crawl is still running when SIGTERM comes
     env = dict(os.environ, MONITOR_INDEX_PREFIX=config.index_prefix)
     process = subprocess.Popen(
         [sys.executable, "-m", "monitor", "schedule", "--sources", path, *FAST],
@@ -113,13 +117,25 @@ def test_service_stops_cleanly_on_sigterm(tmp_path, site_server):
     reader.start()
     try:
         assert started.wait(120), "".join(lines)  # a crawl is running
+        mark = len(site_server.log)
+        deadline = time.monotonic() + 60
+        while len(site_server.log) < mark + 3 and time.monotonic() < deadline:
+            time.sleep(0.05)  # ... and fetching
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=120)
         reader.join(timeout=10)
         log = "".join(lines)
         assert process.returncode == 0, log
         assert "received SIGTERM" in log and "scheduler stopped" in log
+        assert "exit 143" in log, log  # the crawl says it was stopped by SIGTERM
+        es = make_client(config)
+        es.indices.refresh(index=config.index_name("runs"))
+        runs = [h["_source"] for h in es.search(index=config.index_name("runs"))["hits"]["hits"]]
+        assert runs and all(r["interrupted"] and not r["failed"] for r in runs), runs
+        alerts = config.index_name("alerts")
+        assert not es.indices.exists_alias(name=alerts) or not es.count(index=alerts)["count"]
     finally:
+        site_server.delay = 0
         if process.poll() is None:
             process.kill()
         delete_all(make_client(config), config)

@@ -18,6 +18,7 @@ import os
 import pwd
 import shutil
 import signal
+import socket
 import subprocess
 import time
 import zipfile
@@ -181,6 +182,9 @@ class LocalNode:
             "discovery.type": "single-node",
             "network.host": "127.0.0.1",  # loopback only: security is off on this node
             "http.port": str(self.config.local_port),
+            # derived from the HTTP port, as a range the node picks a free port from, so that a
+            # second node (MONITOR_ES_PORT=9301) does not clash with one holding 9300
+            "transport.port": f"{self.config.local_port + 100}-{self.config.local_port + 199}",
             "path.data": str(self.root / "data"),
             "path.logs": str(self.root / "logs"),
             "xpack.security.enabled": "false",
@@ -234,7 +238,7 @@ class LocalNode:
             return pid
 
     def client(self) -> Elasticsearch:
-        return Elasticsearch(self.config.effective_url, request_timeout=5, max_retries=0)
+        return Elasticsearch(self.config.effective_url, request_timeout=2, max_retries=0)
 
     def healthy(self) -> bool:
         try:
@@ -243,15 +247,26 @@ class LocalNode:
         except Exception:
             return False
 
+    def _check_port_free(self) -> None:
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", self.config.local_port))
+            except OSError:
+                if self.healthy():
+                    raise LocalNodeError(
+                        f"something else already answers on {self.config.effective_url}; set "
+                        "MONITOR_ES_PORT to a free port, or MONITOR_ES_URL to use that cluster"
+                    ) from None
+                raise LocalNodeError(
+                    f"port {self.config.local_port} is in use by another program; set "
+                    "MONITOR_ES_PORT to a free port, or MONITOR_ES_URL to use a running cluster"
+                ) from None
+
     def start(self, timeout: float = 180, log=print) -> None:
         """Start the node in the background and wait until it answers healthy."""
         if self.pid() and self.healthy():
             return
-        if self.healthy():
-            raise LocalNodeError(
-                f"something else already answers on {self.config.effective_url}; "
-                "set MONITOR_ES_PORT to a free port, or MONITOR_ES_URL to use that cluster"
-            )
+        self._check_port_free()
         self.install(log)
         self.pid_file.unlink(missing_ok=True)
         env = dict(

@@ -153,6 +153,8 @@ RUN_PROPERTIES: dict[str, Any] = {
     "duration_seconds": {"type": "float"},
     "finish_reason": KEYWORD,
     "failed": {"type": "boolean"},
+    "interrupted": {"type": "boolean"},  # stopped by Ctrl-C or SIGTERM: not counted in health
+    "reasons": {"type": "object", "dynamic": True},  # e.g. {"refused/private_address": 1}
     "failure": {"type": "keyword", "ignore_above": 1024},
     "pages": COUNT,
     "new_documents": COUNT,
@@ -162,6 +164,9 @@ RUN_PROPERTIES: dict[str, Any] = {
     "no_text": COUNT,  # pages fetched whose extraction found no article text
     "listing_pages": COUNT,
     "listing_links": COUNT,  # article links the listing selectors found
+    "links": COUNT,  # article links the source's own pages gave (listings, feeds, sitemaps, APIs)
+    "health": KEYWORD,  # the source's state after this run (ok | silent | broken)
+    "health_reason": {"type": "keyword", "ignore_above": 1024},
     "known": COUNT,  # article links not fetched: already seen (incremental crawling)
     "not_modified": COUNT,  # listing pages, feeds, sitemaps answered 304
     "attachments": COUNT,  # attachment files fetched
@@ -202,7 +207,7 @@ ALERT_PROPERTIES: dict[str, Any] = {
     "previous_state": KEYWORD,
     "reason": {"type": "text", "fields": {"raw": {"type": "keyword", "ignore_above": 1024}}},
     "raised_at": DATE,
-    "status": KEYWORD,  # pending | delivered | failed (gave up after MAX_ATTEMPTS)
+    "status": KEYWORD,  # pending | delivered | failed (gave up) | stored (no channel to send to)
     "channels": KEYWORD,  # the channels it is meant for
     "delivered_to": KEYWORD,
     "attempts": COUNT,

@@ -53,6 +53,7 @@ def bounded(timeout: float, fn: Callable[..., Any], *args: Any, **kwargs: Any) -
 def limit_worker(memory_mb: int, parent: int) -> None:
     """In a new worker process: cap its heap, and exit when `parent` dies (a `kill -9` of the
     crawl must not leave workers behind, reparented and holding memory)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the crawl's to handle, not ours
     if memory_mb:
         size = memory_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_DATA, (size, size))

@@ -74,6 +74,7 @@ def install(config: TranslateConfig, from_code: str, to_code: str, log=print) ->
     """Download a package from the Argos package index (network) and install it."""
     package_module = load(config)
     log("updating the Argos package index ...")
+    _check_index_reachable(log)
     try:
         package_module.update_package_index()
         available = package_module.get_available_packages()
@@ -90,6 +91,25 @@ def install(config: TranslateConfig, from_code: str, to_code: str, log=print) ->
     except Exception as exc:
         raise TranslationError(f"download failed: {type(exc).__name__}: {exc}") from None
     return install_file(config, downloaded, log)
+
+
+def _check_index_reachable(log, timeout: float = 15) -> None:
+    """One quick request first: argostranslate retries an unreachable index without end (a
+    thousand lines, then a RecursionError), so an offline machine is told so in one line."""
+    import urllib.request
+
+    from argostranslate import settings
+
+    url = settings.remote_package_index
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            response.read(1)
+    except (OSError, ValueError) as exc:
+        reason = getattr(exc, "reason", None) or exc
+        raise TranslationError(
+            f"cannot reach the Argos package index ({url}): {reason}. Without a network, "
+            "install a package file: monitor models install-file PATH.argosmodel"
+        ) from None
 
 
 def remove(config: TranslateConfig, from_code: str, to_code: str) -> InstalledPackage:

@@ -19,9 +19,12 @@ class SidecarResult:
     totals: dict
     waiting: list[dict]
     error: str | None = None
+    stopped: bool = False  # stopped with an interrupted crawl, backlog not drained
 
     @property
     def summary(self) -> str:
+        if self.stopped:
+            return "translation: stopped with the crawl; pending documents wait for the next run"
         if self.error:
             return f"translation: the worker failed: {self.error}"
         t = self.totals
@@ -55,7 +58,19 @@ class TranslationSidecar:
         env = dict(os.environ)  # beside a crawl, one CTranslate2 thread leaves cores to extraction
         env.setdefault("MONITOR_TRANSLATE_THREADS", "1")
         pipes = {"stdin": subprocess.PIPE, "stdout": subprocess.PIPE, "stderr": subprocess.PIPE}
-        return cls(subprocess.Popen(command, text=True, env=env, **pipes))
+        # a session of its own: Ctrl-C at the terminal reaches the crawl, which stops the worker
+        return cls(subprocess.Popen(command, text=True, env=env, start_new_session=True, **pipes))
+
+    def stop(self, timeout: float = 10) -> SidecarResult:
+        """Stop the worker without draining the backlog (the crawl was interrupted). Documents
+        it had claimed are claimed again after MONITOR_TRANSLATE_LEASE."""
+        self.process.terminate()
+        try:
+            self.process.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.communicate()
+        return SidecarResult({}, [], stopped=True)
 
     def finish(self, timeout: float | None = None) -> SidecarResult:
         out, err = self.process.communicate(input="", timeout=timeout)

@@ -15,8 +15,8 @@ from monitor.devserver import crawl_command, serve
 from monitor.es.client import make_client
 from monitor.es.schema import delete_all
 from tests.conftest import new_config
+from tests.faultkit import TcpProxy
 from tests.sites.generated import generate_site, write_listing
-from tests.tcpproxy import TcpProxy
 
 
 @pytest.fixture()

@@ -10,36 +10,19 @@ import json
 import os
 import subprocess
 import sys
-import threading
 import time
 
-import psutil
 import pytest
 
 from monitor.es.client import make_client
 from monitor.es.schema import delete_all
 from monitor.health import classify
 from tests.conftest import ROOT, new_config
+from tests.faultkit import PeakRss
 from tests.sites.hostile.cases import SECRET, HostileServer, cases
 
 MAX_SECONDS = 240
 MAX_RSS = 3 * 1024**3  # the crawl, its extraction workers and translation worker together
-
-
-class PeakRss:
-    def __init__(self, pid: int):
-        self.pid, self.peak, self.done = pid, 0, threading.Event()
-        threading.Thread(target=self._sample, daemon=True).start()
-
-    def _sample(self) -> None:
-        while not self.done.is_set():
-            try:
-                root = psutil.Process(self.pid)
-                tree = [root, *root.children(recursive=True)]
-                self.peak = max(self.peak, sum(p.memory_info().rss for p in tree))
-            except psutil.Error:
-                pass
-            time.sleep(0.2)
 
 
 @pytest.fixture(scope="module")
@@ -72,7 +55,7 @@ def hostile_crawl(tmp_path_factory, es_config):
     try:
         out, err = crawl.communicate(timeout=MAX_SECONDS + 60)
     finally:
-        rss.done.set()
+        rss.stop()
         if crawl.poll() is None:
             crawl.kill()
     seconds = time.monotonic() - started

@@ -160,6 +160,7 @@ def test_killed_crawl_resumes_without_loss_or_duplicates(tmp_path, config):
         while time.monotonic() < deadline:
             if (
                 es.indices.exists_alias(name=articles_alias)
+                and es.cluster.health(index=articles_alias, wait_for_status="yellow")
                 and es.count(index=articles_alias)["count"] >= 25
             ):
                 break

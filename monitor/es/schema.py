@@ -264,6 +264,8 @@ def ensure_index(es: Elasticsearch, config: EsConfig, kind: str) -> str:
             es.indices.put_alias(index=index, name=alias, is_write_index=True)
     else:  # fields added within a version (additive changes) reach existing indices too
         es.indices.put_mapping(index=alias, properties=properties)
+    # another process may have just created it: its shard may not answer yet (503 on search)
+    es.cluster.health(index=alias, wait_for_status="yellow", timeout="30s")
     return alias
 
 

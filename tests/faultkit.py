@@ -1,5 +1,6 @@
-"""A TCP proxy on 127.0.0.1 that a test can cut and restore: an outage of a real server (the
-Elasticsearch node) as a client sees one, connections refused and open ones reset."""
+"""Tools for fault tests and bench/faults.py: a TCP proxy on 127.0.0.1 that can be cut and
+restored (an outage of a real server, the Elasticsearch node, as a client sees one: connections
+refused and open ones reset), the peak memory of a process tree, and its extraction workers."""
 
 from __future__ import annotations
 
@@ -8,6 +9,9 @@ import select
 import socket
 import struct
 import threading
+import time
+
+import psutil
 
 RESET = struct.pack("ii", 1, 0)  # SO_LINGER on, 0 s: close() sends a reset
 
@@ -90,3 +94,43 @@ class TcpProxy:
                     sock.close()
             with self._lock:
                 self._connections -= {a, b}
+
+
+class PeakRss:
+    """Samples the resident memory of a process and all its children until `stop()`."""
+
+    def __init__(self, pid: int, interval: float = 0.2):
+        self.pid, self.interval, self.peak = pid, interval, 0
+        self._done = threading.Event()
+        threading.Thread(target=self._sample, daemon=True).start()
+
+    def stop(self) -> int:
+        self._done.set()
+        return self.peak
+
+    def _sample(self) -> None:
+        while not self._done.is_set():
+            try:
+                root = psutil.Process(self.pid)
+                tree = [root, *root.children(recursive=True)]
+                self.peak = max(self.peak, sum(p.memory_info().rss for p in tree))
+            except psutil.Error:
+                pass
+            time.sleep(self.interval)
+
+
+def extraction_workers(pid: int) -> list[psutil.Process]:
+    """The extraction worker processes of a crawl (spawned pool processes, not the tracker)."""
+    try:
+        children = psutil.Process(pid).children(recursive=True)
+    except psutil.Error:
+        return []
+    found = []
+    for child in children:
+        try:
+            command = " ".join(child.cmdline())
+        except psutil.Error:
+            continue
+        if "spawn_main" in command and "resource_tracker" not in command:
+            found.append(child)
+    return found

@@ -62,7 +62,8 @@ class KnownArticles(_SeenUser):
     """Spider middleware: article requests for pages already recorded are not sent again.
 
     If handling a page raises half-way, the requests it had already produced are still sent, and
-    the page is left unrecorded, so the next run reads it again."""
+    the page is left unrecorded, so the next run reads it again; so is a listing page, feed or
+    sitemap that gave no link at all."""
 
     async def process_spider_output(
         self, response: Response, result: AsyncIterator[Any]
@@ -88,6 +89,10 @@ class KnownArticles(_SeenUser):
             raise
         for request in await self._unknown(batch):
             yield request
+        if response.meta.get("monitor_links") == 0 and _kind(response.request) in PAGE_KINDS:
+            # a listing, feed or sitemap that gave no link (a layout change, an empty feed) is
+            # read again next run, not answered 304 as if all were well
+            self.record.leave_unrecorded(response.url)
 
     async def _unknown(self, batch: list[Request]) -> list[Request]:
         if not batch:

@@ -117,6 +117,9 @@ class ExtractionPool:
 
     async def _call(self, which: str, fn: Callable[..., Any], args: tuple, kwargs: dict) -> Any:
         executor = self.executor(which)
+        if not self._alive(executor):  # a worker killed while idle must not blame the next page
+            self._replace(executor)
+            executor = self.executor(which)
         future = asyncio.wrap_future(executor.submit(bounded, self.timeout, fn, *args, **kwargs))
         try:
             return await asyncio.wait_for(
@@ -129,6 +132,10 @@ class ExtractionPool:
             self._kill(executor)
             self._replace(executor)
             raise BrokenProcessPool("an extraction worker was stuck and was killed") from None
+
+    @staticmethod
+    def _alive(executor: Executor) -> bool:
+        return all(p.is_alive() for p in getattr(executor, "_processes", {}).values())
 
     @staticmethod
     def _kill(executor: Executor) -> None:

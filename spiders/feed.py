@@ -61,5 +61,6 @@ class FeedSpider(SourceSpider):
                 if request:
                     yield request
         self.crawler.stats.inc_value("monitor/feed/entries", count)
+        response.meta["monitor_links"] = count  # none: the feed is read again next run
         if not count:
             self.logger.warning("source %s: no entries in feed %s", self.source.id, response.url)

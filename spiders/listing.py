@@ -91,6 +91,7 @@ class ListingSpider(SourceSpider):
             for page in pages:
                 yield self.page_request(page, self.parse_listing, "listing")
         links = listing_links(response, self.source.links)
+        response.meta["monitor_links"] = len(links)  # none: the page is read again next run
         self.crawler.stats.inc_value("monitor/listing/pages")
         self.crawler.stats.inc_value("monitor/listing/links", len(links))
         if not links:

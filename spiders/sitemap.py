@@ -84,6 +84,7 @@ class SitemapSpider(SourceSpider):
             return
         body = self._body(response)
         kind, entries = sitemap_entries(body) if body else ("", [])
+        response.meta["monitor_links"] = len(entries)  # none: read again next run
         if kind == "sitemapindex":
             response.meta["monitor_index"] = True
             for loc, _ in entries:

@@ -13,7 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from aiosmtpd.controller import Controller
 
-from monitor.devserver import render_sources, serve
+from monitor.devserver import LOCAL_CRAWL_SETTINGS, render_sources, serve
 from monitor.errors import ConfigError
 from monitor.es.client import make_client
 from monitor.es.schema import delete_all
@@ -203,3 +203,50 @@ def test_bad_channels_file_names_the_line(tmp_path, text, line, words):
     with pytest.raises(ConfigError) as error:
         load_channels(path)
     assert f"channels.yaml:{line}:" in str(error.value) and words in str(error.value)
+
+
+def test_a_slack_url_never_shows_and_a_removed_channel_does_not_stop_the_crawl(tmp_path):
+    """The Slack-compatible webhook's URL is its secret: not in the output, the logs or the
+    stored alert. Removing that channel from the file later ends its retries, not the crawl."""
+    token = "T0SECRET/B0SECRET/xoxb-very-secret-token"
+    with socket.socket() as probe:  # a port nobody listens on: the webhook is down
+        probe.bind(("127.0.0.1", 0))
+        dead_port = probe.getsockname()[1]
+    root = tmp_path / "www"
+    shutil.copytree(SITES / "www", root)
+    set_listing_class(root, "moved-elsewhere")  # a layout change: the source turns broken
+    server = serve(root)
+    config = new_config()
+    channels, jsonl = tmp_path / "channels.yaml", tmp_path / "alerts.jsonl"
+    slack = (
+        f"  - id: chat\n    type: slack\n    url: http://127.0.0.1:{dead_port}/services/{token}\n"
+    )
+    slack += "    retries: 0\n"
+    jsonl_channel = f"  - id: file\n    type: jsonl\n    path: {jsonl}\n"
+    channels.write_text(f"channels:\n{slack}{jsonl_channel}health: [chat, file]\n")
+    sources = render_sources(SITES / "sources.yaml", server.base, tmp_path / "sources.yaml")
+    args = ("crawl", "--sources", str(sources), "--source", "jiangdong-gov", "--no-translate")
+    args += ("--channels", str(channels), *LOCAL_CRAWL_SETTINGS)
+    try:
+        first = run_monitor(*args, config=config)
+        listed = run_monitor("alerts", "list", "--json", config=config)
+        [alert] = json.loads(listed.stdout)["alerts"]
+        assert alert["status"] == "pending" and alert["delivered_to"] == ["file"]
+        assert "127.0.0.1" in alert["last_error"]
+        for text in (first.stdout, first.stderr, listed.stdout, json.dumps(alert)):
+            assert "SECRET" not in text and "xoxb" not in text
+        channels.write_text(f"channels:\n{jsonl_channel}health: [file]\n")  # chat removed
+        second = run_monitor(*args, config=config)
+        assert second.returncode in (0, 5), second.stderr[-2000:]  # 5: the source is broken
+        assert "Traceback" not in second.stderr
+        alerts = json.loads(run_monitor("alerts", "list", "--json", config=config).stdout)
+        assert len(alerts["alerts"]) == 1, alerts
+        [alert] = alerts["alerts"]
+        assert alert["status"] == "delivered" and "no longer in the channels file" in (
+            alert["last_error"] or ""
+        )
+        assert len(jsonl.read_text().splitlines()) == 1  # the file had it once, not again
+        assert json.loads(jsonl.read_text())["status"] == "delivered"
+    finally:
+        server.shutdown()
+        delete_all(make_client(config), config)

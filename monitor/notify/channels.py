@@ -60,9 +60,6 @@ class Channels:
     channels: dict[str, Channel]
     health: tuple[str, ...] = ()  # channel ids for source health changes
 
-    def for_health(self) -> list[Channel]:
-        return [self.channels[i] for i in self.health]
-
 
 class _Checker(yamlfile.EntryChecker):
     kind = "channel"
@@ -70,7 +67,7 @@ class _Checker(yamlfile.EntryChecker):
     def url(self) -> str:
         url = self.text("url", required=True)
         if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).netloc:
-            self.fail("url", f"not an http(s) URL: {url!r}")
+            self.fail("url", f"not an http(s) URL: {shown_url(url)!r}")
         return url
 
     def secret(self, key: str) -> str | None:
@@ -169,3 +166,12 @@ def load_channels(path: str | Path, required: bool = False) -> Channels:
             line=doc.lines["health"],
         )
     return Channels(channels, tuple(health))
+
+
+def shown_url(url: str) -> str:
+    """A webhook URL as it may be shown: scheme and host only. A Slack-compatible webhook's path
+    *is* its secret, and other webhooks often carry a token in the path or the query."""
+    parts = urlsplit(url)
+    host = parts.hostname or "?"
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.scheme}://{host}{port}/***"

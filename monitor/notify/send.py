@@ -19,7 +19,7 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
-from monitor.notify.channels import Channel
+from monitor.notify.channels import Channel, shown_url
 
 RETRY_STATUSES = {408, 429, 500, 502, 503, 504}
 SIGNATURE_HEADER = "X-Monitor-Signature"
@@ -90,7 +90,7 @@ def _post(channel: Channel, body: bytes, headers: dict[str, str], sleep) -> None
             reason = f"{type(exc).__name__}: {getattr(exc, 'reason', exc)}"
         if attempt < o["retries"]:
             sleep(0.5 * 2**attempt)
-    raise DeliveryError(f"channel {channel.id}: {o['url']}: {reason}")
+    raise DeliveryError(f"channel {channel.id}: {shown_url(o['url'])}: {reason}")
 
 
 def _webhook(channel: Channel, message: Message, sleep) -> None:

@@ -22,6 +22,7 @@ from monitor.text.urls import choose_canonical, document_id
 
 PARAGRAPH_CHARS = 30  # shorter lines are headlines, bylines, editor notes: not part of the hash
 _LINK = re.compile(rb"<a[\s>]", re.IGNORECASE)
+_TAG = re.compile(rb"<[a-zA-Z!/?]")
 
 
 def content_hash(text: str, title: str | None = None) -> str:
@@ -59,6 +60,8 @@ def analyse_page(
         raise PageRejected("link_farm", f"more than {max_links} links ({len(body)} bytes)")
     decoded = decode_html(body, content_type, encoding)
     found = extract(decoded.text, url)
+    if not found.text and not _TAG.search(body[:65536]):
+        found.method = "unparsable"  # no markup at all: binary or garbage, not an empty article
     truncated = len(found.text) > max_text_chars
     if truncated:
         found.text = found.text[:max_text_chars]

@@ -262,7 +262,7 @@ def cases(internal: str) -> list[Case]:
         Case(
             "binary-page",
             "random bytes served as text/html",
-            "no_text",
+            "unparsable",
             links=["noise.html"],
             routes={"noise.html": (200, HTML, bytes(range(256)) * 64)},
         ),

@@ -39,8 +39,8 @@ def _cpus() -> int:
 
 def drop_indices(prefix: str) -> None:
     """Delete the indices and templates a benchmark created under its own prefix."""
-    from monitor.config import EsConfig
     from monitor.es.client import make_client
+    from monitor.es.config import EsConfig
     from monitor.es.schema import delete_all
 
     config = EsConfig.from_env({"MONITOR_INDEX_PREFIX": prefix})

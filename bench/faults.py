@@ -35,9 +35,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.common import drop_indices, write_result  # noqa: E402
-from monitor.config import EsConfig  # noqa: E402
-from monitor.devserver import crawl_command, serve  # noqa: E402
+from monitor.demo.server import crawl_command, serve  # noqa: E402
 from monitor.es.client import make_client  # noqa: E402
+from monitor.es.config import EsConfig  # noqa: E402
 from monitor.es.node import ensure_available  # noqa: E402
 from tests.faultkit import PeakRss, TcpProxy, extraction_workers  # noqa: E402
 from tests.sites.generated import generate_site, write_listing  # noqa: E402

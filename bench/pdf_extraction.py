@@ -30,12 +30,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.common import drop_indices, write_result  # noqa: E402
-from monitor.config import EsConfig  # noqa: E402
-from monitor.devserver import crawl_command, serve  # noqa: E402
+from monitor.demo.server import crawl_command, serve  # noqa: E402
+from monitor.demo.sites.docs.build import pdf  # noqa: E402
 from monitor.es.client import make_client  # noqa: E402
+from monitor.es.config import EsConfig  # noqa: E402
 from monitor.es.node import ensure_available  # noqa: E402
 from monitor.text.documents import extract_document  # noqa: E402
-from tests.sites.docs.build import pdf  # noqa: E402
 
 ZH = "第{n}条 对首次完成流片的设计企业按流片费用给予补助，支持晶圆制造和先进封装项目建设。"
 EN = "Section {n}: support covers tape-out costs, wafer fabrication and advanced packaging."

@@ -32,11 +32,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.common import drop_indices, write_result  # noqa: E402
+from monitor.demo.sites import SITES  # noqa: E402
 from tests.tinymodel import build_package  # noqa: E402
 
 
 def documents(count: int) -> list[tuple[str, str]]:
-    data = yaml.safe_load((ROOT / "tests/sites/articles.yaml").read_text(encoding="utf-8"))
+    data = yaml.safe_load((SITES / "articles.yaml").read_text(encoding="utf-8"))
     zh = [a for site in ("gov", "zhnews") for a in data[site]["articles"] if "body" in a]
     return [
         (f"{zh[i % len(zh)]['title']}（{i}）", "\n".join(zh[i % len(zh)]["body"] + [f"第{i}号。"]))
@@ -64,16 +65,14 @@ def measure(engine, docs, group: int) -> dict:
 
 
 def crawl_seconds(home: Path, translate: bool) -> dict:
-    from monitor.devserver import crawl_command, render_sources, serve
+    from monitor.demo.server import crawl_command, render_sources, serve
 
-    server = serve(ROOT / "tests/sites/www")
+    server = serve(SITES / "www")
     prefix = f"bench-tr-{os.getpid()}-{int(translate)}"
     env = dict(os.environ, MONITOR_ARGOS_HOME=str(home), MONITOR_INDEX_PREFIX=prefix)
     try:
         with tempfile.TemporaryDirectory() as tmp:
-            sources = render_sources(
-                ROOT / "tests/sites/sources.yaml", server.base, Path(tmp) / "s.yaml"
-            )
+            sources = render_sources(SITES / "sources.yaml", server.base, Path(tmp) / "s.yaml")
             command = crawl_command(sources, "--json", "-s", "MONITOR_PROGRESS_INTERVAL=0", "-v")
             if not translate:
                 command.append("--no-translate")
@@ -113,7 +112,7 @@ def main() -> None:
             check=True,
             capture_output=True,
         )
-        from monitor.config import TranslateConfig
+        from monitor.translate.config import TranslateConfig
         from monitor.translate.engine import Engine
         from monitor.translate.worker import load_engines
 

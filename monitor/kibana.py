@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Iterable
 from typing import Any
 
-from monitor.config import EsConfig
+from monitor.es.config import EsConfig
 
 MIGRATION = {"coreMigrationVersion": "8.8.0"}
 SEARCH_REF = "kibanaSavedObjectMeta.searchSourceJSON.index"

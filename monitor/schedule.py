@@ -19,13 +19,13 @@ import json
 import logging
 import signal
 import subprocess
-import sys
 import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from monitor.config import Schedule, Source
+from monitor import command as monitor_command
+from monitor.sources import Schedule, Source
 
 logger = logging.getLogger("monitor.schedule")
 
@@ -72,7 +72,7 @@ class CrawlOutcome:
     summary: dict[str, Any] | None
 
 
-class Runner:
+class CrawlLauncher:
     """Starts `monitor crawl` processes and remembers them, so SIGTERM can reach them."""
 
     def __init__(self, sources_file: str, extra: tuple[str, ...] = ()):
@@ -84,18 +84,9 @@ class Runner:
     def crawl(self, source_id: str) -> CrawlOutcome:
         if self.stopping.is_set():
             return CrawlOutcome(source_id, -1, None)
-        command = [
-            sys.executable,
-            "-m",
-            "monitor",
-            "crawl",
-            "--sources",
-            self.sources_file,
-            "--source",
-            source_id,
-            "--json",
-            *self.extra,
-        ]
+        command = monitor_command(
+            "crawl", "--sources", self.sources_file, "--source", source_id, "--json", *self.extra
+        )
         logger.info("crawl %s: starting", source_id)
         process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
         with self.lock:
@@ -134,7 +125,7 @@ def due_sources(
 def run_due_once(
     sources: list[Source],
     history: dict[str, list[dict]],
-    runner: Runner,
+    launcher: CrawlLauncher,
     concurrency: int,
     now: datetime,
 ) -> list[CrawlOutcome]:
@@ -143,10 +134,10 @@ def run_due_once(
 
     due = due_sources(sources, history, now)
     with ThreadPoolExecutor(max_workers=concurrency) as pool:
-        return list(pool.map(lambda s: runner.crawl(s.id), due))
+        return list(pool.map(lambda s: launcher.crawl(s.id), due))
 
 
-def serve(sources: list[Source], history_of, runner: Runner, concurrency: int) -> None:
+def serve(sources: list[Source], history_of, launcher: CrawlLauncher, concurrency: int) -> None:
     """The long-lived service, until SIGTERM or SIGINT."""
     from apscheduler.executors.pool import ThreadPoolExecutor as Executor
     from apscheduler.schedulers.blocking import BlockingScheduler
@@ -174,20 +165,20 @@ def serve(sources: list[Source], history_of, runner: Runner, concurrency: int) -
         return trigger, due
 
     def job(source: Source) -> None:
-        runner.crawl(source.id)
-        if not runner.stopping.is_set() and not source.schedule.cron:
+        launcher.crawl(source.id)
+        if not launcher.stopping.is_set() and not source.schedule.cron:
             trigger, due = trigger_for(source)  # the interval adapts to what the source yielded
             scheduler.reschedule_job(source.id, trigger=trigger)
             scheduler.modify_job(source.id, next_run_time=due)
 
     def stop(signum: int, _frame: Any) -> None:
-        if runner.stopping.is_set():
+        if launcher.stopping.is_set():
             return  # already stopping
         logger.info(
             "received %s: no new crawls; waiting for the running ones to finish",
             signal.Signals(signum).name,
         )
-        runner.stop()
+        launcher.stop()
         threading.Thread(target=lambda: scheduler.shutdown(wait=True), daemon=True).start()
 
     signal.signal(signal.SIGTERM, stop)

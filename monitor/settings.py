@@ -36,7 +36,7 @@ TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"
 TELNETCONSOLE_ENABLED = False
-LOG_FORMATTER = "monitor.logformatter.MonitorLogFormatter"  # drop lines without the item
+LOG_FORMATTER = "monitor.crawl.logs.MonitorLogFormatter"  # drop lines without the item
 
 # --- The open web is hostile (monitor/crawl/guard.py) ------------------------------------------
 # Only http(s) is fetched: Scrapy's file:, data:, ftp: and s3: handlers are switched off, and the
@@ -73,16 +73,16 @@ ITEM_PIPELINES = {
 # listing pages, feeds and sitemaps are fetched with conditional GETs. `monitor crawl --full` or
 # MONITOR_INCREMENTAL=False fetch everything.
 SPIDER_MIDDLEWARES = {
-    "monitor.incremental.KnownArticles": 950,
+    "monitor.crawl.incremental.KnownArticles": 950,
 }
 DOWNLOADER_MIDDLEWARES = {
     "monitor.crawl.guard.RequestGuard": 10,  # first: every request, redirects and robots.txt too
-    "monitor.incremental.ConditionalGet": 540,  # inside retry (550): sees only final outcomes
+    "monitor.crawl.incremental.ConditionalGet": 540,  # inside retry (550): sees only final outcomes
 }
 EXTENSIONS = {
-    "monitor.progress.Progress": 500,
+    "monitor.crawl.progress.Progress": 500,
     "monitor.crawl.record.SeenRecord": 100,  # the seen-record's client, store and bookkeeping
-    "monitor.logformatter.QuietNetworkErrors": 0,  # a dead site's robots.txt in one line
+    "monitor.crawl.logs.QuietNetworkErrors": 0,  # a dead site's robots.txt in one line
 }
 
 MONITOR_SOURCES_FILE = "sources.yaml"  # YAML list of sources (see README: "Sources")
@@ -105,4 +105,4 @@ MONITOR_ATTACHMENT_MAXSIZE = 20 * 1024 * 1024  # bytes; larger files are refused
 MONITOR_ATTACHMENT_TIMEOUT = 60  # seconds per attachment download
 MONITOR_DOCUMENT_MAX_PAGES = 300  # PDF pages read per file; more are flagged `truncated`
 # Connection: MONITOR_ES_URL, MONITOR_ES_API_KEY, ... are read from these settings first,
-# then from the environment (see monitor.config.EsConfig).
+# then from the environment (see monitor.es.config.EsConfig).

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from monitor.items import Article
+from monitor.crawl.items import Article
 from monitor.text.urls import canonicalize
 from pipelines.base import Stage
 

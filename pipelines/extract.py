@@ -5,13 +5,13 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from monitor.crawl.extraction import ExtractionPool, Quarantined
+from monitor.crawl.items import Article
+from monitor.crawl.options import CrawlSettings
 from monitor.crawl.record import SeenRecord
-from monitor.crawl_settings import CrawlSettings
-from monitor.items import Article
 from monitor.text.analyse import analyse_page
 from monitor.text.documents import extract_document
 from monitor.text.limits import PageRejected
-from monitor.workers import ExtractionPool, Quarantined
 from pipelines.base import Stage
 
 logger = logging.getLogger(__name__)

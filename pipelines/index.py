@@ -12,20 +12,21 @@ import logging
 from typing import Any
 from urllib.parse import urlsplit
 
+from monitor.crawl.items import Article
+from monitor.crawl.options import CrawlSettings
 from monitor.crawl.record import SeenRecord
-from monitor.crawl_settings import CrawlSettings
+from monitor.crawl.summary import GONE_STATUSES
 from monitor.es.bulk import known_documents, write
 from monitor.es.client import describe
 from monitor.es.node import ensure_available
 from monitor.es.patience import CLIENT_ERRORS
 from monitor.es.schema import ensure_articles_index
-from monitor.items import Article
 from monitor.text.dates import utc_now_iso
 from pipelines.base import Stage
 from pipelines.dedupe import ContentLedger
 
 logger = logging.getLogger(__name__)
-GONE = ("HTTP 404", "HTTP 410")
+GONE = tuple(f"HTTP {status}" for status in GONE_STATUSES)  # as attachment errors say it
 
 
 def final_error(error: str | None) -> bool:
@@ -199,8 +200,8 @@ class IndexPipeline(Stage):
                 future.set_result(item)
 
     async def _remember(self, items: list[Article]) -> None:
-        """Record stored pages as seen, so later runs do not fetch them again (monitor.seen); not
-        a page whose attachments could not all be fetched: the next run tries them again."""
+        """Record stored pages as seen, so later runs do not fetch them again (monitor.crawl.seen);
+        not a page whose attachments could not all be fetched: the next run tries them again."""
         items = [item for item in items if complete(item.attachments)]
         entries = [
             {

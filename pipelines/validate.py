@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from monitor.items import Article
+from monitor.crawl.items import Article
 from pipelines.base import Stage
 
 

@@ -1,4 +1,5 @@
-"""Spiders, one per source type: `scrapy crawl feed|sitemap|listing -a source=<id>`.
+"""Spiders, one per source type: `scrapy crawl feed|sitemap|listing|api -a source=<id>`.
 
-They fetch and follow links, yielding `monitor.items.Article`; everything else is a pipeline's job.
+They fetch and follow links, yielding `monitor.crawl.items.Article`; everything else is a
+pipeline's job.
 """

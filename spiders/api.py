@@ -20,7 +20,7 @@ from urllib.parse import urlencode, urlsplit
 import scrapy
 from scrapy.http import Response
 
-from monitor.apiconfig import ApiSpec
+from monitor.sources.api import ApiSpec
 from monitor.text.dates import parse_date
 from spiders.base import SourceSpider
 

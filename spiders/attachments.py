@@ -21,8 +21,8 @@ from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
 from monitor.crawl.guard import Refused
-from monitor.crawl_settings import CrawlSettings
-from monitor.items import Article
+from monitor.crawl.items import Article
+from monitor.crawl.options import CrawlSettings
 from monitor.text.documents import EXTENSIONS
 from monitor.text.urls import url_problem
 from spiders.links import absolute

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from typing import Any, ClassVar
+from typing import Any
 
 import scrapy
 from scrapy.exceptions import IgnoreRequest
@@ -12,12 +12,12 @@ from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
-from monitor.config import Source, load_sources, select_sources
 from monitor.crawl.guard import Refused
-from monitor.crawl_settings import CrawlSettings
+from monitor.crawl.incremental import NotModified, header_value
+from monitor.crawl.items import Article
+from monitor.crawl.options import CrawlSettings
 from monitor.errors import ConfigError
-from monitor.incremental import NotModified, header_value
-from monitor.items import Article
+from monitor.sources import Source, load_sources, select_sources
 from monitor.text.dates import utc_now_iso
 from monitor.text.documents import document_format
 from monitor.text.urls import url_problem
@@ -31,8 +31,6 @@ HTML_TYPES = (b"text/html", b"application/xhtml+xml", b"text/plain", b"")
 
 class SourceSpider(AttachmentsMixin, scrapy.Spider):
     """A spider for one configured source; `name` is the source type it serves."""
-
-    source_type: ClassVar[str]
 
     def __init__(self, source: Source, **kwargs: Any):
         super().__init__(**kwargs)
@@ -138,7 +136,7 @@ class SourceSpider(AttachmentsMixin, scrapy.Spider):
     def on_error(self, failure: Failure) -> None:
         request = getattr(failure, "request", None)
         url = request.url if request is not None else "?"
-        if failure.check(NotModified, Refused):  # counted by monitor.incremental, the guard
+        if failure.check(NotModified, Refused):  # counted by monitor.crawl.incremental, the guard
             return
         if failure.check(IgnoreRequest) and "max redirections" in failure.getErrorMessage():
             self.crawler.stats.inc_value("monitor/fetch/errors/redirects")

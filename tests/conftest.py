@@ -6,21 +6,21 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 import uuid
 from pathlib import Path
 from typing import NamedTuple
 
 import pytest
 
-from monitor.config import EsConfig
-from monitor.devserver import LOCAL_CRAWL_SETTINGS, render_sources, serve
+from monitor import command as monitor_command
+from monitor.demo.server import LOCAL_CRAWL_SETTINGS, render_sources, serve
+from monitor.demo.sites import SITES
 from monitor.es.client import make_client
+from monitor.es.config import EsConfig
 from monitor.es.node import ensure_available
 from monitor.es.schema import delete_all
 
 ROOT = Path(__file__).resolve().parents[1]
-SITES = ROOT / "tests" / "sites"
 # Politeness off for the local fixture server; progress lines off to keep output short.
 FAST = [*LOCAL_CRAWL_SETTINGS, "-s", "MONITOR_PROGRESS_INTERVAL=0"]
 
@@ -30,12 +30,29 @@ def new_config(**extra: str) -> EsConfig:
     return EsConfig.from_env({"MONITOR_INDEX_PREFIX": f"test-{uuid.uuid4().hex[:10]}", **extra})
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="session", autouse=True)
 def es_config() -> EsConfig:
+    """Every test may use the node: it is started here if needed (unless MONITOR_ES_URL is set),
+    so any test file runs alone as well as in the suite."""
     config = new_config()
-    ensure_available(config)  # the local node, started if needed, unless MONITOR_ES_URL is set
+    ensure_available(config)
     yield config
     delete_all(make_client(config), config)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_installed_models(tmp_path_factory):
+    """An empty argostranslate home for the whole run, subprocesses included: a model installed
+    on the developer's machine cannot make a "glossary only" test pass for the wrong reason.
+    Translation tests install the tiny test model in a home of their own (`argos_home`)."""
+    home = tmp_path_factory.mktemp("no-models")
+    previous = os.environ.get("MONITOR_ARGOS_HOME")
+    os.environ["MONITOR_ARGOS_HOME"] = str(home)
+    yield home
+    if previous is None:
+        os.environ.pop("MONITOR_ARGOS_HOME", None)
+    else:
+        os.environ["MONITOR_ARGOS_HOME"] = previous
 
 
 @pytest.fixture(scope="session")
@@ -78,7 +95,7 @@ def run_monitor(
     if config is not None:
         env["MONITOR_INDEX_PREFIX"] = config.index_prefix
     return subprocess.run(
-        [sys.executable, "-m", "monitor", *args],
+        monitor_command(*args),
         capture_output=True,
         text=True,
         env=env,
@@ -87,8 +104,16 @@ def run_monitor(
     )
 
 
-def crawl_json(sources: Path, config: EsConfig, *extra: str, env_extra: dict | None = None) -> dict:
-    command = ("crawl", "--sources", str(sources), "--json", *FAST, *extra)
+def crawl_json(
+    sources: Path,
+    config: EsConfig,
+    *extra: str,
+    env_extra: dict | None = None,
+    translate: bool = False,
+) -> dict:
+    """`monitor crawl --json`, without the translation worker unless the test is about it."""
+    quiet = () if translate or "--no-translate" in extra else ("--no-translate",)
+    command = ("crawl", "--sources", str(sources), "--json", *FAST, *quiet, *extra)
     result = run_monitor(*command, config=config, env_extra=env_extra)
     assert result.returncode == 0, result.stderr[-3000:]
     return {s["source"]: s for s in json.loads(result.stdout)["sources"]}

@@ -6,8 +6,9 @@ import textwrap
 
 import pytest
 
-from monitor.config import EsConfig, load_sources, select_sources
 from monitor.errors import ConfigError
+from monitor.es.config import EsConfig
+from monitor.sources import load_sources, select_sources
 
 GOOD = """\
 sources:
@@ -130,10 +131,12 @@ def test_bad_environment_names_the_variable(monkeypatch, name, value, needle):
 
 
 def test_bad_crawl_setting_names_the_setting():
-    from monitor.crawl_settings import CrawlSettings
-    from monitor.runner import project_settings
+    from monitor.crawl.options import CrawlSettings
+    from monitor.crawl.run import project_settings
 
-    with pytest.raises(ConfigError, match="setting MONITOR_BULK_SIZE: expected a int, got 'lots'"):
+    with pytest.raises(
+        ConfigError, match="setting MONITOR_BULK_SIZE: expected a whole number >= 1, got 'lots'"
+    ):
         CrawlSettings.from_settings(project_settings({"MONITOR_BULK_SIZE": "lots"}))
     with pytest.raises(ConfigError, match="MONITOR_EXTRACT_MODE: must be one of process, thread"):
         CrawlSettings.from_settings(project_settings({"MONITOR_EXTRACT_MODE": "gpu"}))

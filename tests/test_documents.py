@@ -6,23 +6,23 @@ from __future__ import annotations
 
 import io
 import json
-from pathlib import Path
 
 import pytest
 
-from monitor.config import load_sources
-from monitor.devserver import render_sources, serve
+from monitor.demo.server import render_sources, serve
+from monitor.demo.sites import SITES
+from monitor.demo.sites.docs.apis import install
+from monitor.demo.sites.docs.build import FILINGS
 from monitor.errors import ConfigError
 from monitor.es.client import make_client
 from monitor.es.schema import delete_all
+from monitor.sources import load_sources
 from monitor.text.analyse import analyse_page
 from monitor.text.documents import extract_document
 from monitor.text.govdoc import normalise_doc_number, policy_metadata
 from tests.conftest import crawl_json, new_config, run_monitor
-from tests.sites.docs.apis import install
-from tests.sites.docs.build import FILINGS
 
-DOCS = Path(__file__).parent / "sites" / "docs"
+DOCS = SITES / "docs"
 WWW = DOCS / "www"
 EXPECTED = json.loads((DOCS / "expected.json").read_text(encoding="utf-8"))
 

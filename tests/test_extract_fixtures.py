@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
+from monitor.demo.sites import SITES
 from monitor.text.analyse import analyse_page
 
-SITES = Path(__file__).parent / "sites"
 EXPECTED = json.loads((SITES / "expected.json").read_text(encoding="utf-8"))
 HEADERS = json.loads((SITES / "headers.json").read_text(encoding="utf-8"))
 

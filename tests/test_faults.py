@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from monitor.devserver import crawl_command, serve
+from monitor.demo.server import crawl_command, serve
 from monitor.es.client import make_client
 from monitor.es.schema import delete_all
 from tests.conftest import new_config

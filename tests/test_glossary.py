@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from monitor.errors import ConfigError
-from monitor.glossary import load_glossary
+from monitor.search.glossary import load_glossary
 
 
 def terms(query: str, **kw) -> dict[str, tuple]:

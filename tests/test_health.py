@@ -8,11 +8,11 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from monitor.devserver import render_sources, serve
+from monitor.alerts.health import Rhythm, classify, source_health
+from monitor.demo.server import render_sources, serve
 from monitor.es.bulk import write
 from monitor.es.client import make_client
 from monitor.es.schema import delete_all
-from monitor.health import Rhythm, classify, source_health
 from tests.conftest import SITES, crawl_json, new_config, run_monitor
 
 

@@ -13,7 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from aiosmtpd.controller import Controller
 
-from monitor.devserver import LOCAL_CRAWL_SETTINGS, render_sources, serve
+from monitor.demo.server import LOCAL_CRAWL_SETTINGS, render_sources, serve
 from monitor.errors import ConfigError
 from monitor.es.client import make_client
 from monitor.es.schema import delete_all

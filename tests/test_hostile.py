@@ -9,14 +9,14 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 import time
 
 import pytest
 
+from monitor import command as monitor_command
+from monitor.alerts.health import classify
 from monitor.es.client import make_client
 from monitor.es.schema import delete_all
-from monitor.health import classify
 from tests.conftest import ROOT, new_config
 from tests.faultkit import PeakRss
 from tests.sites.hostile.cases import SECRET, HostileServer, cases
@@ -35,18 +35,13 @@ def hostile_crawl(tmp_path_factory, es_config):
     config = new_config()
     env = dict(os.environ, MONITOR_INDEX_PREFIX=config.index_prefix)
     command = [
-        *("python", "-m", "monitor", "crawl", "--sources", str(sources), "--json"),
+        *monitor_command("crawl", "--sources", str(sources), "--json"),
         # no crawl-wide MONITOR_PRIVATE_NETWORKS: each source carries its own permission
         *("--no-translate", "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False"),
         *("-s", "DOWNLOAD_TIMEOUT=3", "-s", "RETRY_TIMES=0"),
         *("-s", "MONITOR_ATTACHMENT_MAXSIZE=1000000", "-s", "MONITOR_EXTRACT_TIMEOUT=20"),
         *("-s", "MONITOR_PROGRESS_INTERVAL=0"),
     ]
-    command[0] = str(ROOT / ".venv" / "bin" / "python")
-    if not os.path.exists(command[0]):
-        import sys
-
-        command[0] = sys.executable
     started = time.monotonic()
     crawl = subprocess.Popen(
         command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
@@ -180,7 +175,7 @@ def test_a_hostile_configuration_is_refused_in_one_line(tmp_path, what, text, ar
     path = tmp_path / "sources.yaml"
     path.write_text(text)
     result = subprocess.run(
-        [sys.executable, "-m", "monitor", "crawl", "--sources", str(path), *args],
+        monitor_command("crawl", "--sources", str(path), *args),
         cwd=ROOT,
         env=dict(os.environ, **env),
         capture_output=True,

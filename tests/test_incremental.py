@@ -11,10 +11,10 @@ import time
 
 import pytest
 
-from monitor.devserver import crawl_command, render_sources, serve
+from monitor.crawl.seen import fingerprint
+from monitor.demo.server import crawl_command, render_sources, serve
 from monitor.es.client import make_client
 from monitor.es.schema import delete_all
-from monitor.seen import fingerprint
 from tests.conftest import SITES, crawl_json, new_config
 from tests.sites.generated import generate_site, write_listing
 
@@ -40,7 +40,7 @@ def site(tmp_path):
 
 
 @pytest.fixture
-def config():
+def config(es_config):  # es_config: the node is running, started if needed
     config = new_config()
     yield config
     delete_all(make_client(config), config)
@@ -190,3 +190,21 @@ def test_killed_crawl_resumes_without_loss_or_duplicates(tmp_path, config):
     assert not refetched & seen_before  # what was recorded before the kill is not fetched again
     assert result["indexed"] == pages - stored_before and result["known"] == len(seen_before)
     server.shutdown()
+
+
+def test_a_failed_seen_record_lookup_fetches_the_pages_and_loses_none(site, config):
+    """The seen-record cannot answer (its index is closed): its look-ups mean "unknown", so every
+    article is fetched again and found unchanged; nothing is dropped, and the failures are
+    counted."""
+    _, server, sources = site
+    first = crawl_json(sources, config, "--no-translate")
+    stored = sum(s["indexed"] for s in first.values())
+    es = make_client(config)
+    es.indices.close(index=config.index_name("seen"))
+    mark = len(server.log)
+    second = crawl_json(sources, config, "--no-translate")
+    assert sum(s["known"] for s in second.values()) == 0
+    assert sum(s["unchanged"] for s in second.values()) >= stored  # all found, as stored
+    assert sum(s["indexed"] for s in second.values()) == 0
+    assert all(s["reasons"].get("seen_lookup_errors") for s in second.values())
+    assert len(articles(fetched_since(server, mark))) >= stored

@@ -12,7 +12,7 @@ from tests.conftest import new_config
 
 
 @pytest.fixture
-def index():
+def index(es_config):  # es_config: the node is running, started if needed
     config = new_config()
     es = make_client(config)
     alias = ensure_articles_index(es, config)

@@ -11,12 +11,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from monitor.devserver import render_sources, serve
+from monitor.demo.server import render_sources, serve
+from monitor.demo.sites.docs.apis import install
 from monitor.es.client import make_client
 from monitor.es.schema import delete_all
 from monitor.kibana import es_request
 from tests.conftest import SITES, crawl_json, new_config, run_monitor
-from tests.sites.docs.apis import install
 
 
 def exported(es_config) -> list[dict]:

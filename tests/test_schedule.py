@@ -7,16 +7,16 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import threading
 import time
 from datetime import datetime, timedelta, timezone
 
-from monitor.config import Schedule
-from monitor.devserver import LOCAL_CRAWL_SETTINGS
+from monitor import command as monitor_command
+from monitor.demo.server import LOCAL_CRAWL_SETTINGS
 from monitor.es.client import make_client
 from monitor.es.schema import delete_all
 from monitor.schedule import adaptive_interval, next_due
+from monitor.sources import Schedule
 from tests.conftest import ROOT, new_config, run_monitor
 
 NOW = datetime(2024, 6, 1, 12, 0, tzinfo=timezone.utc)
@@ -97,7 +97,7 @@ def test_service_stops_cleanly_on_sigterm(tmp_path, site_server):
     site_server.delay = 0.3  # the crawl is still running when SIGTERM comes
     env = dict(os.environ, MONITOR_INDEX_PREFIX=config.index_prefix)
     process = subprocess.Popen(
-        [sys.executable, "-m", "monitor", "schedule", "--sources", path, *FAST],
+        monitor_command("schedule", "--sources", path, *FAST),
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,

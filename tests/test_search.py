@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import date
 
-from monitor.search import SearchRequest, build_query, fields_for, search
+from monitor.search.engine import SearchRequest, build_query, fields_for, search
 from tests.conftest import run_monitor
 
 

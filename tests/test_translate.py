@@ -12,10 +12,10 @@ import time
 
 import pytest
 
-from monitor.config import TranslateConfig
 from monitor.es.bulk import write
 from monitor.es.client import make_client
 from monitor.es.schema import delete_all, ensure_articles_index
+from monitor.translate.config import TranslateConfig
 from monitor.translate.engine import Engine
 from monitor.translate.worker import TranslationWorker, load_engines
 from tests.conftest import ROOT, new_config, run_monitor
@@ -96,7 +96,7 @@ def test_install_file_refuses_what_is_not_a_package(tmp_path, argos_home):
 
 def test_argostranslate_is_configured_before_its_first_import(argos_home):
     probe = (
-        "from pathlib import Path; from monitor.config import TranslateConfig;"
+        "from pathlib import Path; from monitor.translate.config import TranslateConfig;"
         "from monitor.translate.argos import load; import sys;"
         f"load(TranslateConfig(argos_home=Path({str(argos_home)!r})));"
         "import argostranslate.settings as s; print(s.data_dir); print(s.chunk_type)"
@@ -107,7 +107,8 @@ def test_argostranslate_is_configured_before_its_first_import(argos_home):
     assert data_dir == str(argos_home / "data" / "argos-translate") and chunk == "ChunkType.MINISBD"
     conflict = (
         "import argostranslate.settings; from pathlib import Path;"
-        "from monitor.config import TranslateConfig; from monitor.translate.argos import load;"
+        "from monitor.translate.config import TranslateConfig;"
+        "from monitor.translate.argos import load;"
         "load(TranslateConfig(argos_home=Path('/tmp/elsewhere')))"
     )
     result = subprocess.run(
@@ -229,7 +230,7 @@ def test_crawl_runs_the_translation_worker_beside_it(sample_sources, argos_home)
     try:
         from tests.conftest import crawl_json
 
-        crawl_json(sample_sources, es_config, env_extra=env)
+        crawl_json(sample_sources, es_config, env_extra=env, translate=True)
         es = make_client(es_config)
         es.indices.refresh(index=es_config.index_name("articles"))
         status = json.loads(run_monitor("status", "--json", config=es_config, env_extra=env).stdout)
@@ -253,3 +254,39 @@ def test_crawl_runs_the_translation_worker_beside_it(sample_sources, argos_home)
         assert doc["_id"] in [hit["id"] for hit in found["hits"]]
     finally:
         delete_all(make_client(es_config), es_config)
+
+
+def test_a_failed_translation_is_retried_with_backoff_then_failed_then_retried_on_request(index):
+    """The model stops working (unloaded, as a crashed or evicted model would be): the documents
+    go back to pending with a backoff, are `failed` after MONITOR_TRANSLATE_ATTEMPTS with the
+    reason, and `retry_failed` (monitor translate --retry-failed) makes them pending again; with
+    the model back, they are translated."""
+    import dataclasses
+
+    es, es_config, config = index
+    config = dataclasses.replace(config, max_attempts=2)
+    put(es, es_config, sample_docs(3))
+    zh = [doc_id for doc_id in sample_docs(3) if doc_id.startswith("zh")]
+    engines = load_engines(config)
+    engines["zh"].translator.unload_model()
+    worker = TranslationWorker(es, es_config, config, engines)
+
+    def backoff_elapsed() -> None:  # time passes: the retry is due
+        past = "2000-01-01T00:00:00+00:00"
+        actions = [("update", i, {"translation": {"retry_at": past}}) for i in zh]
+        assert not [e for _, e in write(es, es_config.index_name("articles"), actions) if e]
+        es.indices.refresh(index=es_config.index_name("articles"))
+
+    first = worker.run()  # one attempt each, then they wait for their backoff
+    assert first["retried"] == len(zh) and first["failed"] == 0
+    doc = get(es, es_config, zh[0])
+    assert doc["translation"]["status"] == "pending" and doc["translation"]["attempts"] == 1
+    assert doc["translation"]["retry_at"] and doc["translation"]["error"]
+    backoff_elapsed()
+    assert worker.run()["failed"] == len(zh)
+    doc = get(es, es_config, zh[0])
+    assert doc["translation"]["status"] == "failed" and doc["translation"]["attempts"] == 2
+    assert worker.run()["translated"] == 0  # failed is final until asked
+    engines["zh"].translator.load_model()  # the fault is gone
+    assert worker.retry_failed() == len(zh)
+    assert worker.run()["translated"] == len(zh)

@@ -15,8 +15,8 @@ import time
 import psutil
 import pytest
 
+from monitor.crawl.extraction import ExtractionPool, Quarantined
 from monitor.text.limits import PageRejected
-from monitor.workers import ExtractionPool, Quarantined
 from tests import crashy
 
 
@@ -81,7 +81,7 @@ def test_a_worker_deaf_to_the_alarm_is_killed_and_the_page_quarantined():
 
 PARENT = """
 import sys, time
-from monitor.workers import ExtractionPool
+from monitor.crawl.extraction import ExtractionPool
 pool = ExtractionPool("process", 2)
 pool.warm()
 time.sleep(3)

@@ -18,12 +18,14 @@ from pathlib import Path
 import numpy as np
 import yaml
 
+from monitor.demo.sites import SITES
+
 ROOT = Path(__file__).resolve().parents[1]
 SENTENCE_ENDS = "。！？.!?"
 
 
 def corpus() -> list[str]:
-    data = yaml.safe_load((ROOT / "tests/sites/articles.yaml").read_text(encoding="utf-8"))
+    data = yaml.safe_load((SITES / "articles.yaml").read_text(encoding="utf-8"))
     lines = []
     for site in data.values():
         for article in site["articles"]:

@@ -27,7 +27,7 @@ from urllib.parse import urlsplit
 from scrapy import Request
 from scrapy.exceptions import IgnoreRequest
 
-from monitor.crawl_settings import CrawlSettings
+from monitor.crawl.options import CrawlSettings
 from monitor.text.urls import url_problem
 
 logger = logging.getLogger(__name__)

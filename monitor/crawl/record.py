@@ -1,7 +1,7 @@
 """The seen-record of one crawl: a Scrapy extension that owns the crawl's Elasticsearch client and
 seen store, and what the crawl learnt about its listing pages.
 
-Both incremental middlewares (monitor.incremental) and the index pipeline reach it through
+Both incremental middlewares (monitor.crawl.incremental) and the index pipeline reach it through
 `crawler.get_extension(SeenRecord)`: one client and one template check per crawl, closed when the
 crawl ends. Every call waits out an unreachable cluster (monitor.es.patience). When the cluster
 stays away longer than MONITOR_ES_WAIT, a lookup answers "unknown" (the page is fetched: an
@@ -21,15 +21,14 @@ from typing import Any
 from elasticsearch import Elasticsearch
 from scrapy import signals
 
-from monitor.config import EsConfig
-from monitor.crawl_settings import CrawlSettings
+from monitor.crawl.options import CrawlSettings
+from monitor.crawl.seen import Seen, SeenStore
+from monitor.crawl.summary import ERROR_KEYS
 from monitor.es.client import describe, make_client
+from monitor.es.config import EsConfig
 from monitor.es.patience import CLIENT_ERRORS, Patience
-from monitor.seen import Seen, SeenStore
 
 logger = logging.getLogger(__name__)
-
-STAGES = ("extract", "index")  # a crawl with errors in these leaves its listings unrecorded
 
 
 class SeenRecord:
@@ -118,7 +117,7 @@ class SeenRecord:
 
     async def _record_listings(self, reason: str) -> None:
         entries = list(self.confirmed)
-        stage_errors = sum(self.stats.get_value(f"monitor/{s}/errors", 0) for s in STAGES)
+        stage_errors = sum(self.stats.get_value(key, 0) for key in ERROR_KEYS)
         if reason == "finished" and not stage_errors:  # else not every link may have been followed
             for url, (entry, meta) in self.fetched.items():
                 if url not in self.incomplete:

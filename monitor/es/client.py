@@ -10,8 +10,8 @@ from elastic_transport import ConnectionError as TransportConnectionError
 from elastic_transport import TransportError
 from elasticsearch import ApiError, Elasticsearch
 
-from monitor.config import EsConfig
 from monitor.errors import SearchBackendError
+from monitor.es.config import EsConfig
 
 T = TypeVar("T")
 
@@ -21,8 +21,9 @@ for _name in ("elastic_transport.transport", "elastic_transport.node_pool"):
     logging.getLogger(_name).setLevel(logging.ERROR)
 
 
-def make_client(config: EsConfig) -> Elasticsearch:
-    """A client for the configured cluster (or the local node's URL)."""
+def make_client(config: EsConfig, **overrides: Any) -> Elasticsearch:
+    """A client for the configured cluster (or the local node's URL); `overrides` replace the
+    transport options (the local node's health probe uses short timeouts and no retries)."""
     options: dict[str, Any] = {
         "request_timeout": config.request_timeout,
         "retry_on_timeout": True,
@@ -34,7 +35,7 @@ def make_client(config: EsConfig) -> Elasticsearch:
         options["basic_auth"] = (config.username, config.password)
     if config.ca_certs:
         options["ca_certs"] = config.ca_certs
-    return Elasticsearch(config.effective_url, **options)
+    return Elasticsearch(config.effective_url, **options | overrides)
 
 
 def describe(exc: Exception, config: EsConfig) -> str:

@@ -28,8 +28,8 @@ from typing import Any
 
 from elasticsearch import Elasticsearch
 
-from monitor.config import EsConfig
 from monitor.errors import LocalNodeError
+from monitor.es.config import EsConfig
 
 ES_VERSION = "8.14.3"
 ARTIFACT = f"org.elasticsearch.distribution.integ-test-zip:elasticsearch:{ES_VERSION}:zip"
@@ -238,7 +238,9 @@ class LocalNode:
             return pid
 
     def client(self) -> Elasticsearch:
-        return Elasticsearch(self.config.effective_url, request_timeout=2, max_retries=0)
+        from monitor.es.client import make_client
+
+        return make_client(self.config, request_timeout=2, max_retries=0, retry_on_timeout=False)
 
     def healthy(self) -> bool:
         try:

@@ -17,7 +17,7 @@ from typing import Any
 
 from elasticsearch import BadRequestError, Elasticsearch
 
-from monitor.config import EsConfig
+from monitor.es.config import EsConfig
 
 ARTICLES_VERSION = 1
 
@@ -136,12 +136,17 @@ ARTICLE_PROPERTIES: dict[str, Any] = {
             "worker": KEYWORD,  # who holds the claim while in_progress
             "claimed_at": DATE,
             "error": {"type": "keyword", "ignore_above": 1024},
+            "attempts": {
+                "type": "short"
+            },  # failed attempts; `failed` after MONITOR_TRANSLATE_ATTEMPTS
+            "retry_at": DATE,  # a failed attempt is retried after this (backoff)
         }
     },
 }
 
 
-# Per crawl and source: what happened (monitor.runs writes them, monitor.health reads them).
+# Per crawl and source: what happened (monitor.crawl.runs writes them, monitor.alerts.health
+# reads them).
 RUNS_VERSION = 1
 COUNT = {"type": "integer"}
 RUN_PROPERTIES: dict[str, Any] = {
@@ -179,7 +184,7 @@ RUN_PROPERTIES: dict[str, Any] = {
 }
 
 # Per fetched URL: what the crawler saw there, so the next run fetches only what is new or changed
-# (monitor.seen writes and reads them; any number of crawler processes share them).
+# (monitor.crawl.seen writes and reads them; any number of crawler processes share them).
 SEEN_VERSION = 1
 SEEN_PROPERTIES: dict[str, Any] = {
     "url": KEYWORD,  # the URL as requested; the _id is the hash of its canonical form
@@ -192,7 +197,7 @@ SEEN_PROPERTIES: dict[str, Any] = {
     "status": {"type": "short"},
     "first_seen_at": DATE,
     "last_seen_at": DATE,  # last fetched (200) or confirmed unchanged (304)
-    # why a page that killed extraction workers is not fetched again (monitor.workers)
+    # why a page that killed extraction workers is not fetched again (monitor.crawl.extraction)
     "quarantined": {"type": "keyword", "ignore_above": 1024},
 }
 

@@ -7,8 +7,8 @@ from typing import Any
 from elastic_transport import TransportError
 from elasticsearch import ApiError
 
-from monitor.config import EsConfig
 from monitor.es.client import describe, make_client
+from monitor.es.config import EsConfig
 from monitor.es.node import LocalNode
 
 KINDS = ("articles", "runs")

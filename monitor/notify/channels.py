@@ -35,8 +35,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from monitor import yamlfile
 from monitor.errors import ConfigError
+from monitor.sources import yamlfile
 
 KEYS = {
     "email": {"host", "port", "security", "username", "password_env", "from", "to", "timeout"},

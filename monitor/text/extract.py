@@ -12,6 +12,7 @@ from lxml import html as lxml_html
 from trafilatura.settings import DEFAULT_CONFIG
 
 from monitor.text.dates import labelled_date, parse_date
+from monitor.text.han import HAN
 
 # Chosen with bench/extraction_quality.py on the shared 181-page benchmark, in one run:
 #   trafilatura defaults F1 0.9525; these options F1 0.9623 (P 0.946, R 0.979);
@@ -37,7 +38,7 @@ TRAFILATURA_OPTIONS = {
 CJK_MIN_EXTRACTED_SIZE = 80
 _CJK_CONFIG = deepcopy(DEFAULT_CONFIG)
 _CJK_CONFIG.set("DEFAULT", "min_extracted_size", str(CJK_MIN_EXTRACTED_SIZE))
-_HAN = re.compile(r"[\u4e00-\u9fff]")
+_HAN = HAN
 _CJK_PUNCTUATION = re.compile(r"[。，；！？、]")
 _TAGS = re.compile(r"<(script|style)\b.*?</\1\s*>|<[^>]+>", re.S | re.I)
 _SPACES = re.compile(r"[ \t\u3000\xa0]+")

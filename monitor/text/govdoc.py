@@ -18,6 +18,7 @@ from typing import Any
 import lxml.html
 
 from monitor.text.dates import parse_date
+from monitor.text.han import HAN_RANGES
 
 # label (without the colon) → field; several sites, several wordings
 LABELS: dict[str, str] = {
@@ -52,7 +53,7 @@ _PAIR = re.compile(
 )
 # 工信部联电子〔2024〕12号, 国发[2024]7号, 沪经信规范（2023）3号
 DOC_NUMBER = re.compile(
-    r"[\u4e00-\u9fff]{1,16}\s*[〔\[［(（【]\s*(?:19|20)\d{2}\s*[〕\]］)）】]\s*第?\s*\d{1,5}\s*号"
+    rf"[{HAN_RANGES}]{{1,16}}\s*[〔\[［(（【]\s*(?:19|20)\d{{2}}\s*[〕\]］)）】]\s*第?\s*\d{{1,5}}\s*号"
 )
 _BRACKETS = str.maketrans({"[": "〔", "［": "〔", "(": "〔", "（": "〔", "【": "〔",
                            "]": "〕", "］": "〕", ")": "〕", "）": "〕", "】": "〕"})  # fmt: skip

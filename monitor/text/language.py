@@ -15,6 +15,8 @@ from functools import lru_cache
 from langdetect.detector_factory import PROFILES_DIRECTORY, DetectorFactory
 from langdetect.lang_detect_exception import LangDetectException
 
+from monitor.text.han import HAN
+
 SAMPLE_CHARS = 3000  # for the script counts (cheap)
 # langdetect's time grows with its sample and its number of trials. 500 characters and 3 trials gave
 # the same answer as 1,000 and 7 on all 211 pages of the shared benchmark and the sample sites,
@@ -43,7 +45,7 @@ def _factory() -> DetectorFactory:
 
 
 _LETTER = re.compile(r"[^\W\d_]")
-_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_HAN = HAN
 _KANA = re.compile(r"[\u3040-\u30ff\u31f0-\u31ff]")
 _HANGUL = re.compile(r"[\uac00-\ud7af\u1100-\u11ff\u3130-\u318f]")
 

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 
-from monitor.config import TranslateConfig
 from monitor.errors import TranslationError
+from monitor.translate.config import TranslateConfig
 
 _XDG = {"XDG_DATA_HOME": "data", "XDG_CONFIG_HOME": "config", "XDG_CACHE_HOME": "cache"}
 

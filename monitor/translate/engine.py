@@ -17,11 +17,12 @@ import re
 from collections import Counter, OrderedDict
 from dataclasses import dataclass
 
-from monitor.config import TranslateConfig
 from monitor.errors import TranslationError
+from monitor.text.han import HAN
 from monitor.translate.argos import InstalledPackage, load
+from monitor.translate.config import TranslateConfig
 
-_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_HAN = HAN
 _LATIN = re.compile(r"[A-Za-z]")
 
 

@@ -12,9 +12,9 @@ import shutil
 import zipfile
 from pathlib import Path
 
-from monitor.config import TranslateConfig
 from monitor.errors import TranslationError
 from monitor.translate.argos import InstalledPackage, installed_packages, load
+from monitor.translate.config import TranslateConfig
 
 # argostranslate language codes → MiniSBD model names (as argostranslate maps them)
 MINISBD_NAMES = {"zh": "zh-hans", "zt": "zh-hant", "pb": "pt"}

@@ -10,8 +10,9 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from dataclasses import dataclass
+
+from monitor import command as monitor_command
 
 
 @dataclass
@@ -46,15 +47,7 @@ class TranslationSidecar:
 
     @classmethod
     def start(cls) -> TranslationSidecar:
-        command = [
-            sys.executable,
-            "-m",
-            "monitor",
-            "translate",
-            "--follow",
-            "--stop-on-eof",
-            "--json",
-        ]
+        command = monitor_command("translate", "--follow", "--stop-on-eof", "--json")
         env = dict(os.environ)  # beside a crawl, one CTranslate2 thread leaves cores to extraction
         env.setdefault("MONITOR_TRANSLATE_THREADS", "1")
         pipes = {"stdin": subprocess.PIPE, "stdout": subprocess.PIPE, "stderr": subprocess.PIPE}

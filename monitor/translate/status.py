@@ -7,9 +7,10 @@ from typing import Any
 
 from elasticsearch import Elasticsearch
 
-from monitor.config import EsConfig, TranslateConfig
 from monitor.es.client import term_buckets
+from monitor.es.config import EsConfig
 from monitor.translate.argos import installed_packages
+from monitor.translate.config import TranslateConfig
 from monitor.translate.worker import target_of
 
 

@@ -9,7 +9,10 @@ its lease (MONITOR_TRANSLATE_LEASE) has passed.
 
 Statuses: pending → in_progress → done | failed; `unavailable` when no model is installed for the
 document's language (picked up again once one is); `not_needed` for English documents unless an
-en→zh model is installed.
+en→zh model is installed. A failed attempt (a model error, a transient fault) puts the document
+back to `pending` with `attempts` and a `retry_at` after a backoff (RETRY_BASE_SECONDS, doubling);
+after MONITOR_TRANSLATE_ATTEMPTS it is `failed` with the reason, and `monitor translate
+--retry-failed` makes it pending again.
 """
 
 from __future__ import annotations
@@ -24,13 +27,15 @@ from typing import Any
 
 from elasticsearch import Elasticsearch
 
-from monitor.config import EsConfig, TranslateConfig
+from monitor.es.config import EsConfig
 from monitor.text.dates import utc_now_iso
+from monitor.translate.config import TranslateConfig
 from monitor.translate.engine import Engine
 
 logger = logging.getLogger(__name__)
 
 TARGET = {"en": "zh"}  # everything else is translated into English
+RETRY_BASE_SECONDS = 60  # a failed attempt waits this long, then twice as long, ...
 
 
 def target_of(language: str) -> str:
@@ -67,7 +72,8 @@ class TranslationWorker:
                     "filter": [
                         {"term": {"language": lang}},
                         {"terms": {"translation.status": self._statuses(lang)}},
-                    ]
+                    ],
+                    "must_not": [{"range": {"translation.retry_at": {"gt": "now"}}}],
                 }
             }
             for lang in self.engines
@@ -142,7 +148,7 @@ class TranslationWorker:
             query=self._eligible(),
             size=self.config.docs_per_batch,
             seq_no_primary_term=True,
-            source=["title", "text", "language"],
+            source=["title", "text", "language", "translation.attempts"],
             sort=[{"crawled_at": {"order": "asc", "unmapped_type": "date"}}],
         )["hits"]["hits"]
         claim = {
@@ -185,16 +191,12 @@ class TranslationWorker:
                     len(hits),
                     exc,
                 )
-                failed = {
-                    "translation": {
-                        "status": "failed",
-                        "error": f"{type(exc).__name__}: {exc}"[:1000],
-                        "worker": None,
-                        "claimed_at": None,
-                    }
-                }
-                self._guarded(hits, [failed] * len(hits))
-                self.totals["failed"] += len(hits)
+                error = f"{type(exc).__name__}: {exc}"[:1000]
+                outcomes = [self._failed_attempt(hit, error) for hit in hits]
+                self._guarded(hits, outcomes)
+                gave_up = sum(1 for o in outcomes if o["translation"]["status"] == "failed")
+                self.totals["failed"] += gave_up
+                self.totals["retried"] += len(hits) - gave_up
                 continue
             docs = [
                 {
@@ -222,6 +224,38 @@ class TranslationWorker:
             )
             self.totals["lost_results"] += sum(1 for w in written if not w)
         return self.last_seen
+
+    def _failed_attempt(self, hit: dict, error: str) -> dict:
+        """The update for a document whose translation failed: pending again after a backoff,
+        or `failed` once it has had MONITOR_TRANSLATE_ATTEMPTS attempts."""
+        attempts = ((hit["_source"].get("translation") or {}).get("attempts") or 0) + 1
+        final = attempts >= self.config.max_attempts
+        pause = RETRY_BASE_SECONDS * 2 ** (attempts - 1)
+        retry_at = datetime.now(timezone.utc) + timedelta(seconds=pause)
+        return {
+            "translation": {
+                "status": "failed" if final else "pending",
+                "error": error,
+                "attempts": attempts,
+                "retry_at": None if final else retry_at.isoformat(),
+                "worker": None,
+                "claimed_at": None,
+            }
+        }
+
+    def retry_failed(self) -> int:
+        """`monitor translate --retry-failed`: failed documents become pending, attempts reset."""
+        query = {"term": {"translation.status": "failed"}}
+        again = {"translation": {"status": "pending", "attempts": 0, "retry_at": None}}
+        reset = 0
+        while True:
+            hits = self.es.search(
+                index=self.index, query=query, size=500, seq_no_primary_term=True, source=False
+            )["hits"]["hits"]
+            done = self._guarded(hits, [again] * len(hits))
+            reset += sum(1 for d in done if d)
+            if not hits or not any(done):
+                return reset
 
     def run(
         self,

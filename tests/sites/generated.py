@@ -9,7 +9,8 @@ from pathlib import Path
 
 import yaml
 
-from tests.sites.build import en_article, zh_article
+from monitor.demo.sites import SITES
+from monitor.demo.sites.build import en_article, zh_article
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -47,7 +48,7 @@ def _weight(rng: random.Random, titles: list[str], i: int) -> str:
 
 def generate_site(root: Path, pages: int, seed: int = 7) -> list[str]:
     """Write `pages` unique article pages (half Chinese, half English)."""
-    data = yaml.safe_load((ROOT / "tests/sites/articles.yaml").read_text(encoding="utf-8"))
+    data = yaml.safe_load((SITES / "articles.yaml").read_text(encoding="utf-8"))
     zh = [a for a in data["zhnews"]["articles"] if "body" in a]
     en = data["ennews"]["articles"]
     rng = random.Random(seed)

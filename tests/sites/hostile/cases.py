@@ -25,6 +25,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
+from monitor.demo.server import send
+
 Answer = tuple[int, dict[str, str], bytes]
 HTML = {"Content-Type": "text/html; charset=utf-8"}
 SECRET = "root:x:0:0:the-internal-secret"  # what a file:// or internal fetch would leak
@@ -642,10 +644,4 @@ class _Handler(BaseHTTPRequestHandler):
         if callable(answer):
             answer(self)
             return
-        status, headers, body = answer or (404, HTML, b"<h1>404 Not Found</h1>")
-        self.send_response(status)
-        for name, value in headers.items():
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        send(self, *(answer or (404, HTML, b"<h1>404 Not Found</h1>")))

@@ -1,0 +1,168 @@
+"""Source health changes become alerts: stored in the alerts index, then delivered to the channels
+named under `health:` in the channels file.
+
+After each crawl the runner compares every crawled source's state (monitor.alerts.health.classify)
+with the state stored on its previous run. A change (ok → broken, ok → silent, broken → ok, ...) is
+an alert whose `_id` is (source, run), created with `create`: however many processes look, it
+exists once. A source's first run raises nothing when it is fine.
+
+Delivery happens after the alert is stored. A channel that fails leaves the alert `pending` with
+the error; every later check (the next crawl of any source) retries it, and after MAX_ATTEMPTS it
+is marked `failed` and logged as such, not dropped silently.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+from collections.abc import Callable
+from datetime import datetime, timezone
+from typing import Any
+
+from elasticsearch import Elasticsearch
+
+from monitor.alerts.health import Rhythm, classify, recent_runs, rhythms
+from monitor.es.bulk import write
+from monitor.es.config import EsConfig
+from monitor.es.schema import ensure_index
+from monitor.notify.channels import Channels
+from monitor.notify.send import DeliveryError, Message, deliver
+from monitor.text.dates import utc_now_iso
+
+logger = logging.getLogger(__name__)
+MAX_ATTEMPTS = 5
+
+
+def health_changes(
+    history: dict[str, list[dict[str, Any]]],
+    paces: dict[str, Rhythm] | None = None,
+    now: datetime | None = None,
+) -> tuple[list[dict[str, Any]], list[tuple[str, dict[str, Any]]]]:
+    """(alerts, run updates): an alert for each source whose newest run changed its state, and
+    the state to store on each newest run (the next run compares with it)."""
+    alerts, updates = [], []
+    now = now or datetime.now(timezone.utc)
+    for source, runs in sorted(history.items()):
+        live = [r for r in runs if not r.get("interrupted")]
+        if not live:
+            continue
+        state, reason = classify(live, (paces or {}).get(source), now)
+        newest = live[0]
+        updates.append(
+            (f"{newest['run_id']}:{source}", {"health": state, "health_reason": reason or None})
+        )
+        if len(live) > 1 and live[1].get("health"):
+            before = live[1]["health"]
+        else:  # runs recorded before states were stored: their runs alone (no rhythm) decide
+            before, _ = classify(live[1:])
+        if state == before or (before == "never run" and state == "ok"):
+            continue
+        alerts.append(
+            {
+                "kind": "source_health",
+                "source_id": source,
+                "run_id": newest.get("run_id"),
+                "state": state,
+                "previous_state": before,
+                "reason": reason or f"back to {state}",
+            }
+        )
+    return alerts, updates
+
+
+def message(alert: dict[str, Any]) -> Message:
+    subject = f"[news-monitor] source {alert['source_id']} is {alert['state']}"
+    text = (
+        f"Source {alert['source_id']} changed from {alert['previous_state']} to "
+        f"{alert['state']}: {alert['reason']}\nRun: {alert['run_id']} at {alert['raised_at']}\n"
+        "Details: monitor status"
+    )
+    body = "".join(f"<p>{html.escape(line)}</p>" for line in text.splitlines())
+    return Message(subject, text, f"<html><body>{body}</body></html>", alert)
+
+
+def raise_health_alerts(
+    es: Elasticsearch,
+    config: EsConfig,
+    channels: Channels,
+    sources: list[str],
+    log: Callable[[str], None] = logger.warning,
+) -> list[dict[str, Any]]:
+    """Store the health changes of these sources as alerts and deliver what is pending."""
+    alias = ensure_index(es, config, "alerts")
+    history = {s: runs for s, runs in recent_runs(es, config).items() if s in sources}
+    alerts, updates = health_changes(history, rhythms(es, config))
+    runs_alias = config.index_name("runs")
+    for error in (e for _, e in write(es, runs_alias, [("update", i, d) for i, d in updates]) if e):
+        log(f"warning: a run's health state was not stored: {error}")
+    raised = []
+    for alert in alerts:
+        alert |= {
+            "raised_at": utc_now_iso(),
+            "status": "pending" if channels.health else "stored",  # no channel: kept, not sent
+            "channels": list(channels.health),
+            "delivered_to": [],
+            "attempts": 0,
+        }
+        alert_id = f"health:{alert['source_id']}:{alert['run_id']}"
+        [(result, error)] = write(es, alias, [("create", alert_id, alert)], refresh=True)
+        if error:
+            log(f"warning: health alert for {alert['source_id']} not stored: {error}")
+        elif result == "created":
+            change = f"{alert['previous_state']} → {alert['state']}"
+            log(f"source {alert['source_id']}: {change}: {alert['reason']}")
+            raised.append(alert)
+    deliver_pending(es, config, channels, log)
+    return raised
+
+
+def deliver_pending(
+    es: Elasticsearch, config: EsConfig, channels: Channels, log: Callable[[str], None]
+) -> None:
+    alias = config.index_name("alerts")
+    pending = es.search(
+        index=alias, query={"term": {"status": "pending"}}, size=100, seq_no_primary_term=True
+    )["hits"]["hits"]
+    for hit in pending:
+        alert = hit["_source"]
+        done, errors = set(alert["delivered_to"]), []
+        removed = [c for c in alert["channels"] if c not in channels.channels and c not in done]
+        for channel_id in alert["channels"]:
+            channel = channels.channels.get(channel_id)
+            if channel_id in done or channel is None:
+                continue
+            try:
+                deliver(channel, message(alert | {"status": "delivered"}))
+                done.add(channel_id)
+            except DeliveryError as exc:
+                errors.append(str(exc))
+        if removed:  # nobody to send it to any more: said once, not retried
+            errors.append(f"channel(s) {', '.join(removed)} no longer in the channels file")
+        wanted = set(alert["channels"]) - set(removed)
+        attempts = alert["attempts"] + 1
+        status = "delivered" if done >= wanted else "pending"
+        if status == "delivered" and not done:
+            status = "failed"  # every channel it was meant for is gone
+        if status == "pending" and attempts >= MAX_ATTEMPTS:
+            status = "failed"
+        if status == "failed":
+            reason = errors[0] if errors else "no channel took it"
+            log(f"error: health alert {hit['_id']} given up after {attempts} attempts: {reason}")
+        elif errors:
+            log(f"warning: health alert {hit['_id']} not delivered yet: {errors[0]}")
+        update = {
+            "delivered_to": sorted(done),
+            "attempts": attempts,
+            "status": status,
+            "last_error": errors[0] if errors else None,
+            "delivered_at": utc_now_iso() if status == "delivered" else None,
+        }
+        # conditional: a record another process wrote meanwhile is not overwritten
+        es.options(ignore_status=409).update(
+            index=alias,
+            id=hit["_id"],
+            doc=update,
+            if_seq_no=hit["_seq_no"],
+            if_primary_term=hit["_primary_term"],
+            refresh=True,
+        )

@@ -1,0 +1,91 @@
+"""What every `monitor` command shares: domain errors as one stderr line and an exit code, messages
+to stderr, JSON to stdout, the common options, and the Elasticsearch bootstrap (`connect`)."""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+from monitor.errors import MonitorError
+
+
+def domain_errors(fn: Callable) -> Callable:
+    """Turn a MonitorError into `monitor: <message>` on stderr and its exit code."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except MonitorError as exc:
+            click.echo(f"monitor: {exc}", err=True)
+            sys.exit(exc.exit_code)
+
+    return wrapper
+
+
+def info(message: str) -> None:
+    click.echo(message, err=True)
+
+
+def emit_json(obj: Any) -> None:
+    click.echo(json.dumps(obj, ensure_ascii=False, default=str))
+
+
+CHANNELS_OPTION = click.option(
+    "--channels",
+    "channels_file",
+    default="channels.yaml",
+    envvar="MONITOR_CHANNELS_FILE",
+    show_default=True,
+    type=click.Path(dir_okay=False),
+    help="The alert channels file.",
+)
+
+
+SOURCES_OPTION = click.option(
+    "--sources",
+    "sources_file",
+    default="sources.yaml",
+    show_default=True,
+    type=click.Path(dir_okay=False),
+    help="YAML file of sources.",
+)
+
+
+def settings_option(help: str) -> Callable:
+    """`-s/--set NAME=VALUE`, repeatable (as `setting_pairs`; parse with `parse_settings`)."""
+    return click.option(
+        "-s", "--set", "setting_pairs", multiple=True, metavar="NAME=VALUE", help=help
+    )
+
+
+def json_option(help: str = "Print one JSON object.") -> Callable:
+    """`--json`: every command prints its result as JSON on stdout with it (as `as_json`)."""
+    return click.option("--json", "as_json", is_flag=True, help=help)
+
+
+def connect(log: Callable[[str], None] = info) -> tuple[Any, Any]:
+    """(EsConfig, client) for the configured cluster, the local node started first if needed."""
+    from monitor.es.client import make_client
+    from monitor.es.config import EsConfig
+    from monitor.es.node import ensure_available
+
+    config = EsConfig.from_env()
+    ensure_available(config, log=log)
+    return config, make_client(config)
+
+
+def parse_settings(pairs: tuple[str, ...]) -> dict[str, str]:
+    """`-s NAME=VALUE` pairs as a dict (usage error on anything else)."""
+    settings = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name:
+            raise click.BadParameter(f"expected NAME=VALUE, got {pair!r}", param_hint="-s")
+        settings[name] = value
+    return settings

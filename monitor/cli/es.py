@@ -1,0 +1,61 @@
+"""`monitor es`: the local Elasticsearch node."""
+
+from __future__ import annotations
+
+import click
+
+from monitor.cli.common import (
+    domain_errors,
+    emit_json,
+    info,
+    json_option,
+)
+from monitor.es.config import EsConfig
+
+
+@click.group()
+def es() -> None:
+    """Manage the local Elasticsearch node (used when MONITOR_ES_URL is not set)."""
+
+
+@es.command("start")
+@domain_errors
+def es_start() -> None:
+    """Install (first time) and start the local node; wait until it is healthy."""
+    from monitor.es.node import LocalNode
+
+    node = LocalNode(EsConfig.from_env())
+    node.start(log=info)
+    info(f"Elasticsearch is running at {node.config.effective_url} (pid {node.pid()})")
+
+
+@es.command("stop")
+@domain_errors
+def es_stop() -> None:
+    """Stop the local node cleanly."""
+    from monitor.es.node import LocalNode
+
+    stopped = LocalNode(EsConfig.from_env()).stop()
+    info("Elasticsearch stopped" if stopped else "Elasticsearch was not running")
+
+
+@es.command("status")
+@json_option()
+@domain_errors
+def es_status(as_json: bool) -> None:
+    """Where Elasticsearch is, whether it runs, and how many documents it holds."""
+    from monitor.es.status import cluster_status
+
+    status = cluster_status(EsConfig.from_env())
+    if as_json:
+        emit_json(status)
+        return
+    state = "running" if status["running"] else "not running"
+    click.echo(f"Elasticsearch {status['url']} ({status['kind']}): {state}")
+    for key in ("version", "health", "pid", "home"):
+        if status.get(key) is not None:
+            click.echo(f"  {key}: {status[key]}")
+    for name, count in status.get("documents", {}).items():
+        click.echo(f"  {name}: {count} documents")
+    if status.get("error"):
+        click.echo(f"  error: {status['error']}")

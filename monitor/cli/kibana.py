@@ -1,0 +1,52 @@
+"""`monitor kibana`: Kibana saved objects."""
+
+from __future__ import annotations
+
+import click
+
+from monitor.cli.common import (
+    domain_errors,
+    info,
+)
+from monitor.es.config import EsConfig
+
+
+@click.group()
+def kibana() -> None:
+    """Kibana 8 saved objects: data views, saved searches, a dashboard."""
+
+
+@kibana.command("export")
+@click.option("--out", type=click.Path(dir_okay=False), help="Write to this file, not stdout.")
+@domain_errors
+def kibana_export(out: str | None) -> None:
+    """Write the saved objects as NDJSON (Kibana: Stack Management → Saved objects → Import)."""
+    from pathlib import Path
+
+    from monitor.kibana import saved_objects, to_ndjson
+
+    ndjson = to_ndjson(saved_objects(EsConfig.from_env()))
+    if out:
+        Path(out).write_text(ndjson, encoding="utf-8")
+        info(f"wrote {ndjson.count(chr(10))} saved objects to {out}")
+    else:
+        click.echo(ndjson, nl=False)
+
+
+@kibana.command("import")
+@click.option("--url", required=True, help="Kibana's URL, e.g. http://localhost:5601")
+@click.option(
+    "--api-key", envvar="MONITOR_KIBANA_API_KEY", help="API key (or MONITOR_KIBANA_API_KEY)."
+)
+@click.option(
+    "--user", envvar="MONITOR_KIBANA_USER", help="Basic auth user (or MONITOR_KIBANA_USER)."
+)
+@click.option("--password", envvar="MONITOR_KIBANA_PASSWORD", help="Basic auth password.")
+@domain_errors
+def kibana_import(url: str, api_key: str | None, user: str | None, password: str | None) -> None:
+    """Load the saved objects into Kibana through its saved objects API (overwriting)."""
+    from monitor.kibana import import_objects, saved_objects, to_ndjson
+
+    auth = (user, password or "") if user else None
+    result = import_objects(url, to_ndjson(saved_objects(EsConfig.from_env())), api_key, auth)
+    info(f"imported {result.get('successCount', 0)} saved objects into {url}")

@@ -1,0 +1,149 @@
+"""The pool that runs extraction off the reactor: worker processes (default) or threads.
+
+One pool serves every crawler of a process: `monitor crawl` creates it and hands it to the
+crawlers through the MONITOR_EXTRACT_POOL setting (the object survives Scrapy's settings copy).
+A lone `scrapy crawl` builds its own.
+
+In process mode every call runs under a time limit (MONITOR_EXTRACT_TIMEOUT, by an alarm in the
+worker; the pool kills a worker that ignores it) and every worker under a heap limit
+(MONITOR_EXTRACT_MEMORY_MB); a page over either is rejected with the reason. A worker that dies
+anyway (a crash in C code, an OOM kill) breaks the pool: the pool is rebuilt, and each call that
+was in flight is tried again alone, one at a time, in a separate one-worker pool. A page that
+breaks that one too is the culprit: it raises Quarantined, and the others come through. Workers
+exit by themselves when the crawl process dies.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+import os
+import threading
+from collections.abc import Callable
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any
+
+from monitor.crawl.options import CrawlSettings
+from monitor.text.analyse import init_worker
+from monitor.text.limits import bounded, limit_worker
+
+HARD_TIMEOUT_FACTOR = 2  # the pool kills a worker still busy after this many times the limit
+
+
+class Quarantined(Exception):
+    """A page killed an extraction worker twice, the second time alone."""
+
+
+def _start_worker(memory_mb: int, parent: int) -> None:
+    limit_worker(memory_mb, parent)
+    init_worker()
+
+
+def _noop() -> None:
+    pass
+
+
+class ExtractionPool:
+    def __init__(self, mode: str, workers: int, timeout: float = 60.0, memory_mb: int = 0):
+        self.mode, self.workers = mode, workers
+        self.timeout, self.memory_mb = timeout, memory_mb
+        self._lock = threading.Lock()
+        self._executors: dict[str, Executor] = {}  # "shared" and "alone"
+        self._alone: dict[asyncio.AbstractEventLoop, asyncio.Lock] = {}
+        self.restarts = 0
+
+    @classmethod
+    def from_settings(cls, settings: CrawlSettings) -> ExtractionPool:
+        return cls(
+            settings.extract_mode,
+            settings.extract_workers,
+            settings.extract_timeout,
+            settings.extract_memory_mb,
+        )
+
+    def __deepcopy__(self, memo: dict) -> ExtractionPool:
+        return self  # shared, not copied, when Scrapy copies the settings that carry it
+
+    def _make(self, size: int) -> Executor:
+        if self.mode == "thread":
+            init_worker()
+            return ThreadPoolExecutor(size, thread_name_prefix="extract")
+        # spawn: a fork of a process running a reactor and threads is not safe
+        context = multiprocessing.get_context("spawn")
+        return ProcessPoolExecutor(
+            size,
+            mp_context=context,
+            initializer=_start_worker,
+            initargs=(self.memory_mb, os.getpid()),
+        )
+
+    def executor(self, which: str = "shared") -> Executor:
+        with self._lock:
+            if which not in self._executors:
+                self._executors[which] = self._make(self.workers if which == "shared" else 1)
+            return self._executors[which]
+
+    def _replace(self, broken: Executor) -> None:
+        with self._lock:
+            for which, executor in list(self._executors.items()):
+                if executor is broken:
+                    del self._executors[which]
+                    broken.shutdown(wait=False, cancel_futures=True)
+                    self.restarts += 1
+
+    def warm(self) -> None:
+        """Start the workers now (they import trafilatura and load language profiles), so that
+        their start-up overlaps the crawl's own instead of delaying the first pages."""
+        executor = self.executor()
+        for _ in range(self.workers):
+            executor.submit(_noop)
+
+    async def run(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """fn(*args, **kwargs) in the pool, without blocking the event loop. Raises what fn
+        raises (PageRejected for a page over a limit), or Quarantined."""
+        if self.mode == "thread":
+            return await asyncio.wrap_future(self.executor().submit(fn, *args, **kwargs))
+        try:
+            return await self._call("shared", fn, args, kwargs)
+        except BrokenProcessPool:
+            pass
+        alone = self._alone.setdefault(asyncio.get_running_loop(), asyncio.Lock())
+        async with alone:  # one page at a time: a page that breaks it is the culprit
+            try:
+                return await self._call("alone", fn, args, kwargs)
+            except BrokenProcessPool:
+                raise Quarantined("it killed an extraction worker twice") from None
+
+    async def _call(self, which: str, fn: Callable[..., Any], args: tuple, kwargs: dict) -> Any:
+        executor = self.executor(which)
+        if not self._alive(executor):  # a worker killed while idle must not blame the next page
+            self._replace(executor)
+            executor = self.executor(which)
+        future = asyncio.wrap_future(executor.submit(bounded, self.timeout, fn, *args, **kwargs))
+        try:
+            return await asyncio.wait_for(
+                asyncio.shield(future), self.timeout * HARD_TIMEOUT_FACTOR + 5
+            )
+        except BrokenProcessPool:
+            self._replace(executor)
+            raise
+        except asyncio.TimeoutError:  # stuck in C code, deaf to the alarm: kill its workers
+            self._kill(executor)
+            self._replace(executor)
+            raise BrokenProcessPool("an extraction worker was stuck and was killed") from None
+
+    @staticmethod
+    def _alive(executor: Executor) -> bool:
+        return all(p.is_alive() for p in getattr(executor, "_processes", {}).values())
+
+    @staticmethod
+    def _kill(executor: Executor) -> None:
+        for process in list(getattr(executor, "_processes", {}).values()):
+            process.kill()
+
+    def shutdown(self) -> None:
+        with self._lock:
+            for executor in self._executors.values():
+                executor.shutdown(wait=True, cancel_futures=True)
+            self._executors.clear()

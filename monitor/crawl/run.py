@@ -1,0 +1,151 @@
+"""Run a crawl of several sources in this process with Scrapy's CrawlerProcess.
+
+The Twisted reactor cannot restart within a process, so one `monitor crawl` is one process and
+one reactor run; the scheduler starts one such process per run. All sources crawl concurrently
+and share one extraction pool.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from scrapy.crawler import CrawlerProcess
+from scrapy.settings import Settings
+
+from monitor.alerts.health_alerts import raise_health_alerts
+from monitor.crawl.extraction import ExtractionPool
+from monitor.crawl.options import CrawlSettings
+from monitor.crawl.runs import record_runs, run_document
+from monitor.crawl.summary import SourceSummary, summarize
+from monitor.errors import MonitorError
+from monitor.es.client import call, make_client
+from monitor.es.config import EsConfig
+from monitor.es.node import ensure_available
+from monitor.es.schema import ensure_articles_index
+from monitor.notify.channels import load_channels
+from monitor.sources.schema import Source
+
+
+def project_settings(overrides: Mapping[str, Any] | None = None) -> Settings:
+    """monitor.settings plus command-line overrides, independent of the working directory."""
+    settings = Settings()
+    settings.setmodule("monitor.settings", priority="project")
+    settings.update(dict(overrides or {}), priority="cmdline")
+    return settings
+
+
+def _progress_to_stderr() -> None:
+    progress = logging.getLogger("monitor.crawl.progress")
+    if not progress.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%H:%M:%S"))
+        progress.addHandler(handler)
+        progress.setLevel(logging.INFO)
+        progress.propagate = False
+
+
+@dataclass
+class CrawlResult:
+    sources: list[SourceSummary]
+    stopped_by: int | None = None  # the signal (SIGINT, SIGTERM) that stopped the crawl early
+
+
+class _StopSignals:
+    """Notes which signal stopped the crawl and says so once, in front of Scrapy's own handlers
+    (the first signal: finish the requests in flight and close cleanly; the second: at once)."""
+
+    def __init__(self, log: Callable[[str], None]):
+        self.log = log
+        self.received: int | None = None
+
+    def install(self) -> None:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            scrapy_handler = signal.getsignal(signum)
+            signal.signal(signum, lambda s, f, inner=scrapy_handler: self._on(s, f, inner))
+
+    def _on(self, signum: int, frame: Any, inner: Any) -> None:
+        if self.received is None:
+            self.received = signum
+            self.log(
+                f"stopping ({signal.Signals(signum).name}): finishing the pages in flight; "
+                "press Ctrl-C again to stop at once"
+            )
+        if callable(inner):
+            inner(signum, frame)
+
+
+def run_crawl(
+    sources: list[Source], overrides: Mapping[str, Any] | None = None, log=print
+) -> CrawlResult:
+    """Crawl the sources in this process. A crawl stopped by Ctrl-C or SIGTERM is recorded as
+    interrupted (not failed: health and alerts ignore it) and says which signal stopped it."""
+    settings = project_settings(overrides)
+    crawl_settings = CrawlSettings.from_settings(settings)  # fail on bad settings before starting
+    channels = load_channels(settings.get("MONITOR_CHANNELS_FILE"))
+    es_config = EsConfig.from_env(settings)
+    ensure_available(es_config, log=log)
+    es = make_client(es_config)  # the runner's one client, for before and after the crawl
+    try:
+        call(es_config, lambda: ensure_articles_index(es, es_config))
+        return _crawl(sources, settings, crawl_settings, channels, es, es_config, log)
+    finally:
+        es.close()
+
+
+def _crawl(
+    sources: list[Source],
+    settings: Settings,
+    crawl_settings: CrawlSettings,
+    channels: Any,
+    es: Any,
+    es_config: EsConfig,
+    log: Callable[[str], None],
+) -> CrawlResult:
+    pool = ExtractionPool.from_settings(crawl_settings)
+    pool.warm()
+    settings.set("MONITOR_EXTRACT_POOL", pool, priority="cmdline")
+    _progress_to_stderr()
+    process = CrawlerProcess(settings)
+    runs: list[tuple[Source, Any, dict[str, str]]] = []
+    for source in sources:
+        crawler = process.create_crawler(process.spider_loader.load(source.type))
+        failure: dict[str, str] = {}
+        deferred = process.crawl(crawler, source=source)
+        deferred.addErrback(lambda f, record=failure: record.update(error=f.getErrorMessage()))
+        runs.append((source, crawler, failure))
+    stop = _StopSignals(log)
+    from twisted.internet import reactor
+
+    # Scrapy installs its handlers "after startup": ours go in front of them a moment later
+    reactor.callWhenRunning(reactor.callLater, 0, stop.install)
+    try:
+        process.start()
+    finally:
+        pool.shutdown()
+    results, records = [], []
+    run_id = uuid.uuid4().hex[:12]
+    for source, crawler, failure in runs:
+        stats = crawler.stats.get_stats() if crawler.stats else {}
+        summary = summarize(source.id, source.type, stats)
+        summary.failure = failure.get("error")
+        results.append(summary)
+        records.append(run_document(run_id, summary, stats))
+    errors = call(es_config, lambda: record_runs(es, es_config, records))
+    for error in errors:
+        log(f"warning: a run record was not written: {error}")
+    if stop.received is not None:  # an interrupted crawl says nothing about the sources' health
+        return CrawlResult(results, stop.received)
+    try:  # the crawl is done and recorded: a failure here is reported, not fatal
+        call(
+            es_config,
+            lambda: raise_health_alerts(es, es_config, channels, [s.id for s in sources], log),
+        )
+    except MonitorError as exc:
+        log(f"warning: health alerts not checked: {exc}")
+    return CrawlResult(results)

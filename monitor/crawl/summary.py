@@ -1,0 +1,114 @@
+"""Per-source outcome of a crawl, computed from a crawler's stats (the progress lines and the
+closing summary both use it, so they always agree)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+# the stages whose errors make a crawl incomplete: counted as errors, and its listings unrecorded
+ERROR_STAGES = ("extract", "index")
+ERROR_KEYS = tuple(f"monitor/{stage}/errors" for stage in ERROR_STAGES)
+# an article or attachment that answered these is gone for good: not retried, not a failure
+GONE_STATUSES = (404, 410)
+# stats whose counts say why pages were skipped or refused, by reason (the summary's `reasons`)
+REASON_PREFIXES = {
+    "monitor/fetch/skipped/": "skipped/",
+    "monitor/fetch/refused/": "refused/",
+    "monitor/fetch/errors/": "fetch_errors/",
+    "monitor/extract/rejected/": "rejected/",
+}
+REASON_KEYS = {
+    "monitor/extract/no_text": "no_text",
+    "monitor/extract/unparsable": "unparsable",
+    "monitor/extract/quarantined": "quarantined",
+    "monitor/extract/errors": "extract_errors",
+    "monitor/extract/truncated": "truncated",
+    "monitor/index/errors": "index_errors",
+    "monitor/fetch/not_html": "not_html",
+    "monitor/validate/empty": "empty",
+    "offsite/filtered": "skipped/offsite",  # Scrapy's own: links to other sites, not followed
+    "monitor/fetch/ignored": "ignored",
+    "monitor/attachments/errors": "attachment_errors",
+    "monitor/extract/attachment_unreadable": "attachment_unreadable",
+    "monitor/api/invalid": "api_invalid",
+    "monitor/sitemap/invalid": "sitemap_invalid",
+    "monitor/incremental/lookup_errors": "seen_lookup_errors",
+}
+
+
+@dataclass
+class SourceSummary:
+    source: str
+    type: str
+    pages: int = 0  # responses received (listing, feed and article pages)
+    indexed: int = 0  # new or changed documents written
+    unchanged: int = 0  # already stored with the same text
+    skipped: int = 0  # duplicates, empty pages, no article text, non-HTML, robots.txt
+    errors: int = 0  # fetch failures, extraction errors, indexing errors
+    known: int = 0  # article links not fetched: already recorded as seen
+    not_modified: int = 0  # listing pages, feeds, sitemaps answered 304 (unchanged)
+    finish_reason: str | None = None
+    failure: str | None = None  # why the crawl could not run at all
+    reasons: dict[str, int] = field(default_factory=dict)  # skipped/refused/errors by reason
+
+    @property
+    def interrupted(self) -> bool:
+        """Stopped by Ctrl-C or SIGTERM: neither a failure nor a full run."""
+        return self.finish_reason == "shutdown" and not self.failure
+
+    @property
+    def failed(self) -> bool:
+        if self.interrupted:
+            return False
+        nothing = self.pages == 0 and self.not_modified == 0
+        return bool(self.failure) or nothing or self.finish_reason not in (None, "finished")
+
+    @property
+    def why_failed(self) -> str | None:
+        if not self.failed:
+            return None
+        if self.failure:
+            return self.failure
+        if self.finish_reason not in (None, "finished"):
+            return f"stopped: {self.finish_reason}"
+        return "nothing fetched"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "failed": self.failed, "interrupted": self.interrupted}
+
+
+def summarize(source: str, kind: str, stats: Mapping[str, Any]) -> SourceSummary:
+    fetch_errors = sum(v for k, v in stats.items() if k.startswith("monitor/fetch/errors/"))
+    stage_errors = sum(stats.get(k, 0) for k in ERROR_KEYS)
+    dropped = stats.get("item_dropped_count", 0)
+    return SourceSummary(
+        source=source,
+        type=kind,
+        pages=stats.get("response_received_count", 0),
+        indexed=stats.get("monitor/index/indexed", 0),
+        unchanged=stats.get("monitor/index/unchanged", 0),
+        skipped=dropped
+        - stage_errors
+        + stats.get("monitor/fetch/not_html", 0)
+        + stats.get("monitor/fetch/ignored", 0)
+        + sum(v for k, v in reasons(stats).items() if k.startswith(("skipped/", "refused/"))),
+        errors=fetch_errors + stage_errors,
+        known=stats.get("monitor/incremental/known", 0),
+        not_modified=stats.get("monitor/incremental/not_modified", 0),
+        finish_reason=stats.get("finish_reason"),
+        reasons=reasons(stats),
+    )
+
+
+def reasons(stats: Mapping[str, Any]) -> dict[str, int]:
+    """{reason: count} of what was skipped, refused or failed, from a crawler's stats."""
+    found: dict[str, int] = {}
+    for key, value in stats.items():
+        for prefix, name in REASON_PREFIXES.items():
+            if key.startswith(prefix):
+                found[(name + key.removeprefix(prefix)).replace(".", "_")] = value
+        if key in REASON_KEYS and value:
+            found[REASON_KEYS[key]] = value
+    return dict(sorted(found.items()))

@@ -1,0 +1,116 @@
+"""Where Elasticsearch is and how to log in: MONITOR_ES_* settings and environment variables,
+validated once. Secrets are kept out of `repr` and of every message."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from monitor.coerce import number
+from monitor.errors import ConfigError
+
+
+def _redact_url(url: str) -> str:
+    """The URL with any user name and password replaced by ***; never raises."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "<unparsable URL>"
+    if "@" in parts.netloc:
+        return urlunsplit(parts._replace(netloc="***@" + parts.netloc.rsplit("@", 1)[1]))
+    return url
+
+
+@dataclass(frozen=True)
+class EsConfig:
+    """Where Elasticsearch is and how to log in. No URL means the local node under `home`."""
+
+    url: str | None = None
+    api_key: str | None = field(default=None, repr=False)
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+    ca_certs: str | None = None
+    index_prefix: str = "monitor"
+    home: Path = Path("var")
+    local_port: int = 9200
+    local_heap: str = "512m"
+    request_timeout: float = 30.0
+
+    ENV = {
+        "url": "MONITOR_ES_URL",
+        "api_key": "MONITOR_ES_API_KEY",
+        "username": "MONITOR_ES_USERNAME",
+        "password": "MONITOR_ES_PASSWORD",
+        "ca_certs": "MONITOR_ES_CA_CERTS",
+        "index_prefix": "MONITOR_INDEX_PREFIX",
+        "home": "MONITOR_HOME",
+        "local_port": "MONITOR_ES_PORT",
+        "local_heap": "MONITOR_ES_HEAP",
+        "request_timeout": "MONITOR_ES_TIMEOUT",
+    }
+
+    @classmethod
+    def from_env(cls, *sources: Mapping[str, Any]) -> EsConfig:
+        """Read MONITOR_* names from each mapping in turn (first hit wins), e.g. settings, env."""
+        values: dict[str, Any] = {}
+        for attr, name in cls.ENV.items():
+            for mapping in (*sources, os.environ):
+                raw = mapping.get(name)
+                if raw not in (None, ""):
+                    values[attr] = _coerce(attr, name, raw)
+                    break
+        config = cls(**values)
+        if config.url and (config.username is None) != (config.password is None):
+            raise ConfigError("set both MONITOR_ES_USERNAME and MONITOR_ES_PASSWORD, or neither")
+        if not re.match(r"^[a-z0-9][a-z0-9_-]*$", config.index_prefix):
+            raise ConfigError(
+                "MONITOR_INDEX_PREFIX: use lower-case letters, digits, '-' or '_', "
+                f"got {config.index_prefix!r}"
+            )
+        return config
+
+    @property
+    def local(self) -> bool:
+        return not self.url
+
+    @property
+    def effective_url(self) -> str:
+        return self.url or f"http://127.0.0.1:{self.local_port}"
+
+    @property
+    def display_url(self) -> str:
+        """The URL without credentials, for logs and messages."""
+        return _redact_url(self.effective_url)
+
+    def index_name(self, kind: str) -> str:
+        """The alias for one kind of document, e.g. `monitor-articles`."""
+        return f"{self.index_prefix}-{kind}"
+
+
+def _coerce(attr: str, name: str, raw: Any) -> Any:
+    try:
+        if attr == "local_port":
+            return number(raw, int, minimum=1, maximum=65535)
+        if attr == "request_timeout":
+            return number(raw, float, above=0)
+    except ValueError:
+        what = "a TCP port (1-65535)" if attr == "local_port" else "seconds > 0"
+        raise ConfigError(f"{name}: expected {what}, got {raw!r}") from None
+    if attr == "home":
+        return Path(raw)
+    if attr == "url":
+        try:
+            parts = urlsplit(str(raw))
+            parts.port  # noqa: B018 -- raises ValueError on a port out of range or not a number
+        except ValueError as exc:
+            raise ConfigError(f"{name}: {exc}, in {_redact_url(str(raw))!r}") from None
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ConfigError(f"{name}: expected an http(s) URL, got {_redact_url(str(raw))!r}")
+    if attr == "ca_certs" and not Path(raw).is_file():
+        raise ConfigError(f"{name}: CA file not found: {raw}")
+    return str(raw)

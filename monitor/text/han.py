@@ -1,0 +1,13 @@
+"""Han characters: one definition for every module that tells Chinese text by its script.
+
+CJK Unified Ideographs with Extension A and the Compatibility Ideographs: what Chinese policy
+documents and news use. (Kana and Hangul are other scripts: monitor.text.language tells them.)
+"""
+
+from __future__ import annotations
+
+import re
+
+HAN_RANGES = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+HAN = re.compile(f"[{HAN_RANGES}]")
+HAN_RUN = re.compile(f"[{HAN_RANGES}]+")

@@ -21,12 +21,13 @@ from typing import Any
 
 from elasticsearch import Elasticsearch
 
+from monitor.alerts.delivery import deliver_pending
 from monitor.alerts.health import Rhythm, classify, recent_runs, rhythms
 from monitor.es.bulk import write
 from monitor.es.config import EsConfig
 from monitor.es.schema import ensure_index
 from monitor.notify.channels import Channels
-from monitor.notify.send import DeliveryError, Message, deliver
+from monitor.notify.send import Message
 from monitor.text.dates import utc_now_iso
 
 logger = logging.getLogger(__name__)
@@ -70,7 +71,7 @@ def health_changes(
     return alerts, updates
 
 
-def message(alert: dict[str, Any]) -> Message:
+def health_message(alert: dict[str, Any]) -> Message:
     subject = f"[news-monitor] source {alert['source_id']} is {alert['state']}"
     text = (
         f"Source {alert['source_id']} changed from {alert['previous_state']} to "
@@ -114,55 +115,3 @@ def raise_health_alerts(
             raised.append(alert)
     deliver_pending(es, config, channels, log)
     return raised
-
-
-def deliver_pending(
-    es: Elasticsearch, config: EsConfig, channels: Channels, log: Callable[[str], None]
-) -> None:
-    alias = config.index_name("alerts")
-    pending = es.search(
-        index=alias, query={"term": {"status": "pending"}}, size=100, seq_no_primary_term=True
-    )["hits"]["hits"]
-    for hit in pending:
-        alert = hit["_source"]
-        done, errors = set(alert["delivered_to"]), []
-        removed = [c for c in alert["channels"] if c not in channels.channels and c not in done]
-        for channel_id in alert["channels"]:
-            channel = channels.channels.get(channel_id)
-            if channel_id in done or channel is None:
-                continue
-            try:
-                deliver(channel, message(alert | {"status": "delivered"}))
-                done.add(channel_id)
-            except DeliveryError as exc:
-                errors.append(str(exc))
-        if removed:  # nobody to send it to any more: said once, not retried
-            errors.append(f"channel(s) {', '.join(removed)} no longer in the channels file")
-        wanted = set(alert["channels"]) - set(removed)
-        attempts = alert["attempts"] + 1
-        status = "delivered" if done >= wanted else "pending"
-        if status == "delivered" and not done:
-            status = "failed"  # every channel it was meant for is gone
-        if status == "pending" and attempts >= MAX_ATTEMPTS:
-            status = "failed"
-        if status == "failed":
-            reason = errors[0] if errors else "no channel took it"
-            log(f"error: health alert {hit['_id']} given up after {attempts} attempts: {reason}")
-        elif errors:
-            log(f"warning: health alert {hit['_id']} not delivered yet: {errors[0]}")
-        update = {
-            "delivered_to": sorted(done),
-            "attempts": attempts,
-            "status": status,
-            "last_error": errors[0] if errors else None,
-            "delivered_at": utc_now_iso() if status == "delivered" else None,
-        }
-        # conditional: a record another process wrote meanwhile is not overwritten
-        es.options(ignore_status=409).update(
-            index=alias,
-            id=hit["_id"],
-            doc=update,
-            if_seq_no=hit["_seq_no"],
-            if_primary_term=hit["_primary_term"],
-            refresh=True,
-        )

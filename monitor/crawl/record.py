@@ -22,7 +22,7 @@ from elasticsearch import Elasticsearch
 from scrapy import signals
 
 from monitor.crawl.options import CrawlSettings
-from monitor.crawl.seen import Seen, SeenStore
+from monitor.crawl.seen import Seen, SeenLookupError, SeenStore
 from monitor.crawl.summary import ERROR_KEYS
 from monitor.es.client import describe, make_client
 from monitor.es.config import EsConfig
@@ -82,12 +82,11 @@ class SeenRecord:
         try:
             store = await self.store()
             return await self.patience.call(lambda: store.lookup(urls), "seen-record lookup")
-        except CLIENT_ERRORS as exc:
+        except (*CLIENT_ERRORS, SeenLookupError) as exc:
             self.count("lookup_errors")
+            why = str(exc) if isinstance(exc, SeenLookupError) else describe(exc, self.config)
             logger.warning(
-                "seen-record lookup of %d URLs failed, fetching them: %s",
-                len(urls),
-                describe(exc, self.config),
+                "seen-record lookup of %d URLs failed, fetching them: %s", len(urls), why
             )
             return {}
 

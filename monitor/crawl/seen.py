@@ -30,6 +30,10 @@ from monitor.text.urls import canonicalize
 MGET_CHUNK = 1000
 
 
+class SeenLookupError(Exception):
+    """The cluster answered a look-up with errors instead of records."""
+
+
 def fingerprint(url: str) -> str:
     return hashlib.sha1(canonicalize(url).encode("utf-8")).hexdigest()
 
@@ -73,6 +77,9 @@ class SeenStore:
         for start in range(0, len(urls), MGET_CHUNK):
             chunk = urls[start : start + MGET_CHUNK]
             response = self.es.mget(index=self.alias, ids=[fingerprint(u) for u in chunk])
+            failed = [doc["error"] for doc in response["docs"] if doc.get("error")]
+            if failed:  # mget answers 200 with an error per document (a closed index, ...)
+                raise SeenLookupError(str(failed[0])[:300])
             for url, doc in zip(chunk, response["docs"], strict=True):
                 if doc.get("found"):
                     src = doc["_source"]

@@ -205,7 +205,7 @@ SEEN_PROPERTIES: dict[str, Any] = {
 # nothing; `_id` is the alert's identity, so two processes cannot raise one alert twice.
 ALERTS_VERSION = 1
 ALERT_PROPERTIES: dict[str, Any] = {
-    "kind": KEYWORD,  # source_health
+    "kind": KEYWORD,  # source_health | watch | digest
     "source_id": KEYWORD,
     "run_id": KEYWORD,  # the run that showed the change
     "state": KEYWORD,  # ok | silent | broken
@@ -218,6 +218,46 @@ ALERT_PROPERTIES: dict[str, Any] = {
     "attempts": COUNT,
     "last_error": {"type": "keyword", "ignore_above": 1024},
     "delivered_at": DATE,
+    "acked": {"type": "boolean"},  # `monitor alerts ack`
+    "acked_at": DATE,
+    # watch alerts (kind: watch): one per (watch, document), `_id` derived from both
+    "watch_id": KEYWORD,
+    "watch_version": {"type": "integer"},
+    "watch_name": KEYWORD,
+    "document_id": KEYWORD,
+    "title": {"type": "text", "fields": {"raw": {"type": "keyword", "ignore_above": 512}}},
+    "title_en": {"type": "text"},
+    "url": KEYWORD,
+    "published_at": DATE,
+    "language": KEYWORD,
+    "doc_type": KEYWORD,
+    "matched": KEYWORD,  # the watch's terms found in the document
+    "snippet": {"type": "text", "index": False},  # with <em> around what matched
+    "score": {"type": "float"},
+    "mode": KEYWORD,  # immediate | digest
+    "digest_due": DATE,  # queued alerts: when their digest goes out
+    "digest_id": KEYWORD,  # the digest that carried this alert
+    # digests (kind: digest): one message for many queued alerts of one watch
+    "alert_ids": KEYWORD,
+    "items": {"type": "object", "enabled": False},
+}
+
+# Watches: one document per watch version (`<id>:v<n>`), the compiled query stored with it; and
+# the matcher's checkpoint (kind: checkpoint): every document indexed before it has been matched.
+WATCHES_VERSION = 1
+WATCH_PROPERTIES: dict[str, Any] = {
+    "kind": KEYWORD,  # watch | checkpoint
+    "watch_id": KEYWORD,
+    "version": {"type": "integer"},
+    "active": {"type": "boolean"},
+    "name": KEYWORD,
+    "spec": {"type": "object", "enabled": False},  # the watch as written (JSON)
+    "spec_hash": KEYWORD,
+    "query": {"type": "object", "enabled": False},  # the compiled Elasticsearch query
+    "created_at": DATE,  # of this version
+    "first_created_at": DATE,  # of the watch: documents indexed before it are its backlog
+    "retired_at": DATE,
+    "indexed_at": DATE,  # checkpoint
 }
 
 # kind → (schema version, properties, settings)
@@ -230,6 +270,7 @@ SCHEMAS: dict[str, tuple[int, dict[str, Any], dict[str, Any]]] = {
     "runs": (RUNS_VERSION, RUN_PROPERTIES, {"refresh_interval": "1s"}),
     "seen": (SEEN_VERSION, SEEN_PROPERTIES, {"refresh_interval": "1s"}),
     "alerts": (ALERTS_VERSION, ALERT_PROPERTIES, {"refresh_interval": "1s"}),
+    "watches": (WATCHES_VERSION, WATCH_PROPERTIES, {"refresh_interval": "1s"}),
 }
 
 

@@ -76,6 +76,30 @@ def fields_for(query: str) -> list[str]:
     return ZH_FIELDS if han else EN_FIELDS
 
 
+def expansion_clause(expansion: Expansion) -> dict[str, Any]:
+    """One concept in the other language: any of its terms, as a phrase, scored as one."""
+    other = ZH_FIELDS if expansion.language == "zh" else EN_FIELDS
+    phrases = [
+        {"multi_match": {"query": term, "fields": other, "type": "phrase"}}
+        for term in expansion.terms
+    ]
+    boost = 0.8 if expansion.origin == "glossary" else 0.4
+    return {"dis_max": {"queries": phrases, "boost": boost}}
+
+
+def term_clause(
+    term: str, expansions: tuple[Expansion, ...] = (), slop: int = 0, boost: float = 1.0
+) -> dict[str, Any]:
+    """A term or phrase as written (in the fields of its script), or any of its renderings in
+    the other language, scored as one concept (a dis_max, never a sum over variants). Watches
+    compile their terms through this; `monitor search` shares the fields and the expansions."""
+    written = {
+        "multi_match": {"query": term, "fields": fields_for(term), "type": "phrase", "slop": slop}
+    }
+    clauses = [written, *(expansion_clause(e) for e in expansions)]
+    return {"dis_max": {"queries": clauses, "boost": boost}}
+
+
 def build_query(request: SearchRequest) -> dict[str, Any]:
     """The Elasticsearch search body for a request (query, filters, highlighting)."""
     fields = fields_for(request.query)
@@ -103,14 +127,8 @@ def build_query(request: SearchRequest) -> dict[str, Any]:
         },
         {"multi_match": {"query": request.query, "fields": fields, "type": "phrase", "boost": 2}},
     ]
-    for expansion in request.expansions:  # one concept, any of its terms, as a phrase
-        other = ZH_FIELDS if expansion.language == "zh" else EN_FIELDS
-        phrases = [
-            {"multi_match": {"query": term, "fields": other, "type": "phrase"}}
-            for term in expansion.terms
-        ]
-        boost = 0.8 if expansion.origin == "glossary" else 0.4
-        should.append({"dis_max": {"queries": phrases, "boost": boost}})
+    for expansion in request.expansions:
+        should.append(expansion_clause(expansion))
     return {
         "query": {"bool": {"should": should, "minimum_should_match": 1, "filter": filters}},
         "highlight": {

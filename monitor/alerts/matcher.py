@@ -1,0 +1,400 @@
+"""Watch alerts without a percolator: the active watches run as ordinary queries over each batch
+of new or changed documents.
+
+- `WatchStore` keeps the watches in `<prefix>-watches`, one document per version: syncing a
+  watchlist adds a version when a watch changed and retires versions of watches that are gone.
+- `Matcher.match(ids)` runs every active watch over those documents in one `_msearch` (each query
+  filtered to the batch with an `ids` filter; chunked for many watches). Each hit becomes an
+  alert whose `_id` is derived from (watch id, document id), written with `create`: a re-crawl, a
+  re-translation, a second matcher or a retry never makes a second alert. A watch sees only
+  documents indexed after it was first created (its backlog is `--backfill`'s business), and a
+  new version of a watch keeps its id, so what it alerted on stays alerted.
+- `Matcher.catch_up()` matches everything indexed since the checkpoint (`indexed_at`, kept in the
+  watches index) and moves it, so nothing is missed when a process dies between indexing and
+  matching. The checkpoint stays MARGIN behind the clock: overlap is harmless, gaps are not.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from elasticsearch import Elasticsearch
+
+from monitor.alerts.watches import Watch, compile_watch
+from monitor.es.bulk import write
+from monitor.es.config import EsConfig
+from monitor.es.schema import ensure_index
+from monitor.search.engine import HIGHLIGHT_FIELDS
+from monitor.search.glossary import Glossary
+from monitor.text.dates import utc_now_iso
+
+logger = logging.getLogger(__name__)
+
+WATCHES_PER_MSEARCH = 200  # bodies per _msearch request
+IDS_PER_QUERY = 1000  # documents per batch query
+MARGIN = timedelta(seconds=30)  # the checkpoint trails the clock by this much
+CACHE_SECONDS = 5.0  # active watches are re-read this often
+CHECKPOINT_ID = "checkpoint"
+_EM = re.compile(r"<em>(.*?)</em>")
+ORDER = [{"indexed_at": "asc"}, {"canonical_url": "asc"}]  # the URL breaks ties: one per document
+ALERT_SOURCE = [
+    "title",
+    "title_en",
+    "url",
+    "canonical_url",
+    "source_id",
+    "published_at",
+    "language",
+    "doc_type",
+    "indexed_at",
+]
+
+
+def alert_id(watch_id: str, document_id: str) -> str:
+    """One alert per (watch, document), whatever the version, process or retry."""
+    return "watch:" + hashlib.sha1(f"{watch_id}\n{document_id}".encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class ActiveWatch:
+    watch: Watch
+    version: int
+    first_created_at: str
+    query: dict[str, Any]
+
+
+class WatchStore:
+    def __init__(self, es: Elasticsearch, config: EsConfig):
+        self.es, self.config = es, config
+        self.alias = ensure_index(es, config, "watches")
+
+    def versions(self) -> dict[str, list[dict[str, Any]]]:
+        hits = self.es.search(
+            index=self.alias, query={"term": {"kind": "watch"}}, size=10_000, sort=["version"]
+        )["hits"]["hits"]
+        found: dict[str, list[dict[str, Any]]] = {}
+        for hit in hits:
+            found.setdefault(hit["_source"]["watch_id"], []).append(hit["_source"])
+        return found
+
+    def sync(self, watches: list[Watch], glossary: Glossary | None) -> dict[str, str]:
+        """Make the stored active versions those of `watches`; {watch id: what happened}."""
+        now = utc_now_iso()
+        known = self.versions()
+        actions, changes = [], {}
+        for watch in watches:
+            history = known.get(watch.id, [])
+            active = next((v for v in reversed(history) if v["active"]), None)
+            if active and active["spec_hash"] == watch.digest_hash and watch.enabled:
+                continue
+            if active:
+                actions.append(
+                    (
+                        "update",
+                        f"{watch.id}:v{active['version']}",
+                        {"active": False, "retired_at": now},
+                    )
+                )
+            if not watch.enabled:
+                changes[watch.id] = "disabled" if active else "unchanged"
+                continue
+            version = (history[-1]["version"] + 1) if history else 1
+            first = history[0]["first_created_at"] if history else now
+            doc = {
+                "kind": "watch",
+                "watch_id": watch.id,
+                "version": version,
+                "active": True,
+                "name": watch.name,
+                "spec": watch.spec(),
+                "spec_hash": watch.digest_hash,
+                "query": compile_watch(watch, glossary),
+                "created_at": now,
+                "first_created_at": first,
+            }
+            actions.append(("create", f"{watch.id}:v{version}", doc))
+            changes[watch.id] = f"version {version}" if history else "added"
+        wanted = {w.id for w in watches}
+        for watch_id, history in known.items():
+            for version in history:
+                if version["active"] and watch_id not in wanted:
+                    actions.append(
+                        (
+                            "update",
+                            f"{watch_id}:v{version['version']}",
+                            {"active": False, "retired_at": now},
+                        )
+                    )
+                    changes[watch_id] = "removed"
+        errors = [e for _, e in write(self.es, self.alias, actions, refresh=True) if e]
+        if errors:
+            raise RuntimeError(f"watches not stored: {errors[0]}")
+        return changes
+
+    def active(self) -> list[ActiveWatch]:
+        hits = self.es.search(
+            index=self.alias,
+            query={"bool": {"filter": [{"term": {"kind": "watch"}}, {"term": {"active": True}}]}},
+            size=10_000,
+        )["hits"]["hits"]
+        return [
+            ActiveWatch(
+                Watch.from_spec(h["_source"]["spec"]),
+                h["_source"]["version"],
+                h["_source"]["first_created_at"],
+                h["_source"]["query"],
+            )
+            for h in hits
+        ]
+
+    def checkpoint(self) -> str | None:
+        found = self.es.options(ignore_status=404).get(index=self.alias, id=CHECKPOINT_ID)
+        return found["_source"].get("indexed_at") if found.get("found") else None
+
+    def move_checkpoint(self, indexed_at: str) -> None:
+        doc = {"kind": "checkpoint", "indexed_at": indexed_at}
+        write(self.es, self.alias, [("update", CHECKPOINT_ID, doc)])
+
+
+class Matcher:
+    """Runs the active watches over batches of documents and writes the alerts (blocking: call
+    it off the reactor). `on_alerts` receives the alerts it created (for delivery)."""
+
+    def __init__(
+        self,
+        es: Elasticsearch,
+        config: EsConfig,
+        on_alerts: Callable[[list[dict[str, Any]]], None] | None = None,
+    ):
+        self.es, self.config = es, config
+        self.store = WatchStore(es, config)
+        self.articles = config.index_name("articles")
+        self.alerts = ensure_index(es, config, "alerts")
+        self.on_alerts = on_alerts
+        self._watches: list[ActiveWatch] = []
+        self._read_at = 0.0
+        self.stats = {"batches": 0, "documents": 0, "alerts": 0, "queries": 0}
+
+    def watches(self) -> list[ActiveWatch]:
+        if time.monotonic() - self._read_at > CACHE_SECONDS:
+            self._watches = self.store.active()
+            self._read_at = time.monotonic()
+        return self._watches
+
+    def reload(self) -> None:
+        self._read_at = 0.0
+
+    # --- matching ---------------------------------------------------------------------------
+
+    def match(self, ids: list[str], backlog: bool = False) -> list[dict[str, Any]]:
+        """Alerts for the documents `ids` (already searchable); returns those newly created.
+        `backlog`: also documents indexed before the watch existed (--backfill)."""
+        watches = self.watches()
+        if not ids or not watches:
+            return []
+        self.stats["batches"] += 1
+        self.stats["documents"] += len(ids)
+        found: list[tuple[ActiveWatch, dict[str, Any]]] = []
+        for start in range(0, len(ids), IDS_PER_QUERY):
+            chunk = ids[start : start + IDS_PER_QUERY]
+            for first in range(0, len(watches), WATCHES_PER_MSEARCH):
+                group = watches[first : first + WATCHES_PER_MSEARCH]
+                found += self._msearch(group, chunk, backlog)
+        return self._raise(found)
+
+    def _msearch(
+        self, group: list[ActiveWatch], ids: list[str], backlog: bool
+    ) -> list[tuple[ActiveWatch, dict[str, Any]]]:
+        searches: list[dict[str, Any]] = []
+        for active in group:
+            filters: list[dict[str, Any]] = [{"ids": {"values": ids}}]
+            if not backlog:
+                filters.append({"range": {"indexed_at": {"gte": active.first_created_at}}})
+            body: dict[str, Any] = {
+                "query": {"bool": {"must": [active.query], "filter": filters}},
+                "size": len(ids),
+                "_source": ALERT_SOURCE,
+                "highlight": {
+                    "fields": {
+                        name: {} for name in HIGHLIGHT_FIELDS + ["title.zh", "title.en", "title_en"]
+                    },
+                    "fragment_size": 160,
+                    "number_of_fragments": 1,
+                },
+            }
+            if active.watch.min_score is not None:
+                body["min_score"] = active.watch.min_score
+            searches += [{"index": self.articles}, body]
+        self.stats["queries"] += len(group)
+        responses = self.es.msearch(searches=searches)["responses"]
+        found = []
+        for active, response in zip(group, responses, strict=True):
+            if "error" in response:
+                logger.error("watch %s: query failed: %s", active.watch.id, response["error"])
+                continue
+            found += [(active, hit) for hit in response["hits"]["hits"]]
+        return found
+
+    def _raise(self, found: list[tuple[ActiveWatch, dict[str, Any]]]) -> list[dict[str, Any]]:
+        if not found:
+            return []
+        now = datetime.now(timezone.utc)
+        queued = self._recent_immediate(sorted({a.watch.id for a, _ in found}), now)
+        docs = []
+        for active, hit in found:
+            alert = alert_document(active, hit, now)
+            watch = active.watch
+            if watch.mode == "digest":
+                alert |= {"status": "queued", "digest_due": watch.digest.due_after(now).isoformat()}
+            elif queued.get(watch.id, 0) >= watch.rate_limit.max:  # a flood: fold into a digest
+                due = now + watch.rate_limit.fold_after
+                alert |= {"status": "queued", "digest_due": due.isoformat(), "mode": "folded"}
+            else:
+                queued[watch.id] = queued.get(watch.id, 0) + 1
+            docs.append((alert_id(watch.id, hit["_id"]), alert))
+        results = write(self.es, self.alerts, [("create", i, d) for i, d in docs], refresh=True)
+        created = [
+            d | {"_id": i} for (i, d), (r, e) in zip(docs, results, strict=True) if r == "created"
+        ]
+        for (_, alert), (_, error) in zip(docs, results, strict=True):
+            if error:
+                logger.error("watch %s: alert not stored: %s", alert["watch_id"], error)
+        self.stats["alerts"] += len(created)
+        if created and self.on_alerts:
+            self.on_alerts(created)
+        return created
+
+    def _recent_immediate(self, watch_ids: list[str], now: datetime) -> dict[str, int]:
+        """Immediate alerts each watch raised within its rate-limit period (the longest asked)."""
+        periods = {a.watch.id: a.watch.rate_limit.per for a in self.watches()}
+        since = now - max(
+            (periods.get(w, timedelta(hours=1)) for w in watch_ids), default=timedelta(hours=1)
+        )
+        response = self.es.search(
+            index=self.alerts,
+            size=0,
+            query={
+                "bool": {
+                    "filter": [
+                        {"term": {"kind": "watch"}},
+                        {"terms": {"watch_id": watch_ids}},
+                        {"range": {"raised_at": {"gte": since.isoformat()}}},
+                        {"terms": {"status": ["pending", "delivered", "failed"]}},
+                    ]
+                }
+            },
+            aggs={"by": {"terms": {"field": "watch_id", "size": len(watch_ids)}}},
+        )
+        return {b["key"]: b["doc_count"] for b in response["aggregations"]["by"]["buckets"]}
+
+    # --- catching up ------------------------------------------------------------------------
+
+    def catch_up(self, page: int = 500) -> int:
+        """Match what was indexed since the checkpoint; move it. Returns documents matched."""
+        checkpoint = self.store.checkpoint()
+        if checkpoint is None:  # the first matcher ever starts from now: no backlog alerts
+            self.store.move_checkpoint((datetime.now(timezone.utc) - MARGIN).isoformat())
+            return 0
+        if not self.es.indices.exists_alias(name=self.articles):
+            return 0
+        self.es.indices.refresh(index=self.articles)
+        limit = datetime.now(timezone.utc) - MARGIN
+        query = {"range": {"indexed_at": {"gte": checkpoint}}}
+        after, matched, newest = None, 0, checkpoint
+        while True:
+            extra = {"search_after": after} if after else {}
+            hits = self.es.search(
+                index=self.articles,
+                query=query,
+                sort=ORDER,
+                size=page,
+                source=["indexed_at"],
+                **extra,
+            )["hits"]["hits"]
+            if not hits:
+                break
+            self.match([h["_id"] for h in hits])
+            matched += len(hits)
+            newest = hits[-1]["_source"]["indexed_at"]
+            after = hits[-1]["sort"]
+            if len(hits) < page:
+                break
+        moved = max(_time(checkpoint), min(_time(newest), limit))
+        self.store.move_checkpoint(moved.isoformat())
+        return matched
+
+    def backfill(self, watch_id: str, page: int = 500) -> int:
+        """Alert once on every stored document the watch matches (`monitor watch add
+        --backfill`); returns the alerts created."""
+        active = [a for a in self.watches() if a.watch.id == watch_id]
+        if not active:
+            return 0
+        created, after = 0, None
+        while True:
+            extra = {"search_after": after} if after else {}
+            hits = self.es.search(
+                index=self.articles,
+                query=active[0].query,
+                sort=ORDER,
+                size=page,
+                source=False,
+                **extra,
+            )["hits"]["hits"]
+            if not hits:
+                return created
+            created += len(self._only(watch_id).match([h["_id"] for h in hits], backlog=True))
+            after = hits[-1]["sort"]
+
+    def _only(self, watch_id: str) -> Matcher:
+        view = Matcher.__new__(Matcher)
+        view.__dict__.update(self.__dict__)
+        view._watches = [a for a in self.watches() if a.watch.id == watch_id]
+        view._read_at = time.monotonic()
+        return view
+
+
+def _time(value: str) -> datetime:
+    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+def alert_document(active: ActiveWatch, hit: dict[str, Any], now: datetime) -> dict[str, Any]:
+    source = hit["_source"]
+    highlight = hit.get("highlight", {})
+    fragments = [f for name in HIGHLIGHT_FIELDS if (f := highlight.get(name))]
+    snippet = " … ".join(f[0] for f in fragments[:2])
+    marked = " ".join(f for fs in highlight.values() for f in fs)
+    matched = [t for t in active.watch.terms if t.lower() in marked.lower()] or list(
+        dict.fromkeys(m.lower() for m in _EM.findall(marked))
+    )[:10]
+    watch = active.watch
+    return {
+        "kind": "watch",
+        "watch_id": watch.id,
+        "watch_version": active.version,
+        "watch_name": watch.name,
+        "document_id": hit["_id"],
+        "source_id": source.get("source_id"),
+        "title": source.get("title"),
+        "title_en": source.get("title_en"),
+        "url": source.get("canonical_url") or source.get("url"),
+        "published_at": source.get("published_at"),
+        "language": source.get("language"),
+        "doc_type": source.get("doc_type"),
+        "matched": matched,
+        "snippet": " ".join(snippet.split())[:600],
+        "score": hit.get("_score"),
+        "mode": watch.mode,
+        "raised_at": now.isoformat(),
+        "status": "pending",
+        "channels": list(watch.channels),
+        "delivered_to": [],
+        "attempts": 0,
+    }

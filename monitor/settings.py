@@ -83,6 +83,7 @@ EXTENSIONS = {
     "monitor.crawl.progress.Progress": 500,
     "monitor.crawl.record.SeenRecord": 100,  # the seen-record's client, store and bookkeeping
     "monitor.crawl.logs.QuietNetworkErrors": 0,  # a dead site's robots.txt in one line
+    "monitor.alerts.hook.WatchHook": 110,  # watches run over what each bulk flush stored
 }
 
 MONITOR_SOURCES_FILE = "sources.yaml"  # YAML list of sources (see README: "Sources")
@@ -90,6 +91,10 @@ MONITOR_INCREMENTAL = True  # skip what the shared seen-record says is known (se
 # Alert channels (e-mail, webhooks, a JSONL file); `health:` in it lists who hears about sources
 # turning broken or silent. An absent file means health changes are only stored and logged.
 MONITOR_CHANNELS_FILE = "channels.yaml"
+# Watches (monitor/alerts/): the watchlist synced into the cluster when a crawl starts, and the
+# matcher beside the indexer that turns new or changed documents into watch alerts.
+MONITOR_WATCHLIST_FILE = "watchlists.yaml"
+MONITOR_WATCHES = True
 MONITOR_EXTRACT_MODE = "process"  # "process" (a worker pool; measured faster) or "thread"
 MONITOR_EXTRACT_WORKERS = 0  # pool size; 0 = one per CPU core
 MONITOR_MIN_TEXT_CHARS = 40  # shorter bodies are dropped as "no text" (counted, logged)

@@ -12,6 +12,7 @@ import logging
 from typing import Any
 from urllib.parse import urlsplit
 
+from monitor.alerts.hook import WatchHook
 from monitor.crawl.items import Article
 from monitor.crawl.options import CrawlSettings
 from monitor.crawl.record import SeenRecord
@@ -96,6 +97,7 @@ class IndexPipeline(Stage):
     def __init__(self, crawler: Any):
         super().__init__(crawler)
         self.record = SeenRecord.of(crawler)
+        self.watches = WatchHook.of(crawler)
         self.config = self.record.config
         self.settings = CrawlSettings.of(crawler)
         self.batch: list[tuple[Article, asyncio.Future]] = []
@@ -187,6 +189,14 @@ class IndexPipeline(Stage):
         await self._remember(
             [item for (item, _), (kind, _) in zip(batch, outcomes, strict=True) if kind != "errors"]
         )
+        if self.watches is not None:  # new or changed documents go to the watch matcher
+            self.watches.submit(
+                [
+                    doc_id
+                    for (doc_id, _), (kind, _) in zip(docs, outcomes, strict=True)
+                    if kind == "indexed"
+                ]
+            )
         for (item, future), (kind, error) in zip(batch, outcomes, strict=True):
             if kind == "errors":
                 logger.error("source %s: not indexed: %s: %s", item.source_id, item.url, error)

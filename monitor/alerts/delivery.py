@@ -3,7 +3,9 @@ the digests that fold queued watch alerts into one message per watch and period.
 
 An alert is stored before it is sent (`pending`), so a channel that is down loses nothing: each
 pass sends it to the channels that have not taken it yet, and after MAX_ATTEMPTS it is `failed`.
-Updates are conditional (`if_seq_no`), so a record another process wrote meanwhile is kept.
+A pass first claims each alert (`sending`, with `if_seq_no`): of two processes or threads that
+read the same pending alert, one sends it. A claim left by a process that died is taken over after
+CLAIM_LEASE.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 import html
 import logging
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from elasticsearch import Elasticsearch
@@ -24,6 +26,8 @@ from monitor.text.dates import utc_now_iso
 
 logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
+CLAIM_LEASE = timedelta(minutes=5)
+RETRY_BASE = timedelta(seconds=30)  # a failed attempt waits 30 s, then 1 min, 2 min, ...
 DIGEST_ITEMS = 200  # listed in one digest message; the rest are counted
 
 
@@ -87,20 +91,54 @@ def deliver_pending(
     channels: Channels,
     log: Callable[[str], None] = logger.warning,
     kinds: tuple[str, ...] | None = None,
+    now: datetime | None = None,
 ) -> int:
-    """Send every pending alert (of these kinds) to the channels that have not taken it; returns
-    how many were delivered."""
+    """Send every pending alert (of these kinds) that is due to the channels that have not taken
+    it; returns how many were delivered. A failed attempt is retried after a backoff."""
     alias = config.index_name("alerts")
     if not es.indices.exists_alias(name=alias):
         return 0
-    filters: list[dict[str, Any]] = [{"term": {"status": "pending"}}]
+    now = now or datetime.now(timezone.utc)
+    stale = (now - CLAIM_LEASE).isoformat()
+    claimable = {
+        "bool": {
+            "should": [
+                {"term": {"status": "pending"}},
+                {
+                    "bool": {
+                        "filter": [
+                            {"term": {"status": "sending"}},
+                            {"range": {"claimed_at": {"lt": stale}}},
+                        ]
+                    }
+                },
+            ],
+            "minimum_should_match": 1,
+        }
+    }
+    filters: list[dict[str, Any]] = [claimable]
+    not_yet = [{"range": {"next_attempt_at": {"gt": now.isoformat()}}}]
     if kinds:
         filters.append({"terms": {"kind": list(kinds)}})
     pending = es.search(
-        index=alias, query={"bool": {"filter": filters}}, size=500, seq_no_primary_term=True
+        index=alias,
+        query={"bool": {"filter": filters, "must_not": not_yet}},
+        size=500,
+        seq_no_primary_term=True,
     )["hits"]["hits"]
     delivered = 0
     for hit in pending:
+        claimed = es.options(ignore_status=409).update(
+            index=alias,
+            id=hit["_id"],
+            doc={"status": "sending", "claimed_at": utc_now_iso()},
+            if_seq_no=hit["_seq_no"],
+            if_primary_term=hit["_primary_term"],
+            refresh=True,
+        )
+        if claimed.meta.status == 409:
+            continue  # another process or thread is sending it
+        hit = hit | {"_seq_no": claimed["_seq_no"], "_primary_term": claimed["_primary_term"]}
         alert = hit["_source"]
         done, errors = set(alert["delivered_to"]), []
         removed = [c for c in alert["channels"] if c not in channels.channels and c not in done]
@@ -134,8 +172,12 @@ def deliver_pending(
             "status": status,
             "last_error": errors[0] if errors else None,
             "delivered_at": utc_now_iso() if status == "delivered" else None,
+            "claimed_at": None,
+            "next_attempt_at": (now + RETRY_BASE * 2 ** (attempts - 1)).isoformat()
+            if status == "pending"
+            else None,
         }
-        # conditional: a record another process wrote meanwhile is not overwritten
+        # conditional on our claim: a record another process took over meanwhile is kept
         es.options(ignore_status=409).update(
             index=alias,
             id=hit["_id"],

@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -43,6 +44,7 @@ MARGIN = timedelta(seconds=30)  # the checkpoint trails the clock by this much
 CACHE_SECONDS = 5.0  # active watches are re-read this often
 CHECKPOINT_ID = "checkpoint"
 _EM = re.compile(r"<em>(.*?)</em>")
+_RAISING = threading.Lock()  # one crawl process runs a matcher per source
 ORDER = [{"indexed_at": "asc"}, {"canonical_url": "asc"}]  # the URL breaks ties: one per document
 ALERT_SOURCE = [
     "title",
@@ -245,6 +247,12 @@ class Matcher:
     def _raise(self, found: list[tuple[ActiveWatch, dict[str, Any]]]) -> list[dict[str, Any]]:
         if not found:
             return []
+        with _RAISING:  # the rate limit counts what the other threads of this process raised
+            return self._raise_counted(found)
+
+    def _raise_counted(
+        self, found: list[tuple[ActiveWatch, dict[str, Any]]]
+    ) -> list[dict[str, Any]]:
         now = datetime.now(timezone.utc)
         queued = self._recent_immediate(sorted({a.watch.id for a, _ in found}), now)
         docs = []

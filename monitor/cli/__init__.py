@@ -16,6 +16,7 @@ from monitor.cli.schedule import schedule_cmd
 from monitor.cli.search import search_cmd
 from monitor.cli.sources import sources
 from monitor.cli.translate import models, status_cmd, translate_cmd
+from monitor.cli.watch import alertd, watch
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -35,3 +36,5 @@ main.add_command(kibana)
 main.add_command(schedule_cmd)
 main.add_command(alerts)
 main.add_command(sources)
+main.add_command(watch)
+main.add_command(alertd)

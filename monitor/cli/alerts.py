@@ -1,4 +1,5 @@
-"""`monitor alerts`: the alerts news-monitor raised (source health changes), and a channel test."""
+"""`monitor alerts`: the alerts news-monitor raised (source health changes, watch matches,
+digests): list, show, ack; and a channel test."""
 
 from __future__ import annotations
 
@@ -9,23 +10,44 @@ from monitor.cli.common import CHANNELS_OPTION, connect, domain_errors, emit_jso
 
 @click.group()
 def alerts() -> None:
-    """Alerts raised by news-monitor (source health changes) and their delivery."""
+    """Alerts raised by news-monitor (source health, watches, digests) and their delivery."""
+
+
+STATUSES = ["pending", "delivered", "failed", "stored", "queued", "digested"]
+
+
+def _line(a: dict) -> str:
+    """One alert in one line, whatever its kind."""
+    ack = " (acked)" if a.get("acked") else ""
+    error = f"  [{a['last_error']}]" if a.get("last_error") else ""
+    if a.get("kind") == "watch":
+        what = f"watch {a['watch_id']}: {a.get('title')}  [{a.get('source_id')}]  {a.get('url')}"
+    elif a.get("kind") == "digest":
+        what = f"digest {a['watch_id']}: {len(a.get('alert_ids') or [])} documents"
+    else:
+        what = f"{a['source_id']}: {a['previous_state']} → {a['state']}  {a['reason']}"
+    return f"{a['raised_at'][:19]}  {a['status']:<9}  {what}{error}{ack}"
 
 
 @alerts.command("list")
+@click.option("--status", type=click.Choice(STATUSES), help="Only alerts in this state.")
 @click.option(
-    "--status", type=click.Choice(["pending", "delivered", "failed", "stored"]), help="Only these."
+    "--kind", type=click.Choice(["source_health", "watch", "digest"]), help="Only this kind."
 )
+@click.option("--watch", "watch_id", help="Only the alerts of this watch.")
 @click.option("--size", default=50, show_default=True, help="How many, newest first.")
 @json_option("Print one JSON object with an `alerts` list.")
 @domain_errors
-def alerts_list(status: str | None, size: int, as_json: bool) -> None:
-    """The newest alerts with their delivery state."""
+def alerts_list(
+    status: str | None, kind: str | None, watch_id: str | None, size: int, as_json: bool
+) -> None:
+    """The newest alerts (source health changes, watch matches, digests) and their delivery."""
     from monitor.es.client import call
 
     config, es = connect()
     alias = config.index_name("alerts")
-    query = {"term": {"status": status}} if status else {"match_all": {}}
+    terms = {"status": status, "kind": kind, "watch_id": watch_id}
+    query = {"bool": {"filter": [{"term": {k: v}} for k, v in terms.items() if v]}}
 
     def fetch() -> list[dict]:
         if not es.indices.exists_alias(name=alias):
@@ -40,11 +62,51 @@ def alerts_list(status: str | None, size: int, as_json: bool) -> None:
     if not found:
         info("no alerts")
     for a in found:
-        click.echo(
-            f"{a['raised_at']}  {a['status']:<9}  {a['source_id']}: {a['previous_state']} → "
-            f"{a['state']}  {a['reason']}"
-            + (f"  [{a['last_error']}]" if a.get("last_error") else "")
+        click.echo(f"{a['id']}  {_line(a)}")
+
+
+def _get(es, config, alert_id: str) -> dict:
+    from monitor.errors import ConfigError
+
+    found = es.options(ignore_status=404).get(index=config.index_name("alerts"), id=alert_id)
+    if not found.get("found"):
+        raise ConfigError(f"no alert {alert_id!r} (see: monitor alerts list)")
+    return found
+
+
+@alerts.command("show")
+@click.argument("alert_id")
+@domain_errors
+def alerts_show(alert_id: str) -> None:
+    """One alert, whole, as JSON."""
+    from monitor.es.client import call
+
+    config, es = connect()
+    found = call(config, lambda: _get(es, config, alert_id))
+    emit_json(found["_source"] | {"id": alert_id})
+
+
+@alerts.command("ack")
+@click.argument("alert_ids", nargs=-1, required=True)
+@domain_errors
+def alerts_ack(alert_ids: tuple[str, ...]) -> None:
+    """Mark alerts as seen (acknowledged); they stay in the index."""
+    from monitor.es.client import call
+    from monitor.text.dates import utc_now_iso
+
+    config, es = connect()
+    for alert_id in alert_ids:
+        call(config, lambda i=alert_id: _get(es, config, i))
+        call(
+            config,
+            lambda i=alert_id: es.update(
+                index=config.index_name("alerts"),
+                id=i,
+                doc={"acked": True, "acked_at": utc_now_iso()},
+                refresh=True,
+            ),
         )
+        info(f"acknowledged {alert_id}")
 
 
 @alerts.command("test")

@@ -47,6 +47,17 @@ CHANNELS_OPTION = click.option(
 )
 
 
+WATCHLIST_OPTION = click.option(
+    "--watchlist",
+    "watchlist_file",
+    default="watchlists.yaml",
+    envvar="MONITOR_WATCHLIST_FILE",
+    show_default=True,
+    type=click.Path(dir_okay=False),
+    help="The watchlist file (watch alerts).",
+)
+
+
 SOURCES_OPTION = click.option(
     "--sources",
     "sources_file",

@@ -7,6 +7,7 @@ import click
 from monitor.cli.common import (
     CHANNELS_OPTION,
     SOURCES_OPTION,
+    WATCHLIST_OPTION,
     domain_errors,
     emit_json,
     info,
@@ -34,6 +35,7 @@ from monitor.cli.common import (
     "--no-translate", is_flag=True, help="Do not run a translation worker beside the crawl."
 )
 @CHANNELS_OPTION
+@WATCHLIST_OPTION
 @click.option(
     "--full",
     is_flag=True,
@@ -49,6 +51,7 @@ def crawl(
     no_translate: bool,
     full: bool,
     channels_file: str,
+    watchlist_file: str,
 ) -> None:
     """Crawl the configured sources into Elasticsearch; print a per-source summary.
 
@@ -67,6 +70,7 @@ def crawl(
         "LOG_LEVEL": "INFO" if verbose else "WARNING",
         "MONITOR_SOURCES_FILE": sources_file,
         "MONITOR_CHANNELS_FILE": channels_file,
+        "MONITOR_WATCHLIST_FILE": watchlist_file,
         **parse_settings(setting_pairs),
     }
     if full:
@@ -76,7 +80,7 @@ def crawl(
     check_overrides(overrides.items())
     from monitor.translate.sidecar import TranslationSidecar
 
-    sidecar = None if no_translate else TranslationSidecar.start()
+    sidecar = None if no_translate else TranslationSidecar.start(channels_file)
     outcome = None
     try:
         outcome = run_crawl(sources, overrides, log=info)

@@ -7,12 +7,30 @@ import sys
 import click
 
 from monitor.cli.common import (
+    CHANNELS_OPTION,
     connect,
     domain_errors,
     emit_json,
     info,
     json_option,
 )
+
+
+def _watch_matcher(es, es_config, channels_file: str):
+    """Translated documents go through the watches again (an English watch meets a Chinese
+    document through its translation); the alerts are delivered at once."""
+    from monitor.alerts.delivery import deliver_pending
+    from monitor.alerts.matcher import Matcher
+    from monitor.notify.channels import load_channels
+
+    matcher = Matcher(es, es_config)
+    channels = load_channels(channels_file)
+
+    def matched(ids: list[str]) -> None:
+        if matcher.match(ids):
+            deliver_pending(es, es_config, channels, info, ("watch",))
+
+    return matched
 
 
 @click.command("translate")
@@ -28,8 +46,11 @@ from monitor.cli.common import (
     help="Make documents whose translation failed MONITOR_TRANSLATE_ATTEMPTS times pending again.",
 )
 @json_option("Print the totals as one JSON object.")
+@CHANNELS_OPTION
 @domain_errors
-def translate_cmd(follow: bool, stop_on_eof: bool, retry_failed: bool, as_json: bool) -> None:
+def translate_cmd(
+    follow: bool, stop_on_eof: bool, retry_failed: bool, as_json: bool, channels_file: str
+) -> None:
     """Translate pending documents (Chinese → English; English → Chinese where a model is
     installed) in batches; several workers can share the backlog."""
     import threading
@@ -51,7 +72,9 @@ def translate_cmd(follow: bool, stop_on_eof: bool, retry_failed: bool, as_json: 
     stop = threading.Event()
     if stop_on_eof:
         threading.Thread(target=lambda: (sys.stdin.read(), stop.set()), daemon=True).start()
-    worker = TranslationWorker(es, es_config, config, engines)
+    worker = TranslationWorker(
+        es, es_config, config, engines, on_translated=_watch_matcher(es, es_config, channels_file)
+    )
     if retry_failed:
         info(f"{call(es_config, worker.retry_failed)} failed documents are pending again")
 

@@ -46,6 +46,7 @@ class SeenRecord:
         self._store: SeenStore | None = None
         self._opening = asyncio.Lock()
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(self.engine_stopped, signal=signals.engine_stopped)
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> SeenRecord:
@@ -62,6 +63,10 @@ class SeenRecord:
         self.stats.inc_value(f"monitor/incremental/{outcome}", n)
 
     async def client(self) -> Elasticsearch:
+        return self.sync_client()
+
+    def sync_client(self) -> Elasticsearch:
+        """The crawl's one client (thread-safe: the watch matcher's thread shares it)."""
         if self._es is None:
             self._es = make_client(self.config)
         return self._es
@@ -106,13 +111,14 @@ class SeenRecord:
             self.incomplete.add(url)
 
     async def spider_closed(self, spider: Any, reason: str) -> None:
-        try:
-            await self._record_listings(reason)
-        finally:
-            if self.patience.waits:
-                self.stats.set_value("monitor/es/waits", self.patience.waits)
-            if self._es is not None:
-                self._es.close()
+        await self._record_listings(reason)
+        if self.patience.waits:
+            self.stats.set_value("monitor/es/waits", self.patience.waits)
+
+    def engine_stopped(self) -> None:
+        """After every component's spider_closed (the watch matcher's last round included)."""
+        if self._es is not None:
+            self._es.close()
 
     async def _record_listings(self, reason: str) -> None:
         entries = list(self.confirmed)

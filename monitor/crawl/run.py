@@ -93,9 +93,28 @@ def run_crawl(
     es = make_client(es_config)  # the runner's one client, for before and after the crawl
     try:
         call(es_config, lambda: ensure_articles_index(es, es_config))
+        if settings.getbool("MONITOR_WATCHES"):
+            _sync_watches(es, es_config, settings.get("MONITOR_WATCHLIST_FILE"), channels, log)
         return _crawl(sources, settings, crawl_settings, channels, es, es_config, log)
     finally:
         es.close()
+
+
+def _sync_watches(es: Any, es_config: EsConfig, path: str, channels: Any, log) -> None:
+    """The watchlist into the cluster before the crawl; a broken one keeps the stored watches."""
+    from pathlib import Path
+
+    from monitor.alerts.service import sync_watchlist
+
+    if not path or not Path(path).is_file():
+        return
+    try:
+        _, changes = call(es_config, lambda: sync_watchlist(es, es_config, path, channels))
+    except MonitorError as exc:
+        log(f"warning: watchlist not loaded, the watches stored before stay in force: {exc}")
+        return
+    for watch_id, change in sorted(changes.items()):
+        log(f"watch {watch_id}: {change}")
 
 
 def _crawl(
@@ -148,4 +167,11 @@ def _crawl(
         )
     except MonitorError as exc:
         log(f"warning: health alerts not checked: {exc}")
+    if settings.getbool("MONITOR_WATCHES"):
+        from monitor.alerts.service import alert_round
+
+        try:  # what the crawl's matcher missed (a crash), due digests, pending deliveries
+            call(es_config, lambda: alert_round(es, es_config, channels, log=log))
+        except MonitorError as exc:
+            log(f"warning: watch alerts not checked: {exc}")
     return CrawlResult(results)

@@ -218,6 +218,8 @@ ALERT_PROPERTIES: dict[str, Any] = {
     "attempts": COUNT,
     "last_error": {"type": "keyword", "ignore_above": 1024},
     "delivered_at": DATE,
+    "claimed_at": DATE,  # status `sending`: a process is delivering it (claim lease)
+    "next_attempt_at": DATE,  # pending after a failed attempt: not retried before this
     "acked": {"type": "boolean"},  # `monitor alerts ack`
     "acked_at": DATE,
     # watch alerts (kind: watch): one per (watch, document), `_id` derived from both

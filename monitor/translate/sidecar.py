@@ -46,10 +46,12 @@ class TranslationSidecar:
         self.process = process
 
     @classmethod
-    def start(cls) -> TranslationSidecar:
+    def start(cls, channels_file: str | None = None) -> TranslationSidecar:
         command = monitor_command("translate", "--follow", "--stop-on-eof", "--json")
         env = dict(os.environ)  # beside a crawl, one CTranslate2 thread leaves cores to extraction
         env.setdefault("MONITOR_TRANSLATE_THREADS", "1")
+        if channels_file:  # watch alerts on translations go where the crawl's go
+            env["MONITOR_CHANNELS_FILE"] = channels_file
         pipes = {"stdin": subprocess.PIPE, "stdout": subprocess.PIPE, "stderr": subprocess.PIPE}
         # a session of its own: Ctrl-C at the terminal reaches the crawl, which stops the worker
         return cls(subprocess.Popen(command, text=True, env=env, start_new_session=True, **pipes))

@@ -22,6 +22,7 @@ import os
 import socket
 import threading
 from collections import Counter
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -50,7 +51,9 @@ class TranslationWorker:
         config: TranslateConfig,
         engines: dict[str, Engine],
         worker_id: str | None = None,
+        on_translated: Callable[[list[str]], None] | None = None,
     ):
+        self.on_translated = on_translated  # the watch matcher: translations can match too
         self.es, self.config, self.engines = es, config, engines
         self.index = es_config.index_name("articles")
         self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}"
@@ -218,6 +221,8 @@ class TranslationWorker:
                 for r in results
             ]
             written = self._guarded(hits, docs)
+            if self.on_translated:  # re-matched in their new language (refresh: wait_for)
+                self.on_translated([h["_id"] for h, w in zip(hits, written, strict=True) if w])
             self.totals["translated"] += sum(1 for w in written if w)
             self.totals["truncated"] += sum(
                 1 for r, w in zip(results, written, strict=True) if w and r.truncated

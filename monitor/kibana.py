@@ -118,6 +118,20 @@ VISUALIZATIONS = [
             ("terms", "group", {"field": "state", "size": 3}),
         ],
     ),
+    (
+        "alerts-by-watch",
+        "Watch alerts by watch over time",
+        "alerts",
+        "histogram",
+        [
+            (
+                "date_histogram",
+                "segment",
+                {"field": "raised_at", "interval": "auto", "min_doc_count": 1},
+            ),
+            ("terms", "group", {"field": "watch_id", "size": 20}),
+        ],
+    ),
 ]
 
 DATA_VIEWS = {"articles": "crawled_at", "runs": "started_at", "alerts": "raised_at"}

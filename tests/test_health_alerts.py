@@ -7,6 +7,7 @@ import json
 import shutil
 import socket
 import threading
+import time
 from email import message_from_bytes
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -236,6 +237,7 @@ def test_a_slack_url_never_shows_and_a_removed_channel_does_not_stop_the_crawl(t
         for text in (first.stdout, first.stderr, listed.stdout, json.dumps(alert)):
             assert "SECRET" not in text and "xoxb" not in text
         channels.write_text(f"channels:\n{jsonl_channel}health: [file]\n")  # chat removed
+        time.sleep(2.5)  # past the retry's backoff
         second = run_monitor(*args, config=config)
         assert second.returncode in (0, 5), second.stderr[-2000:]  # 5: the source is broken
         assert "Traceback" not in second.stderr

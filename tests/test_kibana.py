@@ -36,7 +36,7 @@ def test_ndjson_parses_and_every_reference_resolves(es_config):
     [dashboard] = [o for o in objects if o["type"] == "dashboard"]
     panels = json.loads(dashboard["attributes"]["panelsJSON"])
     names = {ref["name"] for ref in dashboard["references"]}
-    assert len(panels) == 7 and all(p["panelRefName"] in names for p in panels)
+    assert len(panels) == 8 and all(p["panelRefName"] in names for p in panels)
     views = {
         o["id"]: o["attributes"]["timeFieldName"] for o in objects if o["type"] == "index-pattern"
     }
@@ -57,6 +57,9 @@ def alerted(tmp_path_factory):
     config = new_config()
     sources = render_sources(SITES / "sources.yaml", server.base, tmp / "sources.yaml")
     crawl = ("--source", "jiangdong-gov", "--no-translate")
+    watchlist = tmp / "watchlists.yaml"  # and watch alerts, for the alerts-by-watch panel
+    watchlist.write_text("watches:\n  - id: ic\n    any: [集成电路, integrated circuit]\n")
+    crawl += ("--watchlist", str(watchlist))
     try:
         crawl_json(sources, config, *crawl)
         for page in (tmp / "www/gov/zcwj").glob("index*.html"):
@@ -91,6 +94,11 @@ def test_every_query_and_aggregation_runs_on_the_sample_data(two_crawls, alerted
         else:
             first = next(iter(response["aggregations"].values()))
             assert first["buckets"], obj["attributes"]["title"]
+            if obj["id"].endswith("alerts-by-watch"):  # the watch alerts themselves
+                groups = [g for b in first["buckets"] for g in next(iter(
+                    v for v in b.values() if isinstance(v, dict) and "buckets" in v
+                ))["buckets"]]  # fmt: skip
+                assert {g["key"] for g in groups} == {"ic"}
 
 
 def test_the_miit_search_finds_both_languages(two_crawls, es, es_config):
@@ -134,7 +142,7 @@ def test_import_posts_the_objects_to_kibanas_api(es_config):
             "kibana", "import", "--url", url, "--api-key", "s3cret", config=es_config
         )
         assert result.returncode == 0, result.stderr
-        assert "imported 16 saved objects" in result.stderr
+        assert "imported 17 saved objects" in result.stderr
         path, headers, body = _Kibana.received[-1]
         assert path == "/api/saved_objects/_import?overwrite=true"
         assert headers["kbn-xsrf"] and headers["content-type"].startswith(

@@ -284,3 +284,60 @@ def test_a_watch_compiles_to_concepts_phrases_proximity_and_filters():
     assert query["must_not"] and {"terms": {"doc_type": ["policy"]}} in query["filter"]
     alone = compile_watch(Watch(id="w", name="w", all=("lithography",), cross_language=False), None)
     assert len(alone["bool"]["must"][0]["dis_max"]["queries"]) == 1
+
+
+def test_an_english_watch_meets_a_chinese_document_through_its_translation(
+    argos_home, setup, monkeypatch
+):
+    """The watch's word is only in the document's English translation (the tiny offline model's
+    output): the crawl-time match cannot see it; the translation worker's re-match does."""
+    from monitor.alerts.delivery import deliver_pending
+    from monitor.es.bulk import write
+    from monitor.es.schema import ensure_articles_index
+    from monitor.text.dates import utc_now_iso
+    from monitor.translate.config import TranslateConfig
+    from monitor.translate.worker import TranslationWorker, load_engines
+    from tests.test_translate import sample_docs
+
+    config, channels, watchlist, hook, inbox, env = setup
+    translate = TranslateConfig(argos_home=argos_home)
+    engines = load_engines(translate)
+    docs = {i: d for i, d in sample_docs(3).items() if d["language"] == "zh"}
+    scratch = new_config()  # learn what the model writes for these documents
+    es = make_client(config)
+    try:
+        ensure_articles_index(es, scratch)
+        write(es, scratch.index_name("articles"), [("create", i, d) for i, d in docs.items()], True)
+        TranslationWorker(es, scratch, translate, engines).run()
+        translated = es.search(index=scratch.index_name("articles"), size=10)["hits"]["hits"]
+    finally:
+        delete_all(es, scratch)
+    doc_id, word = next(
+        (h["_id"], w)
+        for h in translated
+        for w in h["_source"]["text_en"].split()
+        if w.isascii() and w.isalpha() and len(w) > 3
+    )
+    watchlist.write_text(
+        f"watches:\n  - id: en-word\n    all: [{word}]\n    channels: [hook]\n"
+        "    cross_language: true\n"
+    )
+    monkeypatch.setenv("TEST_HOOK_SECRET", SECRET)
+    channel_set = load_channels(channels)
+    follower = WatchlistFollower(watchlist, channel_set)
+    assert follower.poll(es, config) == {"en-word": "added"}
+    ensure_articles_index(es, config)
+    now = utc_now_iso()
+    fresh = [("create", i, d | {"indexed_at": now}) for i, d in docs.items()]
+    assert not [e for _, e in write(es, config.index_name("articles"), fresh, True) if e]
+    matcher = Matcher(es, config)
+    assert matcher.match(list(docs)) == []  # in Chinese only: nothing yet
+
+    def rematch(ids: list[str]) -> None:
+        if matcher.match(ids):
+            deliver_pending(es, config, channel_set)
+
+    TranslationWorker(es, config, translate, engines, on_translated=rematch).run()
+    raised = alerts(config)
+    assert doc_id in {a["document_id"] for a in raised}
+    assert {r["document_id"] for r in hook.received} == {a["document_id"] for a in raised}

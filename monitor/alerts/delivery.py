@@ -27,7 +27,7 @@ from monitor.text.dates import utc_now_iso
 logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
 CLAIM_LEASE = timedelta(minutes=5)
-RETRY_BASE = timedelta(seconds=30)  # a failed attempt waits 30 s, then 1 min, 2 min, ...
+RETRY_BASE = timedelta(seconds=2)  # a failed attempt waits 2 s, then 4, 8, 16 (then: failed)
 DIGEST_ITEMS = 200  # listed in one digest message; the rest are counted
 
 

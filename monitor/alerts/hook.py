@@ -28,6 +28,15 @@ logger = logging.getLogger(__name__)
 INTERVAL = 0.5  # seconds between matching rounds
 
 
+def match_round(es: Any, matcher: Matcher, channels: Any, ids: list[str]) -> list[dict[str, Any]]:
+    """One round: make the batch searchable, match it, deliver the immediate alerts."""
+    es.indices.refresh(index=matcher.articles)
+    created = matcher.match(ids)
+    if created:
+        deliver_pending(es, matcher.config, channels, logger.warning, ("watch",))
+    return created
+
+
 class WatchHook:
     def __init__(self, crawler: Any):
         self.crawler = crawler
@@ -70,12 +79,9 @@ class WatchHook:
                 ids, self.pending = self.pending, []
             if ids:
                 try:
-                    es.indices.refresh(index=matcher.articles)
-                    created = matcher.match(ids)
+                    created = match_round(es, matcher, channels, ids)
                     self.stats.inc_value("monitor/watches/matched_documents", len(ids))
                     self.stats.inc_value("monitor/watches/alerts", len(created))
-                    if created:
-                        deliver_pending(es, record.config, channels, logger.warning, ("watch",))
                 except CLIENT_ERRORS as exc:  # the catch-up will find them: say so, go on
                     self.stats.inc_value("monitor/watches/errors")
                     logger.warning("watch matching of %d documents deferred: %s", len(ids), exc)

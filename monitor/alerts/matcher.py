@@ -294,7 +294,7 @@ class Matcher:
                         {"term": {"kind": "watch"}},
                         {"terms": {"watch_id": watch_ids}},
                         {"range": {"raised_at": {"gte": since.isoformat()}}},
-                        {"terms": {"status": ["pending", "delivered", "failed"]}},
+                        {"terms": {"status": ["pending", "sending", "delivered", "failed"]}},
                     ]
                 }
             },

@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 MONITOR := $(BIN)/monitor
 export MONITOR_HOME ?= $(CURDIR)/var
 
-.PHONY: run test demo es es-stop lint format bench bench-quality bench-throughput bench-incremental bench-pdf clean help
+.PHONY: run test demo es es-stop lint format bench bench-quality bench-throughput bench-incremental bench-pdf bench-faults bench-watches clean help
 
 help:
 	@echo "make run      crawl the sources in sources.yaml into Elasticsearch, print a summary"
@@ -48,7 +48,7 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-bench: bench-quality bench-throughput bench-incremental bench-pdf
+bench: bench-quality bench-throughput bench-incremental bench-pdf bench-faults bench-watches
 
 bench-quality: $(STAMP)
 	$(BIN)/python bench/extraction_quality.py
@@ -61,6 +61,12 @@ bench-incremental: es
 
 bench-pdf: es
 	$(BIN)/python bench/pdf_extraction.py
+
+bench-faults: es
+	$(BIN)/python bench/faults.py
+
+bench-watches: es
+	$(BIN)/python bench/watch_alerts.py
 
 clean:
 	-$(MONITOR) es stop

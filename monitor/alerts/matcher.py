@@ -17,6 +17,7 @@ of new or changed documents.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import re
 import threading
@@ -24,6 +25,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from functools import cached_property
 from typing import Any
 
 from elasticsearch import Elasticsearch
@@ -43,6 +45,11 @@ IDS_PER_QUERY = 1000  # documents per batch query
 MARGIN = timedelta(seconds=30)  # the checkpoint trails the clock by this much
 CACHE_SECONDS = 5.0  # active watches are re-read this often
 CHECKPOINT_ID = "checkpoint"
+HIGHLIGHT = {
+    "fields": {name: {} for name in [*HIGHLIGHT_FIELDS, "title.zh", "title.en", "title_en"]},
+    "fragment_size": 160,
+    "number_of_fragments": 1,
+}
 _EM = re.compile(r"<em>(.*?)</em>")
 _RAISING = threading.Lock()  # one crawl process runs a matcher per source
 ORDER = [{"indexed_at": "asc"}, {"canonical_url": "asc"}]  # the URL breaks ties: one per document
@@ -70,6 +77,11 @@ class ActiveWatch:
     version: int
     first_created_at: str
     query: dict[str, Any]
+
+    @cached_property
+    def query_json(self) -> str:
+        """The query serialized once: a round sends every watch's query again."""
+        return json.dumps(self.query, ensure_ascii=False, separators=(",", ":"))
 
 
 class WatchStore:
@@ -214,28 +226,23 @@ class Matcher:
     def _msearch(
         self, group: list[ActiveWatch], ids: list[str], backlog: bool
     ) -> list[tuple[ActiveWatch, dict[str, Any]]]:
-        searches: list[dict[str, Any]] = []
+        """One `_msearch` of the group's queries over the batch, written as NDJSON by hand: the
+        batch's part once, each watch's query as serialized when it was loaded."""
+        header = json.dumps({"index": self.articles})
+        ids_filter = json.dumps({"ids": {"values": ids}})
+        rest = json.dumps({"size": len(ids), "_source": ALERT_SOURCE, "highlight": HIGHLIGHT})[1:]
+        lines = []
         for active in group:
-            filters: list[dict[str, Any]] = [{"ids": {"values": ids}}]
+            filters = ids_filter
             if not backlog:
-                filters.append({"range": {"indexed_at": {"gte": active.first_created_at}}})
-            body: dict[str, Any] = {
-                "query": {"bool": {"must": [active.query], "filter": filters}},
-                "size": len(ids),
-                "_source": ALERT_SOURCE,
-                "highlight": {
-                    "fields": {
-                        name: {} for name in HIGHLIGHT_FIELDS + ["title.zh", "title.en", "title_en"]
-                    },
-                    "fragment_size": 160,
-                    "number_of_fragments": 1,
-                },
-            }
-            if active.watch.min_score is not None:
-                body["min_score"] = active.watch.min_score
-            searches += [{"index": self.articles}, body]
+                since = json.dumps({"range": {"indexed_at": {"gte": active.first_created_at}}})
+                filters += "," + since
+            floor = active.watch.min_score
+            score = f'"min_score":{floor},' if floor is not None else ""
+            query = f'{{"bool":{{"must":[{active.query_json}],"filter":[{filters}]}}}}'
+            lines += [header, f'{{{score}"query":{query},{rest}']
         self.stats["queries"] += len(group)
-        responses = self.es.msearch(searches=searches)["responses"]
+        responses = self.es.msearch(body="\n".join(lines) + "\n")["responses"]
         found = []
         for active, response in zip(group, responses, strict=True):
             if "error" in response:
@@ -259,7 +266,9 @@ class Matcher:
         for active, hit in found:
             alert = alert_document(active, hit, now)
             watch = active.watch
-            if watch.mode == "digest":
+            if not watch.channels:  # nobody to tell: kept in the index, for Kibana and `alerts`
+                alert["status"] = "stored"
+            elif watch.mode == "digest":
                 alert |= {"status": "queued", "digest_due": watch.digest.due_after(now).isoformat()}
             elif queued.get(watch.id, 0) >= watch.rate_limit.max:  # a flood: fold into a digest
                 due = now + watch.rate_limit.fold_after

@@ -169,7 +169,10 @@ def compile_watch(watch: Watch, glossary: Glossary | None) -> dict[str, Any]:
     """The Elasticsearch query of a watch (without the batch's ids filter, added when matching)."""
 
     def clause(term: str, slop: int = 0) -> dict[str, Any]:
-        expansions = tuple(glossary.expand(term)) if glossary and watch.cross_language else ()
+        # a watch's term is one concept: only renderings of the whole term count (the glossary
+        # would also expand the words inside "subsidy5" or an unlisted multi-word phrase)
+        found = glossary.expand(term) if glossary and watch.cross_language else []
+        expansions = tuple(e for e in found if e.source.casefold() == term.casefold())
         return term_clause(term, expansions, slop=slop, boost=watch.weights.get(term, 1.0))
 
     must = [clause(t) for t in (*watch.all, *watch.phrases)]

@@ -11,6 +11,7 @@ import logging
 import signal
 import sys
 import uuid
+from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -95,6 +96,7 @@ def run_crawl(
         call(es_config, lambda: ensure_articles_index(es, es_config))
         if settings.getbool("MONITOR_WATCHES"):
             _sync_watches(es, es_config, settings.get("MONITOR_WATCHLIST_FILE"), channels, log)
+            _alert_round(es, es_config, channels, log, catch_up=True)  # what a dead one missed
         return _crawl(sources, settings, crawl_settings, channels, es, es_config, log)
     finally:
         es.close()
@@ -112,6 +114,10 @@ def _sync_watches(es: Any, es_config: EsConfig, path: str, channels: Any, log) -
         _, changes = call(es_config, lambda: sync_watchlist(es, es_config, path, channels))
     except MonitorError as exc:
         log(f"warning: watchlist not loaded, the watches stored before stay in force: {exc}")
+        return
+    if len(changes) > 10:  # a new watchlist: one line, not hundreds
+        counts = Counter(change.split()[0] for change in changes.values())
+        log("watchlist: " + ", ".join(f"{n} {what}" for what, n in sorted(counts.items())))
         return
     for watch_id, change in sorted(changes.items()):
         log(f"watch {watch_id}: {change}")
@@ -167,11 +173,17 @@ def _crawl(
         )
     except MonitorError as exc:
         log(f"warning: health alerts not checked: {exc}")
-    if settings.getbool("MONITOR_WATCHES"):
-        from monitor.alerts.service import alert_round
-
-        try:  # what the crawl's matcher missed (a crash), due digests, pending deliveries
-            call(es_config, lambda: alert_round(es, es_config, channels, log=log))
-        except MonitorError as exc:
-            log(f"warning: watch alerts not checked: {exc}")
+    if settings.getbool("MONITOR_WATCHES"):  # due digests, pending deliveries
+        _alert_round(es, es_config, channels, log, catch_up=False)
     return CrawlResult(results)
+
+
+def _alert_round(es: Any, es_config: EsConfig, channels: Any, log, catch_up: bool) -> None:
+    """Before a crawl: catch up on what a process that died left unmatched; after it: digests
+    and deliveries (its own documents were matched as they were stored)."""
+    from monitor.alerts.service import alert_round
+
+    try:
+        call(es_config, lambda: alert_round(es, es_config, channels, log=log, catch_up=catch_up))
+    except MonitorError as exc:
+        log(f"warning: watch alerts not checked: {exc}")

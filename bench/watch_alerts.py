@@ -88,14 +88,15 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
 
 
-def watches(count: int, channel: str = "hook") -> list[Watch]:
+def watches(count: int, channel: str | None = "hook") -> list[Watch]:
     """`count` watches: one matches every benchmark document ("benchmarkterm"), the others ask
     for word pairs the documents do not have."""
     rng = random.Random(count)
-    found = [Watch(id="w0", name="matching", all=("benchmarkterm",), channels=(channel,))]
+    channels = (channel,) if channel else ()
+    found = [Watch(id="w0", name="w0", all=("benchmarkterm",), channels=channels)]
     for i in range(1, count):
         a, b = rng.sample(list(WORDS), 2)
-        found.append(Watch(id=f"w{i}", name=f"w{i}", all=(f"{a}{i}", b), channels=(channel,)))
+        found.append(Watch(id=f"w{i}", name=f"w{i}", all=(f"{a}{i}", b), channels=channels))
     return found
 
 
@@ -171,7 +172,7 @@ def matching_cost(config: EsConfig, counts: list[int]) -> list[dict]:
     write(es, alias, [("create", i, document(n)) for n, i in enumerate(ids)], refresh=True)
     store, results = WatchStore(es, config), []
     for count in counts:
-        store.sync(watches(count, channel="none"), None)
+        store.sync(watches(count, channel=None), None)
         matcher = Matcher(es, config)
         matcher.watches()
         matcher._raise = lambda found: []  # the cost of matching, not of writing alerts
@@ -206,7 +207,7 @@ def crawl_throughput(pages: int) -> list[dict]:
     )
     watchlist = work / "watchlists.yaml"
     entries = "".join(
-        f"  - id: {w.id}\n    all: [{', '.join(w.all)}]\n" for w in watches(200, "none")
+        f"  - id: {w.id}\n    all: [{', '.join(w.all)}]\n" for w in watches(200, None)
     )
     watchlist.write_text("watches:\n" + entries)
     results = []
@@ -219,7 +220,7 @@ def crawl_throughput(pages: int) -> list[dict]:
             if label == "200 watches":  # steady state: the watches are in the cluster already
                 config = EsConfig.from_env({"MONITOR_INDEX_PREFIX": prefix})
                 es = make_client(config)
-                WatchStore(es, config).sync(watches(200, "none"), load_glossary())
+                WatchStore(es, config).sync(watches(200, None), load_glossary())
                 Matcher(es, config).catch_up()  # the checkpoint exists
             command = crawl_command(
                 sources,

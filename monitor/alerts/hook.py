@@ -2,7 +2,7 @@
 created or changed, off the reactor, and delivers the immediate alerts.
 
 The index pipeline hands it the ids of each bulk flush (`submit`). A thread of its own takes what
-has gathered every INTERVAL seconds, refreshes the index (one refresh per round, not per flush, so
+has gathered every INTERVAL (1 s), refreshes the index (one refresh per round, not per flush, so
 the batch is searchable), runs the watches over it (monitor.alerts.matcher) and delivers pending
 watch alerts. The crawl never waits for it; at the end of the crawl it finishes its round. If the
 process dies in between, the next matcher's catch-up (`monitor alertd`, or the next crawl) finds
@@ -25,7 +25,7 @@ from monitor.es.patience import CLIENT_ERRORS
 from monitor.notify.channels import load_channels
 
 logger = logging.getLogger(__name__)
-INTERVAL = 0.5  # seconds between matching rounds
+INTERVAL = 1.0  # seconds between matching rounds (each: one refresh, one _msearch per 200 watches)
 
 
 def match_round(es: Any, matcher: Matcher, channels: Any, ids: list[str]) -> list[dict[str, Any]]:

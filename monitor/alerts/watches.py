@@ -35,7 +35,6 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from monitor.errors import ConfigError
 from monitor.search.engine import term_clause
 from monitor.search.glossary import Glossary
 from monitor.sources import parse_duration, yamlfile
@@ -361,31 +360,12 @@ class _WatchChecker(yamlfile.EntryChecker):
 
 
 def load_watchlist(path: str | Path, channel_ids: set[str] | None = None) -> list[Watch]:
-    """Load and validate a watchlist file: a top-level `watches:` list of mappings."""
-    file = str(path)
-    doc = yamlfile.load(path)
-    if doc is None or not isinstance(doc.value, dict) or "watches" not in doc.value:
-        raise ConfigError("expected a top-level 'watches:' list", file=file, line=1)
-    unknown = set(doc.value) - {"watches"}
-    if unknown:
-        key = sorted(unknown)[0]
-        raise ConfigError(f"unknown top-level key {key!r}", file=file, line=doc.lines[key])
-    entries = doc.value["watches"]
-    if entries is None:
-        return []
-    if not isinstance(entries, yamlfile.Located) or not isinstance(entries.value, list):
-        raise ConfigError("'watches' must be a list", file=file, line=doc.lines["watches"])
-    watches, seen = [], {}
-    for index, entry in enumerate(entries.value):
-        if not isinstance(entry, yamlfile.Located) or not isinstance(entry.value, dict):
-            raise ConfigError("each watch must be a mapping", file=file, line=entries.lines[index])
-        watch = _WatchChecker(entry, file).build(channel_ids)
-        if watch.id in seen:
-            raise ConfigError(
-                f"watch {watch.id!r}: duplicate id (first defined on line {seen[watch.id]})",
-                file=file,
-                line=entry.line,
-            )
-        seen[watch.id] = entry.line
-        watches.append(watch)
-    return watches
+    """Load and validate a watchlist file: a top-level `watches:` list of mappings; with
+    `channel_ids`, every channel a watch names must be one of them."""
+    return yamlfile.load_entries(
+        path,
+        "watches",
+        "watch",
+        lambda entry, file: _WatchChecker(entry, file).build(channel_ids),
+        empty=True,
+    )

@@ -9,8 +9,9 @@ worker; the pool kills a worker that ignores it) and every worker under a heap l
 (MONITOR_EXTRACT_MEMORY_MB); a page over either is rejected with the reason. A worker that dies
 anyway (a crash in C code, an OOM kill) breaks the pool: the pool is rebuilt, and each call that
 was in flight is tried again alone, one at a time, in a separate one-worker pool. A page that
-breaks that one too is the culprit: it raises Quarantined, and the others come through. Workers
-exit by themselves when the crawl process dies.
+kills that lone worker twice (ALONE_DEATHS) is the culprit: it raises Quarantined, and the others
+come through. Deaths in the shared pool are not held against a page (others were in flight), and
+one death alone may be an outside OOM kill. Workers exit by themselves when the crawl dies.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from monitor.text.analyse import init_worker
 from monitor.text.limits import bounded, limit_worker
 
 HARD_TIMEOUT_FACTOR = 2  # the pool kills a worker still busy after this many times the limit
+ALONE_DEATHS = 2  # deaths of the lone worker, running only this page, that quarantine a page
 
 
 class Quarantined(Exception):
@@ -109,11 +111,16 @@ class ExtractionPool:
         except BrokenProcessPool:
             pass
         alone = self._alone.setdefault(asyncio.get_running_loop(), asyncio.Lock())
-        async with alone:  # one page at a time: a page that breaks it is the culprit
+        async with alone:  # one page at a time: a worker that dies now died of this page
+            for _ in range(ALONE_DEATHS - 1):
+                try:
+                    return await self._call("alone", fn, args, kwargs)
+                except BrokenProcessPool:
+                    pass  # once may be bad luck (an OOM kill aimed elsewhere): once more
             try:
                 return await self._call("alone", fn, args, kwargs)
             except BrokenProcessPool:
-                raise Quarantined("it killed an extraction worker twice") from None
+                raise Quarantined(f"it killed an extraction worker {ALONE_DEATHS} times") from None
 
     async def _call(self, which: str, fn: Callable[..., Any], args: tuple, kwargs: dict) -> Any:
         executor = self.executor(which)

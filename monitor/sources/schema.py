@@ -354,31 +354,9 @@ class _SourceChecker(yamlfile.EntryChecker):
 
 def load_sources(path: str | Path) -> list[Source]:
     """Load and validate a sources file: a top-level `sources:` list of mappings."""
-    file = str(path)
-    doc = yamlfile.load(path)
-    if doc is None or not isinstance(doc.value, dict) or "sources" not in doc.value:
-        raise ConfigError("expected a top-level 'sources:' list", file=file, line=1)
-    unknown = set(doc.value) - {"sources"}
-    if unknown:
-        key = sorted(unknown)[0]
-        raise ConfigError(f"unknown top-level key {key!r}", file=file, line=doc.lines[key])
-    entries = doc.value["sources"]
-    if not isinstance(entries, yamlfile.Located) or not isinstance(entries.value, list):
-        raise ConfigError("'sources' must be a list", file=file, line=doc.lines["sources"])
-    sources, seen = [], {}
-    for index, entry in enumerate(entries.value):
-        if not isinstance(entry, yamlfile.Located) or not isinstance(entry.value, dict):
-            raise ConfigError("each source must be a mapping", file=file, line=entries.lines[index])
-        source = _SourceChecker(entry, file).build()
-        if source.id in seen:
-            raise ConfigError(
-                f"source {source.id!r}: duplicate id (first defined on line {seen[source.id]})",
-                file=file,
-                line=entry.line,
-            )
-        seen[source.id] = entry.line
-        sources.append(source)
-    return sources
+    return yamlfile.load_entries(
+        path, "sources", "source", lambda entry, file: _SourceChecker(entry, file).build()
+    )
 
 
 def select_sources(sources: list[Source], ids: list[str] | tuple[str, ...] = ()) -> list[Source]:

@@ -7,14 +7,16 @@ plain tags are accepted (a `!!python/...` tag on a list or mapping is refused, n
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 
 from monitor.errors import ConfigError
 
+T = TypeVar("T")
 MAX_NODES = 100_000  # values in a file, aliases expanded: far above any real configuration
 MAX_DEPTH = 64  # nesting levels
 _PLAIN_TAGS = {"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}
@@ -91,6 +93,49 @@ def load(path: str | Path) -> Located | None:
         line = mark.line + 1 if mark else None
         problem = getattr(exc, "problem", None) or str(exc)
         raise ConfigError(f"invalid YAML: {problem}", file=str(path), line=line) from None
+
+
+def load_entries(
+    path: str | Path,
+    key: str,
+    kind: str,
+    build: Callable[[Located, str], T],
+    empty: bool = False,
+) -> list[T]:
+    """A file whose top level is `key:` with a list of mappings (sources, watches), each built by
+    `build(entry, file)` into an object with an `id`. Errors name the file and the line; a second
+    entry with an id already used is one. `empty`: `key:` with nothing under it is no entry."""
+    file = str(path)
+    doc = load(path)
+    if doc is None or not isinstance(doc.value, dict) or key not in doc.value:
+        raise ConfigError(f"expected a top-level '{key}:' list", file=file, line=1)
+    unknown = set(doc.value) - {key}
+    if unknown:
+        first = sorted(unknown)[0]
+        raise ConfigError(f"unknown top-level key {first!r}", file=file, line=doc.lines[first])
+    entries = doc.value[key]
+    if entries is None and empty:
+        return []
+    if not isinstance(entries, Located) or not isinstance(entries.value, list):
+        raise ConfigError(f"'{key}' must be a list", file=file, line=doc.lines[key])
+    built: list[T] = []
+    seen: dict[str, int] = {}
+    for index, entry in enumerate(entries.value):
+        if not isinstance(entry, Located) or not isinstance(entry.value, dict):
+            raise ConfigError(
+                f"each {kind} must be a mapping", file=file, line=entries.lines[index]
+            )
+        item = build(entry, file)
+        item_id = item.id  # type: ignore[attr-defined]
+        if item_id in seen:
+            raise ConfigError(
+                f"{kind} {item_id!r}: duplicate id (first defined on line {seen[item_id]})",
+                file=file,
+                line=entry.line,
+            )
+        seen[item_id] = entry.line
+        built.append(item)
+    return built
 
 
 def unwrap(value: Any) -> Any:

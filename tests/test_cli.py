@@ -121,3 +121,24 @@ def test_scrapy_list_from_the_project_root():
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["api", "feed", "listing", "sitemap"]
+
+
+def test_offline_model_install_says_so_in_one_line(tmp_path):
+    env = {"MONITOR_ARGOS_HOME": str(tmp_path), "ARGOS_PACKAGE_INDEX": "http://127.0.0.1:9/"}
+    result = run_monitor("models", "install", "zh", "en", env_extra=env, timeout=60)
+    lines = result.stderr.strip().splitlines()
+    assert result.returncode == 6 and "cannot reach the Argos package index" in lines[-1]
+    assert len(lines) <= 2 and "Traceback" not in result.stderr  # "updating ...", then why not
+
+
+def test_a_busy_port_for_the_local_node_is_named(tmp_path):
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        env = {"MONITOR_ES_PORT": str(port), "MONITOR_HOME": str(tmp_path), "MONITOR_ES_URL": ""}
+        result = run_monitor("es", "start", env_extra=env, timeout=60)
+    assert result.returncode == 4
+    assert f"port {port} is in use" in result.stderr and "Traceback" not in result.stderr

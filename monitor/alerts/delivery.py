@@ -25,9 +25,9 @@ from monitor.notify.send import DeliveryError, Message, deliver
 from monitor.text.dates import utc_now_iso
 
 logger = logging.getLogger(__name__)
-MAX_ATTEMPTS = 5
+MAX_ATTEMPTS = 12  # paced as below: a channel may be down for about two hours
 CLAIM_LEASE = timedelta(minutes=5)
-RETRY_BASE = timedelta(seconds=2)  # a failed attempt waits 2 s, then 4, 8, 16 (then: failed)
+RETRY_BASE = timedelta(seconds=2)  # a failed attempt waits 2 s, then 4, 8, ... 34 min
 DIGEST_ITEMS = 200  # listed in one digest message; the rest are counted
 
 

@@ -1,12 +1,15 @@
-"""The crawl's side of watch alerts: a Scrapy extension that matches what the index pipeline just
-created or changed, off the reactor, and delivers the immediate alerts.
+"""The crawl's side of watch alerts: what the index pipeline just created or changed is matched
+off the reactor, and the immediate alerts are delivered.
 
-The index pipeline hands it the ids of each bulk flush (`submit`). A thread of its own takes what
-has gathered every INTERVAL (1 s), refreshes the index (one refresh per round, not per flush, so
-the batch is searchable), runs the watches over it (monitor.alerts.matcher) and delivers pending
-watch alerts. The crawl never waits for it; at the end of the crawl it finishes its round. If the
-process dies in between, the next matcher's catch-up (`monitor alertd`, or the next crawl) finds
-those documents from its checkpoint. MONITOR_WATCHES = False turns it off.
+`WatchMatcher` is a thread with a queue: the index pipelines hand it the ids of each bulk flush
+(`submit`); every INTERVAL (1 s) it takes what has gathered, refreshes the index once (so the
+batch is searchable), runs the watches over it (monitor.alerts.matcher) and delivers pending watch
+alerts. One serves every crawler of a process: `monitor crawl` creates it and hands it to the
+crawlers through the MONITOR_WATCH_MATCHER setting (as the extraction pool), so thirty sources
+make one round a second, not thirty. A lone `scrapy crawl` builds its own (`WatchHook`). The crawl
+never waits for it; it finishes its last round when the crawl ends. If the process dies in
+between, the next catch-up (`monitor alertd`, or the next crawl) finds those documents from its
+checkpoint. MONITOR_WATCHES = False turns it off.
 """
 
 from __future__ import annotations
@@ -14,13 +17,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+from collections import Counter
 from typing import Any
 
 from scrapy import signals
 
 from monitor.alerts.delivery import deliver_pending
 from monitor.alerts.matcher import Matcher
-from monitor.crawl.record import SeenRecord
+from monitor.es.client import make_client
+from monitor.es.config import EsConfig
 from monitor.es.patience import CLIENT_ERRORS
 from monitor.notify.channels import load_channels
 
@@ -37,17 +42,73 @@ def match_round(es: Any, matcher: Matcher, channels: Any, ids: list[str]) -> lis
     return created
 
 
-class WatchHook:
-    def __init__(self, crawler: Any):
-        self.crawler = crawler
-        self.stats = crawler.stats
-        self.enabled = crawler.settings.getbool("MONITOR_WATCHES")
-        self.channels_file = crawler.settings.get("MONITOR_CHANNELS_FILE")
+class WatchMatcher:
+    """The matching thread of one process; started on the first submitted batch."""
+
+    def __init__(self, config: EsConfig, channels_file: str | None):
+        self.config, self.channels_file = config, channels_file
         self.pending: list[str] = []
         self.lock = threading.Lock()
-        self.wake = threading.Event()
         self.stopping = threading.Event()
         self.thread: threading.Thread | None = None
+        self.totals: Counter = Counter()
+
+    def __deepcopy__(self, memo: dict) -> WatchMatcher:
+        return self  # shared, not copied, when Scrapy copies the settings that carry it
+
+    def submit(self, ids: list[str]) -> None:
+        """Documents just created or changed (called on the reactor: only appends)."""
+        with self.lock:
+            self.pending += ids
+            if self.thread is None and not self.stopping.is_set():
+                self.thread = threading.Thread(target=self._run, name="watch-matcher", daemon=True)
+                self.thread.start()
+
+    def _run(self) -> None:
+        es = make_client(self.config)
+        try:
+            matcher = Matcher(es, self.config)
+            channels = load_channels(self.channels_file)
+            while True:
+                stopping = self.stopping.wait(INTERVAL)
+                with self.lock:
+                    ids, self.pending = self.pending, []
+                if ids:
+                    self._round(es, matcher, channels, ids)
+                if stopping:
+                    return
+        except CLIENT_ERRORS as exc:  # the next catch-up matches what is left
+            logger.warning("watch matching stopped: %s", exc)
+        finally:
+            es.close()
+
+    def _round(self, es: Any, matcher: Matcher, channels: Any, ids: list[str]) -> None:
+        try:
+            created = match_round(es, matcher, channels, ids)
+            self.totals["matched_documents"] += len(ids)
+            self.totals["alerts"] += len(created)
+        except CLIENT_ERRORS as exc:  # the catch-up will find them: say so, go on
+            self.totals["errors"] += 1
+            logger.warning("watch matching of %d documents deferred: %s", len(ids), exc)
+
+    def finish(self, timeout: float = 60) -> None:
+        """Match what is left, then stop (blocking: call it off the reactor)."""
+        self.stopping.set()
+        if self.thread is not None:
+            self.thread.join(timeout)
+
+
+class WatchHook:
+    """Extension: the crawler's way to the process's WatchMatcher (its own for `scrapy crawl`)."""
+
+    def __init__(self, crawler: Any):
+        self.stats = crawler.stats
+        self.enabled = crawler.settings.getbool("MONITOR_WATCHES")
+        shared = crawler.settings.get("MONITOR_WATCH_MATCHER")
+        self.owns = shared is None
+        self.matcher = shared or WatchMatcher(
+            EsConfig.from_env(crawler.settings), crawler.settings.get("MONITOR_CHANNELS_FILE")
+        )
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
     @classmethod
@@ -59,36 +120,10 @@ class WatchHook:
         return crawler.get_extension(cls)
 
     def submit(self, ids: list[str]) -> None:
-        """Documents just created or changed (called on the reactor: only appends)."""
-        if not self.enabled or not ids:
-            return
-        with self.lock:
-            self.pending += ids
-        if self.thread is None:
-            self.thread = threading.Thread(target=self._run, name="watch-matcher", daemon=True)
-            self.thread.start()
-
-    def _run(self) -> None:
-        record = SeenRecord.of(self.crawler)  # its client: one per crawl
-        es = record.sync_client()
-        matcher = Matcher(es, record.config)
-        channels = load_channels(self.channels_file)
-        while True:
-            stopping = self.stopping.wait(INTERVAL)
-            with self.lock:
-                ids, self.pending = self.pending, []
-            if ids:
-                try:
-                    created = match_round(es, matcher, channels, ids)
-                    self.stats.inc_value("monitor/watches/matched_documents", len(ids))
-                    self.stats.inc_value("monitor/watches/alerts", len(created))
-                except CLIENT_ERRORS as exc:  # the catch-up will find them: say so, go on
-                    self.stats.inc_value("monitor/watches/errors")
-                    logger.warning("watch matching of %d documents deferred: %s", len(ids), exc)
-            if stopping and not self.pending:
-                return
+        if self.enabled and ids:
+            self.stats.inc_value("monitor/watches/submitted", len(ids))
+            self.matcher.submit(ids)
 
     async def spider_closed(self, spider: Any, reason: str) -> None:
-        self.stopping.set()
-        if self.thread is not None:  # its last round, off the reactor
-            await asyncio.to_thread(self.thread.join, 60)
+        if self.owns:  # its last round, off the reactor; a shared one is finished by its owner
+            await asyncio.to_thread(self.matcher.finish)

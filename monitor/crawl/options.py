@@ -120,7 +120,7 @@ def known_setting_names() -> set[str]:
 
     names = {n for n in dir(default_settings) if n.isupper()}
     names |= {n for n in dir(project_defaults) if n.isupper()}
-    return names | set(EsConfig.ENV.values()) | {"MONITOR_EXTRACT_POOL"}
+    return names | set(EsConfig.ENV.values()) | {"MONITOR_EXTRACT_POOL", "MONITOR_WATCH_MATCHER"}
 
 
 def check_overrides(overrides: Iterable[tuple[str, Any]]) -> None:

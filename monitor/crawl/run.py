@@ -20,6 +20,7 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
 from monitor.alerts.health_alerts import raise_health_alerts
+from monitor.alerts.hook import WatchMatcher
 from monitor.crawl.extraction import ExtractionPool
 from monitor.crawl.options import CrawlSettings
 from monitor.crawl.runs import record_runs, run_document
@@ -135,6 +136,8 @@ def _crawl(
     pool = ExtractionPool.from_settings(crawl_settings)
     pool.warm()
     settings.set("MONITOR_EXTRACT_POOL", pool, priority="cmdline")
+    watches = WatchMatcher(es_config, settings.get("MONITOR_CHANNELS_FILE"))  # one per process
+    settings.set("MONITOR_WATCH_MATCHER", watches, priority="cmdline")
     _progress_to_stderr()
     process = CrawlerProcess(settings)
     runs: list[tuple[Source, Any, dict[str, str]]] = []
@@ -153,6 +156,7 @@ def _crawl(
         process.start()
     finally:
         pool.shutdown()
+        watches.finish()  # its last round: what the last flushes stored
     results, records = [], []
     run_id = uuid.uuid4().hex[:12]
     for source, crawler, failure in runs:

@@ -152,3 +152,22 @@ def test_empty_and_garbage_pages_give_empty_text_not_errors():
         doc = analyse_page(body, "http://x.test/a")
         assert doc["text"] == "" or len(doc["text"]) < 40
         assert doc["content_hash"] is None or doc["text"]
+
+
+def test_a_windows_1252_page_that_declares_utf8_is_read_as_windows_1252():
+    from monitor.text.encoding import decode_html
+
+    text = "The café’s naïve owner said “déjà vu” – the façade was rebuilt in 1998. " * 5
+    page = f"<html><head><meta charset='utf-8'></head><body><p>{text}</p></body></html>"
+    decoded = decode_html(page.encode("cp1252"), "text/html; charset=utf-8")
+    assert decoded.encoding == "cp1252" and not decoded.lossy
+    assert "café’s naïve" in decoded.text and "\ufffd" not in decoded.text
+
+
+def test_a_gbk_page_that_declares_utf8_is_still_read_as_gb18030():
+    from monitor.text.encoding import decode_html
+
+    text = "为加快集成电路设计产业发展，现将有关事项通知如下。" * 4
+    page = f"<html><head><meta charset='utf-8'></head><body><p>{text}</p></body></html>"
+    decoded = decode_html(page.encode("gbk"), "text/html; charset=utf-8")
+    assert decoded.encoding == "gb18030" and text in decoded.text

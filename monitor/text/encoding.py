@@ -2,8 +2,11 @@
 
 Chinese government sites often serve GBK/GB2312 (decoded here as its superset GB18030), sometimes
 declare one charset and send another. We trust, in order: the source's configured `encoding`, a
-byte-order mark, the declared charset if the bytes really decode with it, then UTF-8 and GB18030
-when they decode cleanly; only then do we decode with replacement characters (and say so).
+byte-order mark, the declared charset if the bytes really decode with it, then UTF-8; then the
+charset a kept detector (charset-normalizer) finds among the charsets these sites use (GB18030,
+Big5, Windows-1252, Shift-JIS, EUC-KR): a Latin page in Windows-1252 that declares UTF-8 is not
+read as GB18030 (which decodes most byte pairs) or with replacement characters; then GB18030;
+only then do we decode with replacement characters (and say so).
 """
 
 from __future__ import annotations
@@ -43,6 +46,17 @@ def _strict(body: bytes, encoding: str) -> str | None:
         return None
 
 
+DETECTABLE = ["utf_8", "gb18030", "big5", "cp1252", "shift_jis", "euc_kr"]
+
+
+def _detect(body: bytes) -> str | None:
+    """The charset charset-normalizer finds most coherent among DETECTABLE (None: no verdict)."""
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(body[:200_000], cp_isolation=DETECTABLE).best()
+    return _norm(best.encoding) if best is not None else None
+
+
 def decode_html(
     body: bytes, content_type: str | None = None, override: str | None = None
 ) -> Decoded:
@@ -61,10 +75,14 @@ def decode_html(
         enc = _norm(bom_encoding) or "utf-8"
         return Decoded(body[len(bom) :].decode(enc, "replace"), enc, declared)
     candidates = [declared] if declared and declared not in _PERMISSIVE else []
-    candidates += [e for e in ("utf-8", "gb18030") if e not in candidates]
-    if declared in _PERMISSIVE:
-        candidates.append(declared)
+    candidates += [e for e in ("utf-8",) if e not in candidates]
     for enc in candidates:
+        text = _strict(body, enc)
+        if text is not None:
+            return Decoded(text, enc, declared)
+    detected = _detect(body)
+    later = [e for e in (detected, "gb18030", declared) if e]
+    for enc in dict.fromkeys(later):
         text = _strict(body, enc)
         if text is not None:
             return Decoded(text, enc, declared)

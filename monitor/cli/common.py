@@ -36,36 +36,26 @@ def emit_json(obj: Any) -> None:
     click.echo(json.dumps(obj, ensure_ascii=False, default=str))
 
 
-CHANNELS_OPTION = click.option(
-    "--channels",
-    "channels_file",
-    default="channels.yaml",
-    envvar="MONITOR_CHANNELS_FILE",
-    show_default=True,
-    type=click.Path(dir_okay=False),
-    help="The alert channels file.",
+def file_option(name: str, default: str, help: str, envvar: str | None = None) -> Callable:
+    """`--NAME FILE` (as `NAME_file`), with its default and environment variable."""
+    return click.option(
+        f"--{name}",
+        f"{name}_file",
+        default=default,
+        envvar=envvar,
+        show_default=True,
+        type=click.Path(dir_okay=False),
+        help=help,
+    )
+
+
+CHANNELS_OPTION = file_option(
+    "channels", "channels.yaml", "The alert channels file.", "MONITOR_CHANNELS_FILE"
 )
-
-
-WATCHLIST_OPTION = click.option(
-    "--watchlist",
-    "watchlist_file",
-    default="watchlists.yaml",
-    envvar="MONITOR_WATCHLIST_FILE",
-    show_default=True,
-    type=click.Path(dir_okay=False),
-    help="The watchlist file (watch alerts).",
+WATCHLIST_OPTION = file_option(
+    "watchlist", "watchlists.yaml", "The watchlist file (watch alerts).", "MONITOR_WATCHLIST_FILE"
 )
-
-
-SOURCES_OPTION = click.option(
-    "--sources",
-    "sources_file",
-    default="sources.yaml",
-    show_default=True,
-    type=click.Path(dir_okay=False),
-    help="YAML file of sources.",
-)
+SOURCES_OPTION = file_option("sources", "sources.yaml", "YAML file of sources.")
 
 
 def settings_option(help: str) -> Callable:

@@ -207,10 +207,13 @@ class Matcher:
 
     # --- matching ---------------------------------------------------------------------------
 
-    def match(self, ids: list[str], backlog: bool = False) -> list[dict[str, Any]]:
+    def match(
+        self, ids: list[str], backlog: bool = False, only: str | None = None
+    ) -> list[dict[str, Any]]:
         """Alerts for the documents `ids` (already searchable); returns those newly created.
-        `backlog`: also documents indexed before the watch existed (--backfill)."""
-        watches = self.watches()
+        `backlog`: also documents indexed before the watch existed (--backfill); `only`: that
+        watch alone."""
+        watches = [a for a in self.watches() if only is None or a.watch.id == only]
         if not ids or not watches:
             return []
         self.stats["batches"] += 1
@@ -366,15 +369,9 @@ class Matcher:
             )["hits"]["hits"]
             if not hits:
                 return created
-            created += len(self._only(watch_id).match([h["_id"] for h in hits], backlog=True))
+            ids = [h["_id"] for h in hits]
+            created += len(self.match(ids, backlog=True, only=watch_id))
             after = hits[-1]["sort"]
-
-    def _only(self, watch_id: str) -> Matcher:
-        view = Matcher.__new__(Matcher)
-        view.__dict__.update(self.__dict__)
-        view._watches = [a for a in self.watches() if a.watch.id == watch_id]
-        view._read_at = time.monotonic()
-        return view
 
 
 def _time(value: str) -> datetime:

@@ -110,7 +110,7 @@ class IndexPipeline(Stage):
 
     async def open_spider(self) -> None:
         await asyncio.to_thread(ensure_available, self.config, logger.info)
-        self.es = es = await self.record.client()
+        self.es = es = self.record.client()
         await self.record.patience.call(
             lambda: ensure_articles_index(es, self.config), "the articles index"
         )

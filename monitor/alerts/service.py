@@ -1,7 +1,7 @@
 """What every process that keeps watch alerts flowing does, in one place: sync the watchlist into
 the cluster, catch up from the checkpoint, fold due digests, deliver what is pending. `monitor
-alertd` runs it in a loop (hot-reloading the watchlist); `monitor crawl` runs it before and after
-the crawl."""
+alertd` runs it in a loop (hot-reloading the watchlist); `monitor crawl` runs it before the
+crawl (and folds due digests after it)."""
 
 from __future__ import annotations
 
@@ -76,14 +76,11 @@ def alert_round(
     now: datetime | None = None,
     matcher: Matcher | None = None,
     log: Callable[[str], None] = logger.warning,
-    catch_up: bool = True,
 ) -> dict[str, Any]:
     """Catch up, fold due digests, deliver: one round of `monitor alertd`."""
-    caught_up = 0
-    if catch_up:
-        matcher = matcher or Matcher(es, config)
-        matcher.reload()
-        caught_up = matcher.catch_up()
+    matcher = matcher or Matcher(es, config)
+    matcher.reload()
+    caught_up = matcher.catch_up()
     digests = send_due_digests(es, config, now)
     delivered = deliver_pending(es, config, channels, log, now=now)
     return {"matched": caught_up, "digests": len(digests), "delivered": delivered}

@@ -62,11 +62,8 @@ class SeenRecord:
     def count(self, outcome: str, n: int = 1) -> None:
         self.stats.inc_value(f"monitor/incremental/{outcome}", n)
 
-    async def client(self) -> Elasticsearch:
-        return self.sync_client()
-
-    def sync_client(self) -> Elasticsearch:
-        """The crawl's one client (thread-safe: the watch matcher's thread shares it)."""
+    def client(self) -> Elasticsearch:
+        """The crawl's one client, made on first use."""
         if self._es is None:
             self._es = make_client(self.config)
         return self._es
@@ -74,7 +71,7 @@ class SeenRecord:
     async def store(self) -> SeenStore:
         async with self._opening:
             if self._store is None:
-                es = await self.client()
+                es = self.client()
                 self._store = await self.patience.call(
                     lambda: SeenStore(es, self.config), "opening the seen-record"
                 )

@@ -19,6 +19,7 @@ from typing import Any
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
+from monitor.alerts.delivery import send_due_digests
 from monitor.alerts.health_alerts import raise_health_alerts
 from monitor.alerts.hook import WatchMatcher
 from monitor.crawl.extraction import ExtractionPool
@@ -97,7 +98,7 @@ def run_crawl(
         call(es_config, lambda: ensure_articles_index(es, es_config))
         if settings.getbool("MONITOR_WATCHES"):
             _sync_watches(es, es_config, settings.get("MONITOR_WATCHLIST_FILE"), channels, log)
-            _alert_round(es, es_config, channels, log, catch_up=True)  # what a dead one missed
+            _catch_up(es, es_config, channels, log)
         return _crawl(sources, settings, crawl_settings, channels, es, es_config, log)
     finally:
         es.close()
@@ -171,23 +172,24 @@ def _crawl(
     if stop.received is not None:  # an interrupted crawl says nothing about the sources' health
         return CrawlResult(results, stop.received)
     try:  # the crawl is done and recorded: a failure here is reported, not fatal
+        if settings.getbool("MONITOR_WATCHES"):  # due digests, delivered with the rest below
+            call(es_config, lambda: send_due_digests(es, es_config))
+        # health changes raised, then every pending alert (health, watch, digest) delivered once
         call(
             es_config,
             lambda: raise_health_alerts(es, es_config, channels, [s.id for s in sources], log),
         )
     except MonitorError as exc:
-        log(f"warning: health alerts not checked: {exc}")
-    if settings.getbool("MONITOR_WATCHES"):  # due digests, pending deliveries
-        _alert_round(es, es_config, channels, log, catch_up=False)
+        log(f"warning: health and watch alerts not checked: {exc}")
     return CrawlResult(results)
 
 
-def _alert_round(es: Any, es_config: EsConfig, channels: Any, log, catch_up: bool) -> None:
-    """Before a crawl: catch up on what a process that died left unmatched; after it: digests
-    and deliveries (its own documents were matched as they were stored)."""
+def _catch_up(es: Any, es_config: EsConfig, channels: Any, log) -> None:
+    """Before a crawl: match what a process that died left unmatched, deliver what is pending.
+    (The crawl's own documents are matched as they are stored.)"""
     from monitor.alerts.service import alert_round
 
     try:
-        call(es_config, lambda: alert_round(es, es_config, channels, log=log, catch_up=catch_up))
+        call(es_config, lambda: alert_round(es, es_config, channels, log=log))
     except MonitorError as exc:
         log(f"warning: watch alerts not checked: {exc}")

@@ -28,7 +28,7 @@ from scrapy import Request
 from scrapy.exceptions import IgnoreRequest
 
 from monitor.crawl.options import CrawlSettings
-from monitor.text.urls import url_problem
+from monitor.text.urls import site_host, url_problem
 
 logger = logging.getLogger(__name__)
 
@@ -45,8 +45,7 @@ class Refused(IgnoreRequest):
 
 def in_scope(host: str, hosts: tuple[str, ...]) -> bool:
     """Whether `host` is one of `hosts` or a subdomain of one (a leading www. is ignored)."""
-    host = host.lower().rstrip(".")
-    host = host[4:] if host.startswith("www.") else host
+    host = site_host(host)
     return any(host == h or host.endswith("." + h) for h in hosts)
 
 

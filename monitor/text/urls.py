@@ -39,14 +39,15 @@ MAX_URL_LENGTH = 2083  # what browsers and Scrapy's UrlLengthMiddleware accept
 FETCHABLE_SCHEMES = ("http", "https")
 
 
-def _site(host: str) -> str:
-    host = host.lower()
+def site_host(host: str) -> str:
+    """A host name, lower-cased, without a trailing dot or a leading `www.`."""
+    host = host.lower().rstrip(".")
     return host[4:] if host.startswith("www.") else host
 
 
 def site_domain(url: str) -> str:
     """A URL's host, lower-cased, without a leading `www.`."""
-    return _site(urlsplit(url).hostname or "")
+    return site_host(urlsplit(url).hostname or "")
 
 
 def url_problem(url: str) -> str | None:
@@ -83,7 +84,9 @@ def choose_canonical(fetched_url: str, declared: str | None) -> str:
     except ValueError:
         return fetched
     c, f = urlsplit(candidate), urlsplit(fetched)
-    if c.scheme not in ("http", "https") or _site(c.hostname or "") != _site(f.hostname or ""):
+    if c.scheme not in ("http", "https") or site_host(c.hostname or "") != site_host(
+        f.hostname or ""
+    ):
         return fetched
     if c.path in ("", "/") and f.path not in ("", "/"):
         return fetched

@@ -20,6 +20,13 @@ class ConfigError(MonitorError):
         super().__init__(f"{where}{message}")
 
 
+class QueryError(MonitorError):
+    """A search the user wrote cannot be run as written: syntax, unknown field or source, bad or
+    impossible dates. Exit code 2, like any usage error."""
+
+    exit_code = 2
+
+
 class SearchBackendError(MonitorError):
     """Elasticsearch cannot be reached or refused a request. Exit code 3."""
 

@@ -1,37 +1,78 @@
-"""Query expansion: the domain glossary first, CC-CEDICT for the words it does not cover."""
+"""Structured query translation: a query's words become concepts (the glossary first, CC-CEDICT for
+what it does not cover), each with its surface forms in both languages."""
 
 from __future__ import annotations
 
 import pytest
 
 from monitor.errors import ConfigError
+from monitor.search.concepts import Lexicon
 from monitor.search.glossary import load_glossary
 
 
-def terms(query: str, **kw) -> dict[str, tuple]:
-    return {e.source: e.terms for e in load_glossary(**kw).expand(query)}
+def concepts(query: str, **kw) -> dict[str, object]:
+    return {c.text: c for c in Lexicon(load_glossary(**kw)).concepts(query)}
 
 
 def test_english_terms_map_to_chinese_and_back():
-    assert terms("MIIT semiconductor policy") == {
-        "MIIT": ("工业和信息化部", "工信部"),
-        "semiconductor": ("半导体",),
-    }
-    assert terms("出口管制 光刻机")["出口管制"] == ("export control", "export controls")
-    assert terms("SMIC filings")["SMIC"] == ("中芯国际", "中芯国际集成电路制造有限公司")
+    found = concepts("MIIT semiconductor policy")
+    assert list(found) == ["MIIT", "semiconductor", "policy"]
+    assert found["MIIT"].chinese == ("工业和信息化部", "工信部")
+    # one concept for what Chinese policy calls 集成电路 or 芯片 and English news calls a chip
+    assert {"半导体", "集成电路", "芯片"} <= set(found["semiconductor"].chinese)
+    assert "chip" in found["semiconductor"].english
+    assert "政策" in found["policy"].chinese
+    assert "export controls" in concepts("出口管制 光刻机")["出口管制"].english
+
+
+def test_longest_match_makes_multi_word_terms_one_concept():
+    found = concepts("value-added tax refund for foundries")
+    assert list(found) == ["value-added tax refund", "foundries"]
+    assert "增值税退税" in found["value-added tax refund"].chinese
+    assert list(concepts("光刻机出口管制")) == ["光刻机", "出口管制"]
+
+
+def test_two_names_of_one_concept_make_one_concept():
+    found = concepts("SMIC 中芯国际")
+    assert list(found) == ["SMIC 中芯国际"]
+
+
+def test_quantities_in_three_spellings():
+    for query in ("14 nanometres", "14nm", "14纳米", "14-nanometer"):
+        (concept,) = concepts(query).values()
+        assert concept.origin == "number"
+        assert {"14nm", "14 nanometre"} <= set(concept.english) and "14纳米" in concept.chinese
+
+
+def test_single_han_characters_never_stand_alone_beside_a_word():
+    # 流片 is a word of its own (glossary); no stray single character becomes a concept
+    assert all(len(text) > 1 for text in concepts("流片的补助"))
+    assert list(concepts("芯")) == ["芯"]  # a query of one character still searches it
+    unknown = concepts("晶闪测补助")  # characters nothing knows stay together, as written
+    assert all(len(text) >= 2 for text in unknown)
 
 
 def test_words_are_matched_whole():
-    assert "AI" not in terms("Thailand battery plants")  # not the "ai" in Thailand
-    assert terms("EVs abroad")["EVs"] == ("新能源汽车",)
+    assert "AI" not in concepts("Thailand battery plants")  # not the "ai" in Thailand
+    assert concepts("EVs abroad")["EVs"].chinese == ("新能源汽车",)
 
 
 def test_cc_cedict_covers_what_the_glossary_does_not():
-    found = load_glossary().expand("自行车")
-    assert [(e.source, e.origin) for e in found] == [("自行车", "cedict")]
-    assert "bicycle" in found[0].terms[0]
-    english = {e.source: e for e in load_glossary().expand("bicycle factories")}
-    assert english["bicycle"].origin == "cedict" and "自行车" in english["bicycle"].terms
+    found = concepts("自行车")["自行车"]
+    assert found.origin == "cedict" and "bicycle" in found.english
+    bicycle = concepts("bicycle factories")["bicycle"]
+    assert bicycle.origin == "cedict" and "自行车" in bicycle.chinese
+    # a word's first sense wins: "battery" is 电池, not 殴打 (assault and battery)
+    assert concepts("battery")["battery"].chinese[0] == "电池"
+
+
+def test_function_words_are_not_concepts():
+    assert list(concepts("what did the MIIT say about lithography")) == [
+        "MIIT",
+        "say",
+        "lithography",
+    ]
+    assert list(concepts("关于光刻机的政策")) == ["光刻机", "政策"]
 
 
 def test_users_extend_the_glossary(tmp_path, monkeypatch):
@@ -40,7 +81,7 @@ def test_users_extend_the_glossary(tmp_path, monkeypatch):
         "terms:\n  - en: [YMTC, Yangtze Memory]\n    zh: [长江存储]\n", encoding="utf-8"
     )
     monkeypatch.setenv("MONITOR_GLOSSARY", str(extra))
-    assert terms("YMTC output")["YMTC"] == ("长江存储",)
+    assert concepts("YMTC output")["YMTC"].chinese == ("长江存储",)
 
 
 def test_a_broken_glossary_names_the_line(tmp_path):

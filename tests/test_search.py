@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import UTC, datetime
 
-from monitor.search.engine import SearchRequest, build_query, fields_for, search
+from monitor.search.engine import SearchRequest, build_query, search
 from tests.conftest import run_monitor
 
 
@@ -17,7 +17,7 @@ def test_chinese_query_finds_chinese_articles(two_crawls, es, es_config, site_se
     result = search(es, es_config.index_name("articles"), SearchRequest("光刻机", size=5))
     found = paths(result, site_server.base)
     assert found[0] == "/zhnews/2024/03/15/lithography.html"
-    assert all(hit["language"] == "zh" for hit in result["hits"])
+    assert result["hits"][0]["language"] == "zh"
 
 
 def test_english_query_finds_english_articles(two_crawls, es, es_config, site_server):
@@ -37,13 +37,15 @@ def test_policy_terms_in_both_languages(two_crawls, es, es_config, site_server):
         "/zhnews/2024/05/29/big-fund-reprint.html",
     )
     big_fund_en = paths(search(es, index, SearchRequest("Big Fund", size=3)), site_server.base)
-    assert big_fund_en[0] == "/ennews/2024/05/big-fund-iii.html"
+    # the English report and the Chinese one (大基金, through the glossary) lead, in either order
+    assert "/ennews/2024/05/big-fund-iii.html" in big_fund_en[:2]
     subsidies = paths(search(es, index, SearchRequest("subsidies", size=10)), site_server.base)
     assert "/ennews/2024/07/chip-subsidy-debate.html" in subsidies  # stemmed: subsidy/subsidies
 
 
 def test_filters_by_source_and_date(two_crawls, es, es_config):
-    request = SearchRequest("集成电路", source="jiangdong-gov", since=date(2024, 5, 1), size=20)
+    since = datetime(2024, 5, 1, tzinfo=UTC)
+    request = SearchRequest("集成电路", sources=("jiangdong-gov",), since=since, size=20)
     result = search(es, es_config.index_name("articles"), request)
     assert result["total"] >= 2
     for hit in result["hits"]:
@@ -67,10 +69,9 @@ def test_cli_search_human_output(two_crawls, es_config):
     assert "*robot" in result.stdout.lower()  # highlighted when not a terminal
 
 
-def test_query_fields_follow_the_script():
-    assert all(f.split("^")[0].endswith(("zh", ".zh")) for f in fields_for("光刻机"))
-    assert "text_en^0.8" in fields_for("lithography") and "text.zh" not in fields_for("lithography")
-    body = build_query(SearchRequest("x", language="zh", until=date(2024, 1, 1)))
+def test_filters_join_the_query():
+    until = datetime(2024, 1, 1, tzinfo=UTC)
+    body, _ = build_query(SearchRequest("x", language="zh", until=until))
     assert {"term": {"language": "zh"}} in body["query"]["bool"]["filter"]
 
 
@@ -89,8 +90,8 @@ def test_english_query_finds_chinese_documents_on_the_same_subject(
     found = cli_paths("lithography export controls", es_config, site_server.base)
     assert found[0] == "/ennews/2024/03/lithography-export-controls.html"
     assert "/zhnews/2024/03/15/lithography.html" in found  # 光刻机 ... 出口管制
-    assert "/zhnews/2024/06/12/rare-earth.html" in found  # 出口管制
-    assert "/gov/zcwj/202403/t20240320_103.html" in found  # 光刻胶 (photoresist) policy
+    # both concepts are required: export controls on rare earths alone do not answer
+    assert "/zhnews/2024/06/12/rare-earth.html" not in found
 
 
 def test_chinese_query_finds_english_documents(two_crawls, es_config, site_server):
@@ -111,14 +112,15 @@ def test_no_expand_stays_in_the_query_language(two_crawls, es_config, site_serve
     assert found and all(path.startswith("/ennews/") for path in found)
 
 
-def test_explain_shows_the_expansion(two_crawls, es_config):
+def test_explain_shows_the_concepts(two_crawls, es_config):
     result = run_monitor("search", "Big Fund", "--json", "--explain", config=es_config)
-    expanded = json.loads(result.stdout)["expanded"]
-    assert expanded == [
+    payload = json.loads(result.stdout)
+    assert payload["concepts"] == [
         {
-            "from": "Big Fund",
-            "terms": ["大基金", "国家集成电路产业投资基金"],
-            "language": "zh",
+            "text": "Big Fund",
+            "english": ["Big Fund", "National Integrated Circuit Industry Investment Fund"],
+            "chinese": ["大基金", "国家集成电路产业投资基金"],
             "origin": "glossary",
         }
     ]
+    assert "query_dsl" in payload

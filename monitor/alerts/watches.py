@@ -35,7 +35,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from monitor.search.engine import term_clause
+from monitor.search.concepts import Lexicon
+from monitor.search.engine import company_clause, issuer_clause, term_clause
 from monitor.search.glossary import Glossary
 from monitor.sources import parse_duration, yamlfile
 
@@ -167,12 +168,12 @@ class Watch:
 def compile_watch(watch: Watch, glossary: Glossary | None) -> dict[str, Any]:
     """The Elasticsearch query of a watch (without the batch's ids filter, added when matching)."""
 
+    # a watch's term is one concept: only renderings of the whole term count (not those of the
+    # words inside "subsidy5" or of an unlisted multi-word phrase)
+    lexicon = Lexicon(glossary) if glossary and watch.cross_language else None
+
     def clause(term: str, slop: int = 0) -> dict[str, Any]:
-        # a watch's term is one concept: only renderings of the whole term count (the glossary
-        # would also expand the words inside "subsidy5" or an unlisted multi-word phrase)
-        found = glossary.expand(term) if glossary and watch.cross_language else []
-        expansions = tuple(e for e in found if e.source.casefold() == term.casefold())
-        return term_clause(term, expansions, slop=slop, boost=watch.weights.get(term, 1.0))
+        return term_clause(term, lexicon, slop=slop, boost=watch.weights.get(term, 1.0))
 
     must = [clause(t) for t in (*watch.all, *watch.phrases)]
     if watch.any:
@@ -191,19 +192,11 @@ def compile_watch(watch: Watch, glossary: Glossary | None) -> dict[str, Any]:
 
 def _filter(name: str, values: tuple[str, ...]) -> dict[str, Any]:
     field_name = FILTER_FIELDS[name]
-    if field_name == "company":  # a filing's company, or a document that names it
-        fields = ["filing.company_name.text", "filing.company_name.zh", "title^2", "text"]
-        return _any_phrase(values, fields, extra=[{"terms": {"filing.company_code": list(values)}}])
+    if field_name == "company":
+        return company_clause(list(values))
     if field_name == "issuer":
-        return _any_phrase(values, ["policy.issuer.zh", "policy.issuer"])
+        return issuer_clause(list(values))
     return {"terms": {field_name: list(values)}}
-
-
-def _any_phrase(
-    values: tuple[str, ...], fields: list[str], extra: list[dict] | None = None
-) -> dict[str, Any]:
-    phrases = [{"multi_match": {"query": v, "fields": fields, "type": "phrase"}} for v in values]
-    return {"bool": {"should": [*phrases, *(extra or [])], "minimum_should_match": 1}}
 
 
 # --- the watchlist file -------------------------------------------------------------------------

@@ -1,103 +1,199 @@
-"""`monitor search`: ranked search in both languages."""
+"""`monitor search`: ranked search in both languages, with the query language of
+monitor.search.query."""
 
 from __future__ import annotations
 
 import json
 import re
 import sys
+from typing import Any
 
 import click
 
-from monitor.cli.common import (
-    connect,
-    domain_errors,
-    emit_json,
-    json_option,
-)
+from monitor.cli.common import connect, domain_errors, emit_json, info, json_option
+
+QUERY_HELP = """Query language (Lucene/Kibana syntax):
+
+\b
+  MIIT semiconductor policy   concepts, in both languages; more matched ranks higher
+  "export controls"           this exact phrase
+  "lithography export"~5      these words within 5 words of each other
+  -Huawei  NOT Huawei         without this concept (in either language)
+  SMIC OR 中芯国际            either; parentheses group: MIIT (subsidy OR 补贴)
+  title:光刻机                in the title
+  source:miit-policy          source:(a OR b) for several
+  type:policy                 news | policy | filing
+  issuer:工信部  issuer:MIIT  a policy document's issuing body (发文机关)
+  company:SMIC  company:688981  a filing's company (name or code)
+  lang:zh                     documents in this language
+  chip*                       words that start with "chip"
+  (empty) or *                every document, newest first
+"""
 
 
-@click.command("search")
-@click.argument("query")
+@click.command("search", epilog=QUERY_HELP)
+@click.argument("query", nargs=-1)
 @click.option(
     "--lang", "language", type=click.Choice(["zh", "en"]), help="Only documents in this language."
 )
-@click.option("--source", help="Only documents of this source id.")
 @click.option(
-    "--since", type=click.DateTime(["%Y-%m-%d"]), help="Published on or after (YYYY-MM-DD)."
+    "--source", "sources", multiple=True, help="Only documents of this source id (repeatable)."
 )
 @click.option(
-    "--until", type=click.DateTime(["%Y-%m-%d"]), help="Published on or before (YYYY-MM-DD)."
+    "--since",
+    metavar="WHEN",
+    help="Published on or after: YYYY-MM-DD, a time (2024-03-05T08:00), 7d, 24h, 2w, today, "
+    "yesterday.",
+)
+@click.option("--until", metavar="WHEN", help="Published on or before (same forms as --since).")
+@click.option(
+    "--sort",
+    type=click.Choice(["relevance", "date"]),
+    default=None,
+    help="Order of the hits  [default: relevance; date for an empty query]",
 )
 @click.option(
-    "--size", default=10, show_default=True, type=click.IntRange(1, 1000), help="Number of hits."
+    "--size", default=10, show_default=True, type=click.IntRange(1, 1000), help="Hits per page."
 )
-@click.option("--no-expand", is_flag=True, help="Do not add the other language's terms.")
+@click.option("--page", type=click.IntRange(1), help="Page of hits to show (1 = the first).")
+@click.option("--from", "offset", type=click.IntRange(0), help="Skip this many hits first.")
+@click.option("--no-expand", is_flag=True, help="Search the words as written, untranslated.")
 @click.option(
-    "--explain", is_flag=True, help="Show the expanded terms and the Elasticsearch query."
+    "--explain", is_flag=True, help="Show the query's concepts and the Elasticsearch query."
 )
 @json_option("Print one JSON object with a `hits` list.")
 @domain_errors
 def search_cmd(
-    query: str,
+    query: tuple[str, ...],
     language: str | None,
-    source: str | None,
-    since,
-    until,
+    sources: tuple[str, ...],
+    since: str | None,
+    until: str | None,
+    sort: str | None,
     size: int,
+    page: int | None,
+    offset: int | None,
     no_expand: bool,
     explain: bool,
     as_json: bool,
 ) -> None:
-    """Search the indexed articles in Chinese or English: ranked hits, highlighted snippets.
+    """Search the indexed documents in Chinese or English: ranked hits, highlighted snippets.
 
-    An English query also searches Chinese documents with the Chinese terms that the glossary (or
-    CC-CEDICT) gives for its words, and their English translations; a Chinese query likewise."""
-    from monitor.errors import SearchBackendError
+    The query's words are split into concepts (the glossary, then CC-CEDICT) and each concept is
+    searched in both languages; documents that match more of the concepts rank first."""
+    from monitor.errors import QueryError, SearchBackendError
     from monitor.es.client import call
     from monitor.search.engine import SearchRequest, build_query, search
-    from monitor.search.glossary import load_glossary
+    from monitor.search.when import date_range
 
+    if page is not None and offset is not None:
+        raise click.UsageError("--page and --from are two ways of saying the same thing: pick one")
+    text = " ".join(query)
+    window = date_range(since, until)
+    start = offset if offset is not None else ((page or 1) - 1) * size
+    request = SearchRequest(
+        text,
+        language,
+        tuple(sources),
+        *window,
+        size=size,
+        offset=start,
+        sort=sort or "relevance",
+        expand=not no_expand,
+    )
+    _, compiled = build_query(request)  # a query that cannot run fails before any connection
     config, es = connect()
     alias = config.index_name("articles")
     if not call(config, lambda: es.indices.exists_alias(name=alias)):
         raise SearchBackendError(
             f"no index {alias!r} at {config.display_url} yet: run `monitor crawl` first"
         )
-    expansions = () if no_expand else tuple(load_glossary().expand(query))
-    dates = (since and since.date(), until and until.date())
-    request = SearchRequest(query, language, source, *dates, size, expansions)
+    named = [*sources, *compiled.sources]
+    if named:
+        known = call(config, lambda: _source_ids(es, alias))
+        unknown = [s for s in named if s not in known]
+        if unknown:
+            listed = ", ".join(sorted(known)) or "none"
+            raise QueryError(
+                f"unknown source {unknown[0]!r}: no document comes from it "
+                f"(sources in the index: {listed})"
+            )
     result = call(config, lambda: search(es, alias, request))
-    expanded = [
-        {"from": e.source, "terms": list(e.terms), "language": e.language, "origin": e.origin}
-        for e in expansions
-    ]
     if as_json:
-        emit_json({"query": query, **({"expanded": expanded} if explain else {}), **result})
+        if explain:
+            result["query_dsl"] = build_query(request)[0]["query"]
+        emit_json({"query": text, **result})
         return
     if explain:
-        for e in expanded:
-            terms = ", ".join(e["terms"])
-            click.echo(f"expanded {e['from']!r} → {terms} ({e['language']}, {e['origin']})")
-        click.echo(json.dumps(build_query(request)["query"], ensure_ascii=False, indent=1))
-    click.echo(
-        f"{result['total']} documents match {query!r}"
-        + ("" if result["total"] <= size else f"; top {size}:")
+        _explain(result, build_query(request)[0]["query"])
+    _print(text, result, size)
+
+
+def _source_ids(es: Any, alias: str) -> set[str]:
+    response = es.search(
+        index=alias, size=0, aggs={"ids": {"terms": {"field": "source_id", "size": 10000}}}
     )
+    return {b["key"] for b in response["aggregations"]["ids"]["buckets"]}
+
+
+def _explain(result: dict[str, Any], dsl: dict[str, Any]) -> None:
+    for c in result["concepts"]:
+        forms = ", ".join(c["english"] + c["chinese"])
+        click.echo(f"concept {c['text']!r} ({c['origin']}): {forms}")
+    if result["concepts"]:
+        click.echo(
+            f"required: {result['required']} of the {result['key_concepts']} key concepts "
+            f"(of {len(result['concepts'])})"
+        )
+    click.echo(json.dumps(dsl, ensure_ascii=False, indent=1))
+
+
+def _print(text: str, result: dict[str, Any], size: int) -> None:
+    total, offset = result["total"], result["offset"]
+    shown = len(result["hits"])
+    what = f"{text!r}" if text.strip() not in ("", "*") else "(everything, newest first)"
+    line = f"{total} documents match {what}"
+    if shown and (offset or total > shown):
+        line += f"; {offset + 1}–{offset + shown}:"
+    click.echo(line)
+    if result["relaxed"]:
+        info(
+            f"no document matches {result['required']} of the {result['key_concepts']} key "
+            "concepts at once: showing documents that match fewer"
+        )
     color = sys.stdout.isatty()
-    for rank, hit in enumerate(result["hits"], 1):
+    concepts = len(result["concepts"])
+    for rank, hit in enumerate(result["hits"], offset + 1):
         date = (hit["published_at"] or "")[:10] or "undated"
         click.echo(f"\n{rank:>2}. {click.style(hit['title'] or '(no title)', bold=True)}")
         if hit["title_en"]:
             click.echo(f"    {hit['title_en']}")
-        click.echo(
-            f"    {hit['source_id']} · {hit['language']} · {date} · score {hit['score']:.2f}"
-        )
+        facts = [hit["source_id"], hit["doc_type"] or "news", hit["language"], date]
+        if hit.get("concepts_matched") is not None and concepts > 1:
+            facts.append(f"{hit['concepts_matched']}/{concepts} concepts")
+        click.echo("    " + " · ".join(str(f) for f in facts if f))
+        official = [hit[k] for k in ("issuer", "doc_number") if hit.get(k)]
+        if hit.get("company"):
+            official.append(
+                f"{hit['company']} ({hit['company_code']})"
+                if hit.get("company_code")
+                else hit["company"]
+            )
+        if official:
+            click.echo("    " + " · ".join(official))
         click.echo(f"    {hit['url']}")
-        snippet = hit["snippet"]
-        snippet = re.sub(
-            r"<em>(.*?)</em>",
-            (lambda m: click.style(m[1], bold=True)) if color else r"*\1*",
-            snippet,
-        )
-        if snippet:
-            click.echo(f"    {snippet}")
+        if hit["attachment"]:
+            click.echo(
+                f"    in attachment: {hit['attachment']['name'] or hit['attachment']['url']}"
+            )
+        for snippet in (hit["snippet"], hit["snippet_en"]):
+            if snippet:
+                click.echo("    " + _emphasis(snippet, color))
+
+
+def _emphasis(snippet: str, color: bool) -> str:
+    return re.sub(
+        r"<em>(.*?)</em>",
+        (lambda m: click.style(m[1], bold=True)) if color else r"*\1*",
+        snippet,
+    )

@@ -1,26 +1,29 @@
-"""Search: query building (pure) and result shaping, shared by `monitor search` and the tests.
+"""Search: the fields, the clause of one concept, the request, and result shaping; shared by
+`monitor search`, watches (monitor.alerts.watches) and the benchmark.
 
-A query written in Han characters searches the CJK-analysed fields (bigrams) of the originals and of
-the Chinese translations; a query in Latin script searches the English-analysed fields of the
-originals and of the English translations, plus the language-neutral `standard` fields (so
-"MIIT" also finds a Chinese page that writes it in Latin letters). A phrase clause lifts documents
-that contain the query as written.
+A concept (monitor.search.concepts) is searched through all its surface forms: English forms as
+phrases in the English-analysed fields (originals, English translations, and the language-neutral
+`standard` fields, so "MIIT" also finds a Chinese page that writes it in Latin letters), Chinese
+forms as phrases in the Chinese-analysed (bigram) fields of the originals and of the Chinese
+translations. The forms are alternatives of one `dis_max`: a document scores the best of them,
+never their sum, so a concept with many renderings does not outweigh one with few.
+
+Ranking: documents that match more of the query's concepts come first, whatever their language
+(see monitor.search.query for how concepts are counted); within one count, BM25 relevance.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from elasticsearch import Elasticsearch
 
-from monitor.search.glossary import Expansion
+from monitor.search.concepts import Concept, Lexicon
+from monitor.search.glossary import Glossary, load_glossary
 from monitor.text.han import HAN
-
-_HAN = HAN
-_LATIN = re.compile(r"[A-Za-z]")
 
 # attachments' text and a policy document's issuer and number count too, a little less
 ZH_FIELDS = [
@@ -45,69 +48,122 @@ EN_FIELDS = [
     "attachments.text.en^0.6",
     "filing.company_name.text^2",
 ]
+TITLE_FIELDS = {
+    "zh": ["title.zh^3", "title_zh^2"],
+    "en": ["title.en^3", "title_en^2", "title^1.5"],
+}
+ALL_FIELDS = {"zh": ZH_FIELDS, "en": EN_FIELDS}
+# highlighted for the snippet, originals first; the English translation gives a Chinese hit's
+# English snippet
 HIGHLIGHT_FIELDS = [
     "text.zh",
     "text.en",
-    "text_en",
-    "text_zh",
     "description.zh",
     "description.en",
     "attachments.text.zh",
     "attachments.text.en",
+    "text_zh",
+    "text_en",
 ]
+ENGLISH_SNIPPET_FIELDS = ["text_en", "title_en"]
+SOURCE_EXCLUDES = ["text", "text_en", "text_zh", "attachments.text"]
+# A form in the other language than the query's scores a little less (the analyst wrote these
+# words), a form from the general dictionary (CC-CEDICT) rather than the glossary less again.
+TRANSLATED_WEIGHT = 0.7
+DICTIONARY_WEIGHT = 0.5
+SORTS = ("relevance", "date")
+
+
+def _phrase(form: str, fields: list[str], slop: int = 0, boost: float = 1.0) -> dict[str, Any]:
+    query: dict[str, Any] = {"query": form, "fields": fields, "type": "phrase"}
+    if slop:
+        query["slop"] = slop
+    if boost != 1.0:
+        query["boost"] = boost
+    return {"multi_match": query}
+
+
+def concept_clause(
+    concept: Concept, scope: str = "all", slop: int = 0, boost: float = 1.0
+) -> dict[str, Any]:
+    """Any surface form of the concept, in the fields of its script, scored as one term (the
+    best form), never as a sum over forms. `scope`: all fields, or `title` only."""
+    fields = TITLE_FIELDS if scope == "title" else ALL_FIELDS
+    written_han = bool(HAN.search(concept.text))
+
+    def weight(han: bool) -> float:
+        if han == written_han:
+            return 1.0
+        return DICTIONARY_WEIGHT if concept.origin == "cedict" else TRANSLATED_WEIGHT
+
+    queries = [_phrase(f, fields["en"], slop, weight(False)) for f in concept.english]
+    queries += [_phrase(f, fields["zh"], slop, weight(True)) for f in concept.chinese]
+    if len(queries) == 1 and boost == 1.0:
+        return queries[0]
+    return {"dis_max": {"queries": queries, **({"boost": boost} if boost != 1.0 else {})}}
+
+
+def term_clause(
+    term: str, lexicon: Lexicon | None, slop: int = 0, boost: float = 1.0
+) -> dict[str, Any]:
+    """A watch's term: the whole term as one concept (its renderings when the glossary or
+    CC-CEDICT has the whole term, else as written)."""
+    concept = (lexicon or bare_lexicon()).concept(term)
+    return concept_clause(concept, slop=slop, boost=boost)
+
+
+def any_phrase(
+    values: tuple[str, ...] | list[str], fields: list[str], extra: list[dict] | None = None
+) -> dict[str, Any]:
+    phrases = [_phrase(v, fields) for v in values]
+    return {"bool": {"should": [*phrases, *(extra or [])], "minimum_should_match": 1}}
+
+
+def company_clause(values: list[str]) -> dict[str, Any]:
+    """A filing by this company (name in either language, or its stock code), or a document whose
+    title or text names it."""
+    fields = ["filing.company_name.text", "filing.company_name.zh", "title^2", "text"]
+    return any_phrase(values, fields, extra=[{"terms": {"filing.company_code": list(values)}}])
+
+
+def issuer_clause(values: list[str]) -> dict[str, Any]:
+    """A policy document issued by this body (发文机关)."""
+    return any_phrase(values, ["policy.issuer.zh", "policy.issuer"])
+
+
+def default_lexicon(glossary: Glossary | None = None) -> Lexicon:
+    """The packaged glossary (plus MONITOR_GLOSSARY) and CC-CEDICT."""
+    return Lexicon(glossary or load_glossary())
+
+
+def bare_lexicon() -> Lexicon:
+    """No translation at all: every word searched as written (`--no-expand`)."""
+    return Lexicon(Glossary(()), dictionary=False)
+
+
+# --- requests -----------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class SearchRequest:
-    query: str
+    query: str = ""  # the query language of monitor.search.query; "" or "*": newest first
     language: str | None = None
-    source: str | None = None
-    since: date | None = None
-    until: date | None = None
+    sources: tuple[str, ...] = ()
+    since: datetime | None = None
+    until: datetime | None = None
     size: int = 10
-    expansions: tuple[Expansion, ...] = ()  # from monitor.search.glossary; () = no expansion
+    offset: int = 0
+    sort: str = "relevance"  # relevance | date
+    expand: bool = True  # translate the query's concepts (glossary, CC-CEDICT)
+    filters: tuple[dict[str, Any], ...] = field(default=())  # further Elasticsearch filters
 
 
-def fields_for(query: str) -> list[str]:
-    """The fields a query is matched against, chosen by the scripts it is written in."""
-    han, latin = bool(_HAN.search(query)), bool(_LATIN.search(query))
-    if han and latin:
-        return ZH_FIELDS + EN_FIELDS
-    return ZH_FIELDS if han else EN_FIELDS
-
-
-def expansion_clause(expansion: Expansion) -> dict[str, Any]:
-    """One concept in the other language: any of its terms, as a phrase, scored as one."""
-    other = ZH_FIELDS if expansion.language == "zh" else EN_FIELDS
-    phrases = [
-        {"multi_match": {"query": term, "fields": other, "type": "phrase"}}
-        for term in expansion.terms
-    ]
-    boost = 0.8 if expansion.origin == "glossary" else 0.4
-    return {"dis_max": {"queries": phrases, "boost": boost}}
-
-
-def term_clause(
-    term: str, expansions: tuple[Expansion, ...] = (), slop: int = 0, boost: float = 1.0
-) -> dict[str, Any]:
-    """A term or phrase as written (in the fields of its script), or any of its renderings in
-    the other language, scored as one concept (a dis_max, never a sum over variants). Watches
-    compile their terms through this; `monitor search` shares the fields and the expansions."""
-    written = {
-        "multi_match": {"query": term, "fields": fields_for(term), "type": "phrase", "slop": slop}
-    }
-    clauses = [written, *(expansion_clause(e) for e in expansions)]
-    return {"dis_max": {"queries": clauses, "boost": boost}}
-
-
-def build_query(request: SearchRequest) -> dict[str, Any]:
-    """The Elasticsearch search body for a request (query, filters, highlighting)."""
-    fields = fields_for(request.query)
-    filters: list[dict[str, Any]] = []
+def _filters(request: SearchRequest) -> list[dict[str, Any]]:
+    filters: list[dict[str, Any]] = list(request.filters)
     if request.language:
         filters.append({"term": {"language": request.language}})
-    if request.source:
-        filters.append({"term": {"source_id": request.source}})
+    if request.sources:
+        filters.append({"terms": {"source_id": list(request.sources)}})
     if request.since or request.until:
         bounds = {}
         if request.since:
@@ -115,66 +171,155 @@ def build_query(request: SearchRequest) -> dict[str, Any]:
         if request.until:
             bounds["lte"] = request.until.isoformat()
         filters.append({"range": {"published_at": bounds}})
-    should: list[dict[str, Any]] = [
-        {
-            "multi_match": {
-                "query": request.query,
-                "fields": fields,
-                "type": "best_fields",
-                "tie_breaker": 0.3,
-                "minimum_should_match": "2<70%",
-            }
-        },
-        {"multi_match": {"query": request.query, "fields": fields, "type": "phrase", "boost": 2}},
-    ]
-    for expansion in request.expansions:
-        should.append(expansion_clause(expansion))
-    return {
-        "query": {"bool": {"should": should, "minimum_should_match": 1, "filter": filters}},
+    return filters
+
+
+def build_query(request: SearchRequest, lexicon: Lexicon | None = None, floor: int | None = None):
+    """(the Elasticsearch search body, the compiled query) for a request."""
+    from monitor.search.query import compile_query
+
+    if lexicon is None:
+        lexicon = default_lexicon() if request.expand else bare_lexicon()
+    compiled = compile_query(request.query, lexicon, floor=floor)
+    query = compiled.query
+    filters = _filters(request) + compiled.filters
+    if filters:
+        query = {"bool": {"must": [query], "filter": filters}}
+    by_date = request.sort == "date" or compiled.empty
+    date_sort = {"published_at": {"order": "desc", "missing": "_last", "unmapped_type": "date"}}
+    body = {
+        "query": query,
+        "sort": [date_sort, "_score"] if by_date else ["_score", date_sort],
         "highlight": {
-            "fields": {name: {} for name in HIGHLIGHT_FIELDS},
-            "fragment_size": 140,
+            "fields": {
+                **{name: {} for name in HIGHLIGHT_FIELDS},
+                **{name: {"no_match_size": 0} for name in ENGLISH_SNIPPET_FIELDS},
+            },
+            "fragment_size": 160,
             "number_of_fragments": 1,
-            "no_match_size": 140,
+            "no_match_size": 160,
         },
-        "_source": {"excludes": ["text", "text_en", "text_zh", "attachments.text"]},
+        "_source": {"excludes": SOURCE_EXCLUDES},
         "size": request.size,
+        "from": request.offset,
         "track_total_hits": True,
+        "track_scores": True,
     }
+    return body, compiled
 
 
-def _snippet(hit: dict[str, Any]) -> str:
-    highlight = hit.get("highlight", {})
-    for name in HIGHLIGHT_FIELDS:  # a fragment with a match beats a leading no_match fragment
-        fragments = highlight.get(name, [])
-        if any("<em>" in f for f in fragments):
-            return " … ".join(fragments)
-    for name in HIGHLIGHT_FIELDS:
-        if highlight.get(name):
-            return highlight[name][0]
-    return ""
+# --- results ------------------------------------------------------------------------------------
+
+_CREDIT = re.compile(
+    r"[（(【\[]?\s*(?:责任编辑|编辑|责编|校对|审核|来源)\s*[:：][^）)】\]\n]*[）)】\]]?"
+)
+_METADATA_ROW = re.compile(r"^\s*\|.*\|\s*$")
 
 
-def shape_hit(hit: dict[str, Any]) -> dict[str, Any]:
+def _prose(fragment: str) -> str:
+    """The fragment without the rows of a metadata table or an editor's credit, on one line."""
+    kept = []
+    for line in fragment.splitlines():
+        plain = line.replace("<em>", "").replace("</em>", "")
+        if _METADATA_ROW.match(plain):
+            continue
+        kept.append(_CREDIT.sub("", line) if _CREDIT.search(plain) else line)
+    return " ".join(" ".join(kept).split())
+
+
+def _snippet(highlight: dict[str, list[str]], names: list[str]) -> tuple[str, str | None]:
+    """(the snippet, the field it came from): a fragment with a match beats a leading one."""
+    for matched in (True, False):
+        for name in names:
+            for fragment in highlight.get(name, []):
+                prose = _prose(fragment)
+                if prose and ("<em>" in prose) == matched:
+                    return prose, name
+    return "", None
+
+
+def _attachment(source: dict[str, Any], fragment: str) -> dict[str, Any] | None:
+    """The attachment whose text gave the snippet (the hit's attachment texts are read back)."""
+    plain = fragment.replace("<em>", "").replace("</em>", "").replace("…", "").strip()
+    probe = " ".join(plain.split())[:60]
+    for item in source.get("attachments") or []:
+        if probe and probe in " ".join((item.get("text") or "").split()):
+            return {"name": item.get("name"), "url": item.get("url"), "format": item.get("format")}
+    return None
+
+
+def shape_hit(hit: dict[str, Any], weights: dict[str, float] | None = None) -> dict[str, Any]:
+    """A hit as `monitor search` shows it. With the query's concept `weights`, the hit tells how
+    many of the concepts it matched, and its score is its relevance without their constants."""
     source = hit["_source"]
-    return {
+    highlight = hit.get("highlight", {})
+    snippet, snippet_field = _snippet(highlight, HIGHLIGHT_FIELDS)
+    policy = source.get("policy") or {}
+    filing = source.get("filing") or {}
+    shaped = {
         "id": hit["_id"],
-        "score": hit["_score"],
+        "score": hit.get("_score"),
         "url": source.get("canonical_url") or source.get("url"),
         "fetched_url": source.get("url"),
         "title": source.get("title"),
         "title_en": source.get("title_en"),
         "language": source.get("language"),
         "source_id": source.get("source_id"),
+        "doc_type": source.get("doc_type"),
         "published_at": source.get("published_at"),
-        "snippet": " ".join(_snippet(hit).split()),
+        "issuer": policy.get("issuer"),
+        "doc_number": policy.get("doc_number"),
+        "company": filing.get("company_name"),
+        "company_code": filing.get("company_code"),
+        "snippet": snippet,
+        "snippet_en": None,
+        "attachment": None,
     }
+    if source.get("language") != "en":
+        shaped["snippet_en"] = _snippet(highlight, ENGLISH_SNIPPET_FIELDS)[0] or None
+    if snippet_field and snippet_field.startswith("attachments."):
+        shaped["attachment"] = _attachment(source, snippet)
+    if weights:
+        matched = [n for n in hit.get("matched_queries", []) if n in weights]
+        shaped["concepts_matched"] = len(matched)
+        if hit.get("_score") is not None:
+            shaped["score"] = round(hit["_score"] - sum(weights[n] for n in matched), 4)
+    return shaped
 
 
-def search(es: Elasticsearch, index: str, request: SearchRequest) -> dict[str, Any]:
-    """Run a search; {"total": n, "hits": [shaped hits]}."""
-    response = es.search(index=index, **build_query(request))
+def search(
+    es: Elasticsearch, index: str, request: SearchRequest, lexicon: Lexicon | None = None
+) -> dict[str, Any]:
+    """Run a search: {"total", "hits": [shaped hits], "concepts", "required", "relaxed"}.
+
+    When no document matches the required number of concepts, the search is run again requiring
+    one (`relaxed`: true), so a query is never empty only because it asked for too much."""
+    body, compiled = build_query(request, lexicon)
+    response = es.search(index=index, **body)
+    relaxed = False
+    if response["hits"]["total"]["value"] == 0 and compiled.required > 1:
+        body, compiled = build_query(request, lexicon, floor=1)
+        response = es.search(index=index, **body)
+        relaxed = True
+    hits = response["hits"]["hits"]
+    attachment_hits = [
+        h["_id"]
+        for h in hits
+        if any(name.startswith("attachments.") for name in h.get("highlight", {}))
+    ]
+    if attachment_hits:  # read back the attachments' texts to name the one a snippet came from
+        docs = es.mget(index=index, ids=attachment_hits, source_includes=["attachments"])["docs"]
+        texts = {d["_id"]: d.get("_source", {}).get("attachments") for d in docs if d.get("found")}
+        for h in hits:
+            if h["_id"] in texts:
+                h["_source"]["attachments"] = texts[h["_id"]]
+    shaped = [shape_hit(h, compiled.weights) for h in hits]
     return {
         "total": response["hits"]["total"]["value"],
-        "hits": [shape_hit(hit) for hit in response["hits"]["hits"]],
+        "offset": request.offset,
+        "hits": shaped,
+        "concepts": [c.as_dict() for c in compiled.concepts],
+        "key_concepts": compiled.key_concepts,
+        "required": compiled.required,
+        "relaxed": relaxed,
     }

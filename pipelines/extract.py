@@ -86,6 +86,12 @@ class ExtractPipeline(Stage):
             logger.warning("source %s: %s: %s", item.source_id, item.url, document["error"])
         elif doc["extraction"]["method"] == "unparsable":
             raise self.drop("unparsable", f"not a readable HTML page: {item.url}", "WARNING")
+        elif doc.get("not_article"):
+            raise self.drop(
+                f"not_article/{doc['not_article']}",
+                f"not an article ({doc['not_article']}): {item.url}",
+                level="INFO",
+            )
         elif len(doc["text"]) < self.settings.min_text_chars:
             raise self.drop(
                 "no_text",

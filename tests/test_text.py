@@ -171,3 +171,44 @@ def test_a_gbk_page_that_declares_utf8_is_still_read_as_gb18030():
     page = f"<html><head><meta charset='utf-8'></head><body><p>{text}</p></body></html>"
     decoded = decode_html(page.encode("gbk"), "text/html; charset=utf-8")
     assert decoded.encoding == "gb18030" and text in decoded.text
+
+
+# --- pages that are not articles ---------------------------------------------------------------
+
+
+def test_pages_that_are_not_articles_are_told_by_their_reason():
+    from tests.sites.hostile.cases import NOT_ARTICLES
+
+    for reason, page in NOT_ARTICLES.items():
+        assert analyse_page(page, "http://gov.example/x.html")["not_article"] == reason
+    english_404 = (
+        b"<html><head><title>Pacific Industry Review</title></head><body><nav><a href='/'>Home"
+        b"</a></nav><main><h1>Sorry, we couldn't find that page</h1><p>The page you requested "
+        b"was not found. It may have been moved.</p></main></body></html>"
+    )
+    assert analyse_page(english_404, "http://news.example/x")["not_article"] == "soft_404"
+
+
+def test_articles_are_not_taken_for_anything_else():
+    from monitor.demo.sites import SITES
+
+    pages = list((SITES / "www").rglob("*.html"))
+    articles = [p for p in pages if not p.name.startswith("index")]
+    fronts = [p for p in pages if p.name.startswith("index")]  # the policy site's listing pages
+    assert len(articles) > 20
+    for path in articles:
+        found = analyse_page(path.read_bytes(), f"http://demo.example/{path.name}")
+        assert found["not_article"] is None, path
+    for path in fronts:
+        found = analyse_page(path.read_bytes(), f"http://demo.example/{path.name}")
+        assert found["not_article"] == "section_front", path
+    # an article that mentions a 404 and says "not found" is still an article
+    story = (
+        b"<html><head><title>Error 404 pages cost retailers sales, study says</title></head><body>"
+        b"<article><h1>Error 404 pages cost retailers sales</h1><p>"
+        + b"Shoppers who meet a page that is not found leave the site, the survey of retailers "
+        b"found, and many never return to finish their purchase. "
+        * 4
+        + b"</p></article></body></html>"
+    )
+    assert analyse_page(story, "http://news.example/404-study")["not_article"] is None

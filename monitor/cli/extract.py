@@ -53,6 +53,7 @@ def extract(
                     "authors",
                     "site",
                     "canonical_url",
+                    "not_article",  # a crawl skips the page: soft_404, section_front, ...
                 )
             },
         }
@@ -62,4 +63,6 @@ def extract(
         click.echo(f"== {path}")
         for key in ("title", "published_at", "language", "authors", "site"):
             click.echo(f"{key}: {record[key]}")
+        if record["not_article"]:
+            click.echo(f"not an article: {record['not_article']} (a crawl skips it)")
         click.echo(f"\n{record['text']}\n")

@@ -12,12 +12,16 @@ ERROR_STAGES = ("extract", "index")
 ERROR_KEYS = tuple(f"monitor/{stage}/errors" for stage in ERROR_STAGES)
 # an article or attachment that answered these is gone for good: not retried, not a failure
 GONE_STATUSES = (404, 410)
+# stats of links skipped or refused before any request was made
+UNREQUESTED = ("monitor/fetch/skipped/", "monitor/fetch/refused/", "offsite/filtered")
 # stats whose counts say why pages were skipped or refused, by reason (the summary's `reasons`)
 REASON_PREFIXES = {
     "monitor/fetch/skipped/": "skipped/",
     "monitor/fetch/refused/": "refused/",
     "monitor/fetch/errors/": "fetch_errors/",
     "monitor/extract/rejected/": "rejected/",
+    # pages that are not articles (soft_404, section_front, empty_article): dropped items
+    "monitor/extract/not_article/": "skipped/",
 }
 REASON_KEYS = {
     "monitor/extract/no_text": "no_text",
@@ -93,7 +97,8 @@ def summarize(source: str, kind: str, stats: Mapping[str, Any]) -> SourceSummary
         - stage_errors
         + stats.get("monitor/fetch/not_html", 0)
         + stats.get("monitor/fetch/ignored", 0)
-        + sum(v for k, v in reasons(stats).items() if k.startswith(("skipped/", "refused/"))),
+        # links skipped or refused before any request (dropped items are counted above)
+        + sum(v for k, v in stats.items() if k.startswith(UNREQUESTED)),
         errors=fetch_errors + stage_errors,
         known=stats.get("monitor/incremental/known", 0),
         not_modified=stats.get("monitor/incremental/not_modified", 0),

@@ -12,12 +12,15 @@ import unicodedata
 from itertools import islice
 from typing import Any
 
+from lxml import html as lxml_html
+
 from monitor.text.documents import document_format, extract_document
 from monitor.text.encoding import decode_html
 from monitor.text.extract import extract
 from monitor.text.govdoc import policy_metadata
 from monitor.text.language import detect, warm_up
 from monitor.text.limits import PageRejected
+from monitor.text.pagekind import not_an_article
 from monitor.text.urls import choose_canonical, document_id
 
 PARAGRAPH_CHARS = 30  # shorter lines are headlines, bylines, editor notes: not part of the hash
@@ -67,6 +70,7 @@ def analyse_page(
         found.text = found.text[:max_text_chars]
     language = detect(found.title, found.text, language_hint)
     canonical = choose_canonical(url, found.canonical_url)
+    not_article = not_an_article(_tree(decoded.text), found.title, found.text, found.method)
     return {
         "id": document_id(canonical),
         "canonical_url": canonical,
@@ -91,7 +95,15 @@ def analyse_page(
         "declared_encoding": decoded.declared,
         "policy": policy_metadata(decoded.text) or None,
         "document": None,
+        "not_article": not_article,  # why the page is not an article (monitor.text.pagekind)
     }
+
+
+def _tree(html: str) -> Any:
+    try:
+        return lxml_html.fromstring(html) if html.strip() else None
+    except (ValueError, lxml_html.etree.ParserError):
+        return None
 
 
 def analyse_file(

@@ -61,6 +61,48 @@ def article(case: str, n: int, extra: str = "") -> bytes:
     ).encode()
 
 
+def _page(title: str, body: str) -> bytes:
+    return (
+        f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{title}</title></head>"
+        f"<body><nav><a href='/'>首页</a> <a href='/zwgk/'>政务公开</a> <a href='/zcwj/'>政策文件</a>"
+        f"</nav>{body}<footer><p>江东省工业和信息化厅 主办 江ICP备05012345号</p></footer>"
+        "</body></html>"
+    ).encode()
+
+
+HEADLINES = [
+    "关于开展集成电路设计企业认定工作的通知",
+    "全省工业和信息化工作会议召开",
+    "关于公布第五批专精特新小巨人企业名单的通知",
+    "省领导调研晶圆制造重点项目",
+    "关于组织申报先进制造业集群培育项目的通知",
+    "人形机器人产业创新中心揭牌",
+]
+NOT_ARTICLES = {  # pages that answer 200 and have text, but are no article
+    "soft_404": _page(
+        "页面不存在 - 江东省工业和信息化厅",
+        "<div class='err'><h1>抱歉，您访问的页面不存在或已被删除</h1>"
+        "<p>请检查网址，或<a href='/'>返回首页</a>。</p></div>",
+    ),
+    "empty_article": _page(
+        "关于开展2024年度项目申报的通知 - 江东省工业和信息化厅",
+        "<div class='side'><h3>相关链接</h3><ul><li><a href='/l1'>江东省人民政府</a></li>"
+        "<li><a href='/l2'>工业和信息化部</a></li><li><a href='/l3'>江东省发展和改革委员会</a></li>"
+        "</ul></div><div class='article'><h1>关于开展2024年度项目申报的通知</h1>"
+        "<div class='content'><p>&nbsp;</p></div></div>",
+    ),
+    "section_front": _page(
+        "产业动态 - 江东省工业和信息化厅",
+        "<main><h1>产业动态</h1><ul>"
+        + "".join(
+            f"<li><a href='/news/{i}.html'>{h}</a><span>2024-0{i + 1}-1{i}</span></li>"
+            for i, h in enumerate(HEADLINES)
+        )
+        + "</ul><a href='?page=2'>下一页</a></main>",
+    ),
+}
+
+
 def docx_bomb(inflated: int = 200 * 1024 * 1024) -> bytes:
     """A DOCX whose document.xml inflates to `inflated` bytes (a few hundred KB on the wire)."""
     out = io.BytesIO()
@@ -303,6 +345,29 @@ def cases(internal: str) -> list[Case]:
             "not_html",
             links=["blob.html"],
             routes={"blob.html": (200, {"Content-Type": "application/octet-stream"}, b"\0" * 5000)},
+        ),
+        # --- pages that answer 200 but are not articles ------------------------------------
+        Case(
+            "soft-404",
+            "an error page served with 200 (页面不存在)",
+            "skipped/soft_404",
+            links=["missing.html"],
+            routes={"missing.html": (200, HTML, NOT_ARTICLES["soft_404"])},
+        ),
+        Case(
+            "empty-article",
+            "a page whose article container holds one &nbsp;",
+            "skipped/empty_article",
+            links=["empty.html"],
+            routes={"empty.html": (200, HTML, NOT_ARTICLES["empty_article"])},
+        ),
+        Case(
+            "sitemap-section-front",
+            "a sitemap that lists a section's front page",
+            "skipped/section_front",
+            kind="sitemap",
+            links=["chan/"],  # a page of the case's own (relative entries are made absolute)
+            routes={"chan/": (200, HTML, NOT_ARTICLES["section_front"])},
         ),
         Case(
             "huge-text",
@@ -586,7 +651,13 @@ class HostileServer(ThreadingHTTPServer):
             self.routes[root + "urls.xml"] = (
                 200,
                 {"Content-Type": "application/xml"},
-                urlset([self.base + root + g for g in goods] + case.links),
+                urlset(
+                    [self.base + root + g for g in goods]
+                    + [
+                        link if ":" in link or link.startswith("/") else self.base + root + link
+                        for link in case.links
+                    ]
+                ),
             )
             extra = [case.routes["index"]] if "index" in case.routes else []
             self.routes[root + "sitemap.xml"] = (

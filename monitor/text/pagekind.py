@@ -1,0 +1,81 @@
+"""Pages that are not articles, though they answer 200 and have text: kept out of the index.
+
+- `soft_404`: an error page served with 200 (页面不存在, "Page not found"), told by its title or
+  its text, when the text is short.
+- `section_front`: a section's front page or a listing (sitemaps list them beside articles): its
+  text is mostly the titles of the links it lists.
+- `empty_article`: a page whose article container is empty, so what extraction found is chrome:
+  navigation, a sidebar, a footer (mostly link text, or a few words without one sentence).
+
+Each is counted by the extract stage as `skipped/<kind>` (monitor.crawl.summary).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+_ERROR_PAGE = (
+    r"页面不存在|页面未找到|找不到(?:该|您要的|您访问的)?页面|您访问的页面(?:不存在|已删除)|"
+    r"页面已删除|信息已删除|文章不存在|内容不存在|该页面已失效|^\s*404\b|\berror 404\b|"
+    r"\b404 (?:error|not found|page)\b|page not found|"
+    r"page (?:does not|doesn't) exist|page (?:is )?no longer available"
+)
+_SOFT_404_TITLE = re.compile(_ERROR_PAGE, re.IGNORECASE)
+_SOFT_404_TEXT = re.compile(_ERROR_PAGE + r"|\bnot found\b", re.IGNORECASE)
+_SENTENCE_END = re.compile(r"[。！？!?]|\.(?:\s|$)")
+# an error page says so in a few words: a longer text that mentions "not found" is an article
+SOFT_404_MAX_CHARS = 400
+_TITLE_PARTS = re.compile(r"\s+[-|–—_·]\s+|_|\|")  # "页面不存在 - 东方科技报": the page, the site
+MIN_HEADLINES = 3  # linked lines as long as a headline: a list of articles
+HEADLINE_CHARS = 12
+PARAGRAPH_CHARS = 80  # a line of prose this long, not a link, makes the page an article
+LINK_TEXT_SHARE = 0.6  # of the text's characters in lines that are link titles
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def link_text_share(tree: Any, text: str) -> tuple[float, int, bool]:
+    """(the share of the text's characters in lines that are a link's text, how many of those
+    lines are as long as a headline, whether a line that is no link is a paragraph)."""
+    anchors = {_norm(a.text_content()) for a in tree.iter("a")}
+    anchors.discard("")
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    total = sum(len(_norm(line)) for line in lines)
+    if not total:
+        return 0.0, 0, False
+    linked = [_norm(line) for line in lines if _norm(line) in anchors]
+    headlines = sum(1 for line in linked if len(line) >= HEADLINE_CHARS)
+    paragraph = any(
+        len(line) >= PARAGRAPH_CHARS and _SENTENCE_END.search(line) and _norm(line) not in anchors
+        for line in lines
+    )
+    return sum(len(line) for line in linked) / total, headlines, paragraph
+
+
+def _error_title(title: str) -> bool:
+    """A title that is an error message (a part of it is the message and little else), not a
+    headline that mentions one ("Error 404 pages cost retailers sales")."""
+    for part in _TITLE_PARTS.split(title):
+        found = _SOFT_404_TITLE.search(part)
+        if found and len(part.strip()) - len(found[0]) <= 8:
+            return True
+    return False
+
+
+def not_an_article(tree: Any, title: str | None, text: str, method: str) -> str | None:
+    """Why the page is not an article, or None. `tree`: the parsed page (lxml), or None."""
+    if _error_title(title or "") or (
+        len(text) <= SOFT_404_MAX_CHARS and _SOFT_404_TEXT.search(text)
+    ):
+        return "soft_404"
+    if tree is None or not text:
+        return None
+    share, headlines, paragraph = link_text_share(tree, text)
+    if share >= LINK_TEXT_SHARE and not paragraph:  # one real paragraph: an article in chrome
+        return "section_front" if headlines >= MIN_HEADLINES else "empty_article"
+    if method == "baseline" and not _SENTENCE_END.search(text):
+        return "empty_article"  # trafilatura found no body; what is left has no sentence
+    return None

@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 MONITOR := $(BIN)/monitor
 export MONITOR_HOME ?= $(CURDIR)/var
 
-.PHONY: run test demo es es-stop lint format bench bench-quality bench-throughput bench-incremental bench-pdf bench-faults bench-watches clean help
+.PHONY: run test demo es es-stop lint format bench bench-quality bench-throughput bench-incremental bench-pdf bench-faults bench-watches bench-search clean help
 
 help:
 	@echo "make run      crawl the sources in sources.yaml into Elasticsearch, print a summary"
@@ -48,7 +48,7 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-bench: bench-quality bench-throughput bench-incremental bench-pdf bench-faults bench-watches
+bench: bench-quality bench-throughput bench-incremental bench-pdf bench-faults bench-watches bench-search
 
 bench-quality: $(STAMP)
 	$(BIN)/python bench/extraction_quality.py
@@ -67,6 +67,9 @@ bench-faults: es
 
 bench-watches: es
 	$(BIN)/python bench/watch_alerts.py
+
+bench-search: es
+	$(BIN)/python bench/search_quality.py
 
 clean:
 	-$(MONITOR) es stop

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 
 import click
 import pytest
@@ -142,3 +145,39 @@ def test_a_busy_port_for_the_local_node_is_named(tmp_path):
         result = run_monitor("es", "start", env_extra=env, timeout=60)
     assert result.returncode == 4
     assert f"port {port} is in use" in result.stderr and "Traceback" not in result.stderr
+
+
+# The crawl's libraries cost seconds to import; `search`, `show` and `status` need none of them
+# (measured with `python -X importtime`: see README, "Commands").
+CRAWL_ONLY_MODULES = (
+    "scrapy",
+    "twisted",
+    "trafilatura",
+    "lxml",
+    "argostranslate",
+    "ctranslate2",
+    "langdetect",
+    "apscheduler",
+    "pypdf",
+    "docx",
+)
+
+
+@pytest.mark.parametrize("args", [("search", "MIIT semiconductor policy"), ("status",)])
+def test_quick_commands_import_nothing_of_the_crawl(args):
+    env = dict(os.environ, MONITOR_INDEX_PREFIX=new_config().index_prefix)  # no index: stops soon
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "monitor", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=120,
+    )
+    imported = {
+        line.split("|")[-1].strip().split(".")[0]
+        for line in result.stderr.splitlines()
+        if line.startswith("import time:")
+    }
+    assert "monitor" in imported and "elasticsearch" in imported, result.stderr[-500:]
+    assert not imported & set(CRAWL_ONLY_MODULES)

@@ -285,3 +285,27 @@ def test_an_attachment_that_failed_is_fetched_again_next_run(tmp_path):
     finally:
         server.shutdown()
         delete_all(es, config)
+
+
+def test_show_a_policy_page_with_its_attachments(crawled, docs_site):
+    server, _ = docs_site
+    _, docs, config, _ = crawled
+    path, doc = next(
+        (p, d) for p, d in docs.items() if d.get("doc_type") == "policy" and d.get("attachments")
+    )
+    by_url = run_monitor("show", server.base + path, "--json", config=config)
+    assert by_url.returncode == 0, by_url.stderr
+    shown = json.loads(by_url.stdout)
+    assert shown["policy"] == doc["policy"] and shown["attachments"] == doc["attachments"]
+    human = run_monitor("show", shown["id"], config=config)
+    assert human.returncode == 0, human.stderr
+    out = human.stdout
+    assert doc["title"] in out and doc["policy"]["doc_number"] in out and "文号" in out
+    assert doc["policy"]["issuer"] in out and (doc.get("canonical_url") or doc["url"]) in out
+    first = next(a for a in doc["attachments"] if a.get("text"))
+    assert f"attachment {doc['attachments'].index(first) + 1}: {first['name']}" in out
+    assert first["text"].split("\n")[0].strip()[:20] in out.replace("\n", "")
+    for paragraph in doc["text"].split("\n")[:3]:
+        assert paragraph.strip()[:20] in out.replace("\n", "")
+    missing = run_monitor("show", "0" * 40, config=config)
+    assert missing.returncode == 2 and "no document" in missing.stderr

@@ -28,7 +28,9 @@ POLICY_WITH_ATTACHMENT = {
     "title_en": "Notice on a research drive for wafer bonding",
     "text": "| 索引号： | 1234/2024-001 | 发文机关： | 江东省工业和信息化厅 |\n"
     "各有关单位：为突破晶圆键合工艺，现组织开展攻关，详见附件。\n（责任编辑：李明）",
-    "text_en": "To units concerned: to master wafer bonding, a research drive is organised.",
+    "text_en": "| Index No.: | 1234/2024-001 | Issuer: | Jiangdong Department |\n"
+    "To units concerned: to master wafer bonding, a research drive is organised.\n"
+    "(Editor: Li Ming)",
     "published_at": "2024-10-20",
     "policy": {"issuer": "江东省工业和信息化厅", "doc_number": "江工信电子〔2024〕52号"},
     "attachments": [
@@ -255,3 +257,14 @@ def test_cli_errors_are_one_line_and_exit_2(judged, args, message):
     result = cli(judged, *args)
     assert result.returncode == 2, (result.stdout, result.stderr)
     assert message in result.stderr and "Traceback" not in result.stderr
+
+
+def test_show_puts_each_paragraph_beside_its_translation(judged):
+    shown = run_monitor("show", "x01", config=judged[2])
+    assert shown.returncode == 0, shown.stderr
+    out = shown.stdout
+    assert "Notice on a research drive for wafer bonding" in out
+    original = out.index("各有关单位：为突破晶圆键合工艺")
+    translated = out.index("» To units concerned: to master wafer bonding")
+    assert original < translated and "江工信电子〔2024〕52号" in out
+    assert "attachment 2: 键合设备清单.pdf" in out and "混合键合设备与临时键合胶" in out

@@ -10,10 +10,12 @@ from monitor import __version__
 from monitor.cli.alerts import alerts
 from monitor.cli.crawl import crawl
 from monitor.cli.es import es
+from monitor.cli.export import export_cmd
 from monitor.cli.extract import extract
 from monitor.cli.kibana import kibana
 from monitor.cli.schedule import schedule_cmd
 from monitor.cli.search import search_cmd
+from monitor.cli.show import show_cmd
 from monitor.cli.sources import sources
 from monitor.cli.translate import models, status_cmd, translate_cmd
 from monitor.cli.watch import alertd, watch
@@ -29,6 +31,8 @@ main.add_command(es)
 main.add_command(crawl)
 main.add_command(extract)
 main.add_command(search_cmd)
+main.add_command(show_cmd)
+main.add_command(export_cmd)
 main.add_command(translate_cmd)
 main.add_command(models)
 main.add_command(status_cmd)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 import sys
+from collections.abc import Callable
 from typing import Any
 
 import click
@@ -31,27 +32,105 @@ QUERY_HELP = """Query language (Lucene/Kibana syntax):
 """
 
 
+def filter_options(fn: Callable) -> Callable:
+    """The query's filters, shared by `search`, `export` and saved searches."""
+    for option in reversed(
+        [
+            click.option(
+                "--lang",
+                "language",
+                type=click.Choice(["zh", "en"]),
+                help="Only documents in this language.",
+            ),
+            click.option(
+                "--source",
+                "sources",
+                multiple=True,
+                help="Only documents of this source id (repeatable).",
+            ),
+            click.option(
+                "--since",
+                metavar="WHEN",
+                help="Published on or after: YYYY-MM-DD, a time (2024-03-05T08:00), 7d, 24h, 2w, "
+                "today, yesterday.",
+            ),
+            click.option(
+                "--until", metavar="WHEN", help="Published on or before (same forms as --since)."
+            ),
+            click.option(
+                "--sort",
+                type=click.Choice(["relevance", "date"]),
+                default=None,
+                help="Order of the hits  [default: relevance; date for an empty query]",
+            ),
+            click.option(
+                "--no-expand", is_flag=True, help="Search the words as written, untranslated."
+            ),
+        ]
+    ):
+        fn = option(fn)
+    return fn
+
+
+def make_request(
+    query: tuple[str, ...] | str,
+    language: str | None,
+    sources: tuple[str, ...],
+    since: str | None,
+    until: str | None,
+    sort: str | None,
+    no_expand: bool,
+    size: int = 10,
+    offset: int = 0,
+) -> Any:
+    """The SearchRequest of the options; QueryError (exit 2) for bad dates or a bad query."""
+    from monitor.search.engine import SearchRequest, build_query
+    from monitor.search.when import date_range
+
+    text = query if isinstance(query, str) else " ".join(query)
+    request = SearchRequest(
+        text,
+        language,
+        tuple(sources),
+        *date_range(since, until),
+        size=size,
+        offset=offset,
+        sort=sort or "relevance",
+        expand=not no_expand,
+    )
+    build_query(request)  # a query that cannot run fails before any connection
+    return request
+
+
+def open_index(request: Any) -> tuple[Any, Any, str]:
+    """(config, client, alias) for a request: the index exists, and every source id it names
+    has documents (else QueryError, exit 2, listing the sources that do)."""
+    from monitor.errors import QueryError, SearchBackendError
+    from monitor.es.client import call, term_buckets
+    from monitor.search.engine import build_query
+
+    config, es = connect()
+    alias = config.index_name("articles")
+    if not call(config, lambda: es.indices.exists_alias(name=alias)):
+        raise SearchBackendError(
+            f"no index {alias!r} at {config.display_url} yet: run `monitor crawl` first"
+        )
+    named = [*request.sources, *build_query(request)[1].sources]
+    if named:
+        known = {b["key"] for b in call(config, lambda: term_buckets(es, alias, "source_id"))}
+        unknown = [s for s in named if s not in known]
+        if unknown:
+            listed = ", ".join(sorted(known)) or "none"
+            raise QueryError(
+                f"unknown source {unknown[0]!r}: no document comes from it "
+                f"(sources in the index: {listed})"
+            )
+    return config, es, alias
+
+
 @click.command("search", epilog=QUERY_HELP)
 @click.argument("query", nargs=-1)
-@click.option(
-    "--lang", "language", type=click.Choice(["zh", "en"]), help="Only documents in this language."
-)
-@click.option(
-    "--source", "sources", multiple=True, help="Only documents of this source id (repeatable)."
-)
-@click.option(
-    "--since",
-    metavar="WHEN",
-    help="Published on or after: YYYY-MM-DD, a time (2024-03-05T08:00), 7d, 24h, 2w, today, "
-    "yesterday.",
-)
-@click.option("--until", metavar="WHEN", help="Published on or before (same forms as --since).")
-@click.option(
-    "--sort",
-    type=click.Choice(["relevance", "date"]),
-    default=None,
-    help="Order of the hits  [default: relevance; date for an empty query]",
-)
+@filter_options
 @click.option(
     "--size", default=10, show_default=True, type=click.IntRange(1, 1000), help="Hits per page."
 )
@@ -81,43 +160,15 @@ def search_cmd(
 
     The query's words are split into concepts (the glossary, then CC-CEDICT) and each concept is
     searched in both languages; documents that match more of the concepts rank first."""
-    from monitor.errors import QueryError, SearchBackendError
     from monitor.es.client import call
-    from monitor.search.engine import SearchRequest, build_query, search
-    from monitor.search.when import date_range
+    from monitor.search.engine import build_query, search
 
     if page is not None and offset is not None:
         raise click.UsageError("--page and --from are two ways of saying the same thing: pick one")
     text = " ".join(query)
-    window = date_range(since, until)
     start = offset if offset is not None else ((page or 1) - 1) * size
-    request = SearchRequest(
-        text,
-        language,
-        tuple(sources),
-        *window,
-        size=size,
-        offset=start,
-        sort=sort or "relevance",
-        expand=not no_expand,
-    )
-    _, compiled = build_query(request)  # a query that cannot run fails before any connection
-    config, es = connect()
-    alias = config.index_name("articles")
-    if not call(config, lambda: es.indices.exists_alias(name=alias)):
-        raise SearchBackendError(
-            f"no index {alias!r} at {config.display_url} yet: run `monitor crawl` first"
-        )
-    named = [*sources, *compiled.sources]
-    if named:
-        known = call(config, lambda: _source_ids(es, alias))
-        unknown = [s for s in named if s not in known]
-        if unknown:
-            listed = ", ".join(sorted(known)) or "none"
-            raise QueryError(
-                f"unknown source {unknown[0]!r}: no document comes from it "
-                f"(sources in the index: {listed})"
-            )
+    request = make_request(text, language, sources, since, until, sort, no_expand, size, start)
+    config, es, alias = open_index(request)
     result = call(config, lambda: search(es, alias, request))
     if as_json:
         if explain:
@@ -127,13 +178,6 @@ def search_cmd(
     if explain:
         _explain(result, build_query(request)[0]["query"])
     _print(text, result, size)
-
-
-def _source_ids(es: Any, alias: str) -> set[str]:
-    response = es.search(
-        index=alias, size=0, aggs={"ids": {"terms": {"field": "source_id", "size": 10000}}}
-    )
-    return {b["key"] for b in response["aggregations"]["ids"]["buckets"]}
 
 
 def _explain(result: dict[str, Any], dsl: dict[str, Any]) -> None:

@@ -268,3 +268,60 @@ def test_show_puts_each_paragraph_beside_its_translation(judged):
     translated = out.index("» To units concerned: to master wafer bonding")
     assert original < translated and "江工信电子〔2024〕52号" in out
     assert "attachment 2: 键合设备清单.pdf" in out and "混合键合设备与临时键合胶" in out
+
+
+def test_saved_searches_are_shared_and_run_new(judged):
+    es, alias, config = judged
+    saved = cli(judged, "MIIT", "semiconductor", "policy", "--lang", "zh", "--save", "miit chips")
+    assert saved.returncode == 0 and "saved as 'miit chips'" in saved.stderr
+    listed = run_monitor("searches", "list", "--json", config=config)  # another process
+    (found,) = json.loads(listed.stdout)["searches"]
+    assert found["query"] == "MIIT semiconductor policy" and found["languages"] == ["zh"]
+    assert found["last_run_at"] and found["runs"] == 1
+    ran = json.loads(run_monitor("searches", "run", "miit chips", "--json", config=config).stdout)
+    assert ran["hits"] and {h["language"] for h in ran["hits"]} == {"zh"}
+    assert {"z01", "z02", "z03"} <= {h["id"] for h in ran["hits"]}
+    # a document that arrives after the last run is all that --new shows, once
+    arrived = {
+        "url": "http://dongfang-news.example/new.html",
+        "source_id": "dongfang-news",
+        "language": "zh",
+        "doc_type": "news",
+        "title": "工信部印发集成电路产业政策新举措",
+        "text": "工业和信息化部发布支持芯片产业的新政策措施。",
+        "published_at": "2024-11-30",
+        "first_seen_at": datetime.now(UTC).isoformat(),
+    }
+    es.index(index=alias, id="new1", document=arrived, refresh="wait_for")
+    new = json.loads(
+        run_monitor("searches", "run", "miit chips", "--new", "--json", config=config).stdout
+    )
+    assert [h["id"] for h in new["hits"]] == ["new1"] and new["new_since"]
+    again = run_monitor("searches", "run", "miit chips", "--new", "--json", config=config)
+    assert json.loads(again.stdout)["hits"] == []
+    assert run_monitor("searches", "remove", "miit chips", config=config).returncode == 0
+    missing = run_monitor("searches", "run", "miit chips", config=config)
+    assert missing.returncode == 2 and "no saved search 'miit chips'" in missing.stderr
+    es.delete(index=alias, id="new1", refresh="wait_for")
+
+
+def test_a_watch_takes_a_saved_search_definition(judged, tmp_path):
+    from monitor.alerts.watches import compile_watch, load_watchlist
+    from monitor.errors import ConfigError
+    from monitor.search.glossary import load_glossary
+
+    es, alias, _ = judged
+    path = tmp_path / "watchlists.yaml"
+    path.write_text(
+        "watches:\n  - id: miit-chips\n    query: MIIT semiconductor policy -telecom\n"
+        "    filters: {languages: [zh]}\n",
+        encoding="utf-8",
+    )
+    (watch,) = load_watchlist(path)
+    query = compile_watch(watch, load_glossary())
+    matched = {h["_id"] for h in es.search(index=alias, query=query, size=100)["hits"]["hits"]}
+    searched = set(ids(judged, "MIIT semiconductor policy -telecom lang:zh"))
+    assert matched == searched and {"z01", "z02"} <= matched
+    path.write_text("watches:\n  - id: bad\n    query: chips AND\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"watchlists.yaml:3: .*cannot read the query"):
+        load_watchlist(path)

@@ -43,6 +43,7 @@ from monitor.sources import parse_duration, yamlfile
 WATCH_KEYS = {
     "id",
     "name",
+    "query",
     "all",
     "any",
     "none",
@@ -107,6 +108,7 @@ class RateLimit:
 class Watch:
     id: str
     name: str
+    query: str = ""  # the query language of `monitor search` (as a saved search has it)
     all: tuple[str, ...] = ()
     any: tuple[str, ...] = ()
     none: tuple[str, ...] = ()
@@ -140,7 +142,8 @@ class Watch:
     def terms(self) -> tuple[str, ...]:
         """Every positive term and phrase (what an alert says was matched)."""
         near = tuple(t for n in self.near for t in n.terms)
-        return tuple(dict.fromkeys((*self.all, *self.any, *self.phrases, *near)))
+        query = (self.query,) if self.query else ()
+        return tuple(dict.fromkeys((*query, *self.all, *self.any, *self.phrases, *near)))
 
     @classmethod
     def from_spec(cls, data: dict[str, Any]) -> Watch:
@@ -176,11 +179,19 @@ def compile_watch(watch: Watch, glossary: Glossary | None) -> dict[str, Any]:
         return term_clause(term, lexicon, slop=slop, boost=watch.weights.get(term, 1.0))
 
     must = [clause(t) for t in (*watch.all, *watch.phrases)]
+    filters: list[dict[str, Any]] = []
+    if watch.query:  # a saved search's definition: the search's own query, coordination included
+        from monitor.search.engine import bare_lexicon
+        from monitor.search.query import compile_query
+
+        compiled = compile_query(watch.query, lexicon or bare_lexicon())
+        must.append(compiled.query)
+        filters += compiled.filters
     if watch.any:
         must.append({"bool": {"should": [clause(t) for t in watch.any], "minimum_should_match": 1}})
     for near in watch.near:
         must.append(clause(" ".join(near.terms), slop=near.within))
-    filters = [_filter(name, values) for name, values in watch.filters.items() if values]
+    filters += [_filter(name, values) for name, values in watch.filters.items() if values]
     return {
         "bool": {
             "must": must or [{"match_all": {}}],
@@ -329,9 +340,20 @@ class _WatchChecker(yamlfile.EntryChecker):
             isinstance(min_score, bool) or not isinstance(min_score, (int, float)) or min_score < 0
         ):
             self.fail("min_score", f"expected a number >= 0, got {min_score!r}")
+        query = self.text("query") or ""
+        if query:
+            from monitor.errors import QueryError
+            from monitor.search.engine import bare_lexicon
+            from monitor.search.query import compile_query
+
+            try:
+                compile_query(query, bare_lexicon())
+            except QueryError as exc:
+                self.fail("query", str(exc))
         watch = Watch(
             id=watch_id,
             name=self.text("name") or watch_id,
+            query=query,
             all=self.words("all"),
             any=self.words("any"),
             none=self.words("none"),
@@ -347,8 +369,8 @@ class _WatchChecker(yamlfile.EntryChecker):
             rate_limit=self.rate_limit(),
             enabled=self.flag("enabled", True),
         )
-        if not (watch.all or watch.any or watch.phrases or watch.near):
-            self.fail(None, "a watch needs terms: 'all', 'any', 'phrases' or 'near'")
+        if not (watch.query or watch.all or watch.any or watch.phrases or watch.near):
+            self.fail(None, "a watch needs a 'query' or terms: 'all', 'any', 'phrases' or 'near'")
         return watch
 
 

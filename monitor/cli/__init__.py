@@ -15,6 +15,7 @@ from monitor.cli.extract import extract
 from monitor.cli.kibana import kibana
 from monitor.cli.schedule import schedule_cmd
 from monitor.cli.search import search_cmd
+from monitor.cli.searches import searches
 from monitor.cli.show import show_cmd
 from monitor.cli.sources import sources
 from monitor.cli.translate import models, status_cmd, translate_cmd
@@ -33,6 +34,7 @@ main.add_command(extract)
 main.add_command(search_cmd)
 main.add_command(show_cmd)
 main.add_command(export_cmd)
+main.add_command(searches)
 main.add_command(translate_cmd)
 main.add_command(models)
 main.add_command(status_cmd)

@@ -140,6 +140,12 @@ def open_index(request: Any) -> tuple[Any, Any, str]:
 @click.option(
     "--explain", is_flag=True, help="Show the query's concepts and the Elasticsearch query."
 )
+@click.option(
+    "--save",
+    "save_as",
+    metavar="NAME",
+    help="Also save the query and its filters under NAME (see `monitor searches`).",
+)
 @json_option("Print one JSON object with a `hits` list.")
 @domain_errors
 def search_cmd(
@@ -154,6 +160,7 @@ def search_cmd(
     offset: int | None,
     no_expand: bool,
     explain: bool,
+    save_as: str | None,
     as_json: bool,
 ) -> None:
     """Search the indexed documents in Chinese or English: ranked hits, highlighted snippets.
@@ -162,6 +169,7 @@ def search_cmd(
     searched in both languages; documents that match more of the concepts rank first."""
     from monitor.es.client import call
     from monitor.search.engine import build_query, search
+    from monitor.text.dates import utc_now_iso
 
     if page is not None and offset is not None:
         raise click.UsageError("--page and --from are two ways of saying the same thing: pick one")
@@ -169,7 +177,27 @@ def search_cmd(
     start = offset if offset is not None else ((page or 1) - 1) * size
     request = make_request(text, language, sources, since, until, sort, no_expand, size, start)
     config, es, alias = open_index(request)
+    started = utc_now_iso()
     result = call(config, lambda: search(es, alias, request))
+    if save_as:
+        from monitor.search.saved import SavedSearch, SavedSearches, check_name
+
+        spec = SavedSearch(
+            check_name(save_as),
+            text,
+            (language,) if language else (),
+            tuple(sources),
+            since,
+            until,
+            sort,
+            not no_expand,
+        )
+        store = SavedSearches(es, config)
+        saved = call(config, lambda: store.save(spec))
+        call(config, lambda: store.mark_run(saved, started))
+        info(
+            f"saved as {saved.name!r}: `monitor searches run {saved.name!r} --new` for what is new"
+        )
     if as_json:
         if explain:
             result["query_dsl"] = build_query(request)[0]["query"]
@@ -177,7 +205,7 @@ def search_cmd(
         return
     if explain:
         _explain(result, build_query(request)[0]["query"])
-    _print(text, result, size)
+    print_result(text, result, size)
 
 
 def _explain(result: dict[str, Any], dsl: dict[str, Any]) -> None:
@@ -192,7 +220,8 @@ def _explain(result: dict[str, Any], dsl: dict[str, Any]) -> None:
     click.echo(json.dumps(dsl, ensure_ascii=False, indent=1))
 
 
-def _print(text: str, result: dict[str, Any], size: int) -> None:
+def print_result(text: str, result: dict[str, Any], size: int) -> None:
+    """Hits as `monitor search` prints them."""
     total, offset = result["total"], result["offset"]
     shown = len(result["hits"])
     what = f"{text!r}" if text.strip() not in ("", "*") else "(everything, newest first)"

@@ -262,6 +262,24 @@ WATCH_PROPERTIES: dict[str, Any] = {
     "indexed_at": DATE,  # checkpoint
 }
 
+# Saved searches (`monitor search --save`, `monitor searches`): the definition a watch's `query:`
+# also takes (monitor.search.saved), shared by every machine and readable from Kibana.
+SEARCHES_VERSION = 1
+SEARCH_PROPERTIES: dict[str, Any] = {
+    "name": KEYWORD,  # the _id too
+    "query": {"type": "keyword", "ignore_above": 4096},  # the query language of monitor search
+    "languages": KEYWORD,
+    "sources": KEYWORD,
+    "since": KEYWORD,  # as written: 7d stays relative
+    "until": KEYWORD,
+    "sort": KEYWORD,
+    "expand": {"type": "boolean"},
+    "created_at": DATE,
+    "updated_at": DATE,
+    "last_run_at": DATE,  # `searches run NAME --new` shows what was first seen after it
+    "runs": {"type": "integer"},
+}
+
 # kind → (schema version, properties, settings)
 SCHEMAS: dict[str, tuple[int, dict[str, Any], dict[str, Any]]] = {
     "articles": (
@@ -273,6 +291,7 @@ SCHEMAS: dict[str, tuple[int, dict[str, Any], dict[str, Any]]] = {
     "seen": (SEEN_VERSION, SEEN_PROPERTIES, {"refresh_interval": "1s"}),
     "alerts": (ALERTS_VERSION, ALERT_PROPERTIES, {"refresh_interval": "1s"}),
     "watches": (WATCHES_VERSION, WATCH_PROPERTIES, {"refresh_interval": "1s"}),
+    "searches": (SEARCHES_VERSION, SEARCH_PROPERTIES, {"refresh_interval": "1s"}),
 }
 
 

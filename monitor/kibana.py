@@ -16,17 +16,19 @@ from typing import Any
 from monitor.es.config import EsConfig
 
 MIGRATION = {"coreMigrationVersion": "8.8.0"}
+ALL_CONCEPTS = 1000
 SEARCH_REF = "kibanaSavedObjectMeta.searchSourceJSON.index"
 
-# (id, title, lucene query, columns): searches analysts start from, across both languages
+# (id, title, query, columns): searches analysts start from, across both languages. A query
+# starting with "monitor:" is in `monitor search`'s language: monitor.search compiles it (concepts
+# in both languages, coordination) into an Elasticsearch filter of the saved search, so Kibana
+# shows what `monitor search` finds; the others are Lucene, as Kibana runs them.
 SEARCHES = [
     (
         "miit-semiconductor-policy",
         "MIIT semiconductor policy (中文 + English)",
-        "title.en:(MIIT OR semiconductor*) OR text.en:(MIIT AND semiconductor*) OR "
-        'title.zh:("工信部" OR "工业和信息化部" OR "半导体" OR "集成电路") OR '
-        "title_en:(MIIT OR semiconductor*)",
-        ["title", "title_en", "language", "source_id"],
+        "monitor:MIIT semiconductor policy",
+        ["title", "title_en", "doc_type", "language", "source_id"],
     ),
     (
         "export-controls",
@@ -134,20 +136,29 @@ VISUALIZATIONS = [
     ),
 ]
 
-DATA_VIEWS = {"articles": "crawled_at", "runs": "started_at", "alerts": "raised_at"}
+# data view → (index kind, time field): articles by when they were published (Discover's time
+# picker and the saved searches), and a second view of them by when they were crawled (operations)
+DATA_VIEWS = {
+    "articles": ("articles", "published_at"),
+    "articles-crawled": ("articles", "crawled_at"),
+    "runs": ("runs", "started_at"),
+    "alerts": ("alerts", "raised_at"),
+}
 
 
-def _data_view(config: EsConfig, kind: str) -> dict[str, Any]:
+def _data_view(config: EsConfig, view: str) -> dict[str, Any]:
+    kind, time_field = DATA_VIEWS[view]
     alias = config.index_name(kind)
+    suffix = view.removeprefix(kind)  # "" or "-crawled"
     return {
         "type": "index-pattern",
-        "id": alias,
+        "id": alias + suffix,
         "references": [],
         **MIGRATION,
         "attributes": {
             "title": alias,
-            "name": f"news-monitor {kind}",
-            "timeFieldName": DATA_VIEWS[kind],
+            "name": f"news-monitor {kind}" + (f" (by {time_field})" if suffix else ""),
+            "timeFieldName": time_field,
         },
     }
 
@@ -155,9 +166,19 @@ def _data_view(config: EsConfig, kind: str) -> dict[str, Any]:
 def _search(
     config: EsConfig, sid: str, title: str, query: str, columns: list[str]
 ) -> dict[str, Any]:
+    filters: list[dict[str, Any]] = []
+    if query.startswith("monitor:"):
+        from monitor.search.engine import SearchRequest, build_query
+
+        # a filter does not rank: it requires every key concept (a search only ranks by them)
+        request = SearchRequest(query.removeprefix("monitor:").strip())
+        dsl = build_query(request, floor=ALL_CONCEPTS)[0]["query"]
+        meta = {"alias": title, "type": "custom", "disabled": False, "negate": False}
+        filters.append({"meta": {**meta, "index": config.index_name("articles")}, "query": dsl})
+        query = ""
     source = {
         "query": {"query": query, "language": "lucene"},
-        "filter": [],
+        "filter": filters,
         "indexRefName": SEARCH_REF,
     }
     return {
@@ -167,7 +188,7 @@ def _search(
         "attributes": {
             "title": title,
             "columns": columns,
-            "sort": [["crawled_at", "desc"]],
+            "sort": [["published_at", "desc"]],
             "kibanaSavedObjectMeta": {"searchSourceJSON": json.dumps(source, ensure_ascii=False)},
         },
         "references": [
@@ -243,9 +264,20 @@ def _dashboard(config: EsConfig, visualizations: list[dict[str, Any]]) -> dict[s
     }
 
 
-def saved_objects(config: EsConfig) -> list[dict[str, Any]]:
-    views = [_data_view(config, kind) for kind in DATA_VIEWS]
-    searches = [_search(config, *spec) for spec in SEARCHES]
+def saved_objects(config: EsConfig, saved: Iterable[Any] = ()) -> list[dict[str, Any]]:
+    """Every object; `saved`: the cluster's saved searches (monitor.search.saved), which become
+    Kibana saved searches too."""
+    views = [_data_view(config, view) for view in DATA_VIEWS]
+    specs = list(SEARCHES) + [
+        (
+            f"saved-{s.name.replace(' ', '-')}",
+            s.name,
+            f"monitor:{s.query}",
+            ["title", "title_en", "source_id"],
+        )
+        for s in saved
+    ]
+    searches = [_search(config, *spec) for spec in specs]
     visualizations = [_visualization(config, *spec) for spec in VISUALIZATIONS]
     return [*views, *searches, *visualizations, _dashboard(config, visualizations)]
 
@@ -264,8 +296,11 @@ def es_request(obj: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
     query = (
         {"query_string": {"query": text, "analyze_wildcard": True}} if text else {"match_all": {}}
     )
+    active = [f["query"] for f in source.get("filter", []) if not f["meta"].get("disabled")]
+    if active:
+        query = {"bool": {"must": [query], "filter": active}}
     if obj["type"] == "search":
-        return index, {"query": query, "size": 50}
+        return index, {"query": query, "size": 50, "sort": [{"published_at": "desc"}]}
     state = json.loads(obj["attributes"]["visState"])
     aggs: dict[str, Any] = {}
     level = aggs

@@ -40,8 +40,9 @@ def test_ndjson_parses_and_every_reference_resolves(es_config):
     views = {
         o["id"]: o["attributes"]["timeFieldName"] for o in objects if o["type"] == "index-pattern"
     }
-    assert views == {
-        es_config.index_name("articles"): "crawled_at",
+    assert views == {  # Discover's time picker works on publication time; crawl time for operations
+        es_config.index_name("articles"): "published_at",
+        es_config.index_name("articles") + "-crawled": "crawled_at",
         es_config.index_name("runs"): "started_at",
         es_config.index_name("alerts"): "raised_at",
     }
@@ -142,7 +143,7 @@ def test_import_posts_the_objects_to_kibanas_api(es_config):
             "kibana", "import", "--url", url, "--api-key", "s3cret", config=es_config
         )
         assert result.returncode == 0, result.stderr
-        assert "imported 17 saved objects" in result.stderr
+        assert "imported 18 saved objects" in result.stderr
         path, headers, body = _Kibana.received[-1]
         assert path == "/api/saved_objects/_import?overwrite=true"
         assert headers["kbn-xsrf"] and headers["content-type"].startswith(
@@ -161,3 +162,38 @@ def test_import_posts_the_objects_to_kibanas_api(es_config):
         assert no_scheme.returncode == 2 and "expected an http(s) URL" in no_scheme.stderr
     finally:
         server.shutdown()
+
+
+def test_the_miit_search_is_the_monitor_query_and_saved_searches_join(es, es_config):
+    """Kibana's MIIT search carries the concept query of `monitor search` as its filter (policy on
+    chips, not every title with 半导体), sorted by publication; saved searches become searches."""
+    from bench.judged import index_set, load_set
+    from monitor.es.schema import ensure_articles_index
+    from monitor.kibana import saved_objects
+    from monitor.search.saved import SavedSearch
+
+    config = new_config()
+    client = make_client(config)
+    try:
+        ensure_articles_index(client, config)
+        alias = config.index_name("articles")
+        index_set(client, alias, load_set()[0])
+        objects = saved_objects(config, [SavedSearch("big fund", "Big Fund")])
+        miit = next(o for o in objects if o["id"].endswith("miit-semiconductor-policy"))
+        index, body = es_request(miit)
+        found = [h["_id"] for h in client.search(index=index, **body)["hits"]["hits"]]
+        assert {"z01", "z02", "z03", "e01", "e02"} <= set(found)
+        assert not {"z04", "e04", "z05", "e05", "e06"} & set(found)  # telecom, apps, memory stocks
+        dates = [
+            h["_source"]["published_at"] for h in client.search(index=index, **body)["hits"]["hits"]
+        ]
+        assert dates == sorted(dates, reverse=True)
+        saved = next(o for o in objects if o["attributes"]["title"] == "big fund")
+        index, body = es_request(saved)
+        assert {h["_id"] for h in client.search(index=index, **body)["hits"]["hits"]} == {
+            "z26",
+            "z27",
+            "e23",
+        }
+    finally:
+        delete_all(client, config)

@@ -16,6 +16,19 @@ def kibana() -> None:
     """Kibana 8 saved objects: data views, saved searches, a dashboard."""
 
 
+def _saved_searches(config: EsConfig) -> list:
+    """The cluster's saved searches (`monitor searches`), when it answers; else none, said once."""
+    from monitor.es.client import make_client
+    from monitor.search.saved import SavedSearches
+
+    try:
+        return SavedSearches(make_client(config, max_retries=0, request_timeout=5), config).all()
+    except Exception as exc:  # noqa: BLE001 - the objects are useful without them
+        where = config.display_url
+        info(f"saved searches not included: Elasticsearch at {where}: {type(exc).__name__}")
+        return []
+
+
 @kibana.command("export")
 @click.option("--out", type=click.Path(dir_okay=False), help="Write to this file, not stdout.")
 @domain_errors
@@ -25,7 +38,8 @@ def kibana_export(out: str | None) -> None:
 
     from monitor.kibana import saved_objects, to_ndjson
 
-    ndjson = to_ndjson(saved_objects(EsConfig.from_env()))
+    config = EsConfig.from_env()
+    ndjson = to_ndjson(saved_objects(config, _saved_searches(config)))
     if out:
         Path(out).write_text(ndjson, encoding="utf-8")
         info(f"wrote {ndjson.count(chr(10))} saved objects to {out}")
@@ -48,5 +62,7 @@ def kibana_import(url: str, api_key: str | None, user: str | None, password: str
     from monitor.kibana import import_objects, saved_objects, to_ndjson
 
     auth = (user, password or "") if user else None
-    result = import_objects(url, to_ndjson(saved_objects(EsConfig.from_env())), api_key, auth)
+    config = EsConfig.from_env()
+    ndjson = to_ndjson(saved_objects(config, _saved_searches(config)))
+    result = import_objects(url, ndjson, api_key, auth)
     info(f"imported {result.get('successCount', 0)} saved objects into {url}")

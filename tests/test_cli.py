@@ -181,3 +181,38 @@ def test_quick_commands_import_nothing_of_the_crawl(args):
     }
     assert "monitor" in imported and "elasticsearch" in imported, result.stderr[-500:]
     assert not imported & set(CRAWL_ONLY_MODULES)
+
+
+def test_demo_serve_gives_a_ready_sources_file(tmp_path):
+    import signal
+    import time
+
+    from monitor.es.client import make_client
+    from monitor.es.schema import delete_all
+
+    sources = tmp_path / "demo-sources.yaml"
+    server = subprocess.Popen(
+        [sys.executable, "-m", "monitor", "demo", "serve", "--port", "0", "--out", str(sources)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=tmp_path,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not sources.exists() and time.monotonic() < deadline and server.poll() is None:
+            time.sleep(0.2)
+        assert sources.exists(), server.stderr.read() if server.poll() is not None else "slow"
+        config = new_config()
+        crawl = run_monitor(
+            "crawl", "--sources", str(sources), "--source", "pacific-atom", "--source",
+            "xiling-policy", "--no-translate", "--json", config=config,
+        )  # fmt: skip
+        assert crawl.returncode == 0, crawl.stderr[-2000:]
+        summary = {s["source"]: s for s in json.loads(crawl.stdout)["sources"]}
+        assert summary["pacific-atom"]["indexed"] > 0 and summary["xiling-policy"]["indexed"] > 0
+        delete_all(make_client(config), config)
+    finally:
+        server.send_signal(signal.SIGINT)
+        out, _ = server.communicate(timeout=30)
+    assert server.returncode == 0 and "sources file:" in out and out.rstrip().endswith("stopped")

@@ -9,6 +9,7 @@ import click
 from monitor import __version__
 from monitor.cli.alerts import alerts
 from monitor.cli.crawl import crawl
+from monitor.cli.demo import demo
 from monitor.cli.es import es
 from monitor.cli.export import export_cmd
 from monitor.cli.extract import extract
@@ -35,6 +36,7 @@ main.add_command(search_cmd)
 main.add_command(show_cmd)
 main.add_command(export_cmd)
 main.add_command(searches)
+main.add_command(demo)
 main.add_command(translate_cmd)
 main.add_command(models)
 main.add_command(status_cmd)

@@ -174,3 +174,23 @@ def render_sources(template: Path, base: str, target: Path) -> Path:
         template.read_text(encoding="utf-8").replace("{{BASE}}", base), encoding="utf-8"
     )
     return target
+
+
+def demo_sources(bases: dict[Path, str], target: Path) -> Path:
+    """One sources file for the served sample sites (template folder → its server's address),
+    ready for `monitor crawl`, `sources check` and `schedule` as it is: each source may reach the
+    local server (private_networks) and needs no politeness delay."""
+    import yaml
+
+    entries: list[dict] = []
+    for folder, base in bases.items():
+        text = (folder / "sources.yaml").read_text(encoding="utf-8").replace("{{BASE}}", base)
+        for entry in yaml.safe_load(text)["sources"]:
+            entries.append({**entry, "private_networks": ["127.0.0.1/32"], "delay": 0})
+    header = (
+        "# The bundled sample sites, served by `monitor demo serve` (generated: edit freely).\n"
+        "# Each source may reach 127.0.0.1 (private_networks) and waits no delay between pages.\n"
+    )
+    body = yaml.safe_dump({"sources": entries}, allow_unicode=True, sort_keys=False, width=100)
+    target.write_text(header + body, encoding="utf-8")
+    return target

@@ -212,3 +212,19 @@ def test_articles_are_not_taken_for_anything_else():
         + b"</p></article></body></html>"
     )
     assert analyse_page(story, "http://news.example/404-study")["not_article"] is None
+
+
+def test_the_body_leaves_out_metadata_rows_a_repeated_headline_and_credits():
+    from monitor.text.extract import clean_body
+
+    title = "关于开展晶圆键合工艺攻关的通知"
+    text = (
+        "| 索引号： | 1234/2024-001 | 发文机关： | 江东省工业和信息化厅 |\n"
+        "| 标 题： | 关于开展晶圆键合工艺攻关的通知 | | |\n"
+        "关于开展晶圆键合 工艺攻关的通知\n"
+        "各有关单位：现组织开展攻关。\n"
+        "| 项目 | 金额（万元） |\n"
+        "（责任编辑：李明）"
+    )
+    assert clean_body(text, title) == "各有关单位：现组织开展攻关。\n| 项目 | 金额（万元） |"
+    assert clean_body("（责任编辑：李明）", None) == "（责任编辑：李明）"  # never to nothing

@@ -12,6 +12,7 @@ from lxml import html as lxml_html
 from trafilatura.settings import DEFAULT_CONFIG
 
 from monitor.text.dates import labelled_date, parse_date
+from monitor.text.govdoc import ANY_LABEL
 from monitor.text.han import HAN
 
 # Chosen with bench/extraction_quality.py on the shared 181-page benchmark, in one run:
@@ -137,4 +138,33 @@ def extract(html: str, url: str | None = None) -> Extraction:
     if not labelled and ("日期" in html or "时间" in html):
         labelled = labelled_date(_TAGS.sub(" ", html[:300_000]))
     result.published_at = labelled or result.published_at
+    result.text = clean_body(result.text, result.title)
     return result
+
+
+# the body without what is not the article's prose: a government page's metadata table (its fields
+# are stored apart: monitor.text.govdoc), the headline repeated as the first line, editor credits
+_CREDIT_LINE = re.compile(
+    r"^[（(【\[]?\s*(?:责任编辑|编辑|责编|校对|审校|审核|值班编辑)\s*[:：][^）)】\]]{0,40}[）)】\]]?$"
+)
+_TABLE_ROW = re.compile(r"^\|.*\|$")
+_TITLE_LABEL = re.compile(r"标\s*题\s*[:：]")
+
+
+def clean_body(text: str, title: str | None) -> str:
+    """The text without metadata-table rows, a first line that repeats the title, and editor
+    credits; the text as it was when that would leave nothing."""
+    lines = text.split("\n")
+    kept = [
+        line
+        for line in lines
+        if not (_TABLE_ROW.match(line) and (ANY_LABEL.search(line) or _TITLE_LABEL.search(line)))
+        and not _CREDIT_LINE.match(line)
+    ]
+    if kept and title and _squash(kept[0]) == _squash(title):
+        kept = kept[1:]
+    return "\n".join(kept) if any(line.strip() for line in kept) else text
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"\s+", "", text)

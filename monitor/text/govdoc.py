@@ -45,7 +45,7 @@ LABELS: dict[str, str] = {
     "索引号": "index_number",
 }
 DATE_FIELDS = ("written_date", "published_date")
-_ANY_LABEL = re.compile("|".join(k for k in LABELS if len(k) > 2) + "|文号|索引号")
+ANY_LABEL = re.compile("|".join(k for k in LABELS if len(k) > 2) + "|文号|索引号")
 _LABEL_ALT = "|".join(sorted(LABELS, key=len, reverse=True))
 # "label：value" runs inside one line; a value ends where the next label starts
 _PAIR = re.compile(
@@ -117,7 +117,7 @@ def _from_lines(root: Any) -> dict[str, str]:
 
 def policy_metadata(html: str) -> dict[str, str]:
     """The labelled policy-document fields of a decoded HTML page ({} when there are none)."""
-    if not _ANY_LABEL.search(html):  # most pages: no second parse
+    if not ANY_LABEL.search(html):  # most pages: no second parse
         return {}
     try:
         root = lxml.html.document_fromstring(html)

@@ -309,3 +309,15 @@ def test_show_a_policy_page_with_its_attachments(crawled, docs_site):
         assert paragraph.strip()[:20] in out.replace("\n", "")
     missing = run_monitor("show", "0" * 40, config=config)
     assert missing.returncode == 2 and "no document" in missing.stderr
+
+
+def test_pdf_text_has_no_split_words():
+    """The sample PDFs are typeset as real ones (Latin text broken between words), and a word
+    the typesetter hyphenated at a line end comes out whole."""
+    from monitor.text.documents import _tidy
+
+    for pdf in (WWW / "hkex").rglob("*.pdf"):
+        text = extract_document(pdf.read_bytes(), pdf.name, "application/pdf", 10)["text"]
+        assert "wort\nh" not in text and "12-in\nch" not in text
+        assert all(word.isalpha() or not word.isascii() for word in text.split() if len(word) == 1)
+    assert _tidy("manufac-\nturing of 12-inch wafers") == "manufacturing of 12-inch wafers"

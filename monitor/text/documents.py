@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import logging
+import re
 import time
 from typing import Any
 from urllib.parse import urlsplit
@@ -125,7 +126,11 @@ def _docx(body: bytes) -> dict[str, Any]:
     return {"text": "\n".join(lines), "title": title}
 
 
+_HYPHENATED = re.compile(r"(?<=[a-z])-\n(?=[a-z])")
+
+
 def _tidy(text: str) -> str:
-    """Lines of a PDF page without trailing blanks and empty runs."""
+    """Lines of a PDF page without trailing blanks and empty runs, and a word the typesetter
+    hyphenated at a line end ("manufac-" / "turing") whole again."""
     lines = [" ".join(line.split()) for line in text.splitlines()]
-    return "\n".join(line for line in lines if line)
+    return _HYPHENATED.sub("", "\n".join(line for line in lines if line))

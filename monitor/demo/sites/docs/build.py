@@ -21,6 +21,7 @@ import io
 import json
 import random
 import shutil
+import textwrap
 from pathlib import Path
 
 HERE = Path(__file__).parent
@@ -227,9 +228,14 @@ def pdf(lines: list[str]) -> bytes:
     y = 780
     for line in lines:
         font = "Helvetica" if line.isascii() else "STSong-Light"
-        for start in range(0, len(line), 36 if font != "Helvetica" else 80):
+        # typeset as a real document is: Latin text breaks between words, Chinese anywhere
+        if font == "Helvetica":
+            rows = textwrap.wrap(line, 80)
+        else:
+            rows = [line[start : start + 36] for start in range(0, len(line), 36)]
+        for row in rows:
             page.setFont(font, 11)
-            page.drawString(60, y, line[start : start + (36 if font != "Helvetica" else 80)])
+            page.drawString(60, y, row)
             y -= 20
     page.showPage()
     page.save()

@@ -7,6 +7,8 @@ from typing import Any
 
 from scrapy.exceptions import DropItem
 
+from monitor.crawl.summary import count
+
 logger = logging.getLogger(__name__)
 
 
@@ -25,6 +27,9 @@ class Stage:
         self.stats.inc_value(f"monitor/{self.stage}/{outcome}", n)
 
     def drop(self, outcome: str, message: str, level: str = "INFO") -> DropItem:
-        """Count the outcome and return the DropItem to raise (INFO: expected, not a problem)."""
-        self.count(outcome)
+        """Count the outcome (the message's URL, its last word, kept as an example) and return
+        the DropItem to raise (INFO: expected, not a problem)."""
+        last = message.rsplit(" ", 1)[-1]
+        url = last if last.startswith(("http://", "https://")) else None
+        count(self.stats, f"monitor/{self.stage}/{outcome}", url)
         return DropItem(message, log_level=level)

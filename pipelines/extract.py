@@ -9,6 +9,7 @@ from monitor.crawl.extraction import ExtractionPool, Quarantined
 from monitor.crawl.items import Article
 from monitor.crawl.options import CrawlSettings
 from monitor.crawl.record import SeenRecord
+from monitor.crawl.summary import count
 from monitor.text.analyse import analyse_page
 from monitor.text.documents import extract_document
 from monitor.text.limits import PageRejected
@@ -82,7 +83,8 @@ class ExtractPipeline(Stage):
                     f"{document['error']}: {item.url}",
                     level="WARNING",
                 )
-            self.count("scanned" if document["scanned"] else "unreadable_documents")
+            kind = "scanned" if document["scanned"] else "unreadable_documents"
+            count(self.stats, f"monitor/{self.stage}/{kind}", item.url)
             logger.warning("source %s: %s: %s", item.source_id, item.url, document["error"])
         elif doc["extraction"]["method"] == "unparsable":
             raise self.drop("unparsable", f"not a readable HTML page: {item.url}", "WARNING")
@@ -146,7 +148,8 @@ class ExtractPipeline(Stage):
         if found.get("pages"):
             self.stats.inc_value("monitor/attachments/pdf_pages", found["pages"])
         if found["error"]:
-            self.count("attachment_scanned" if found.get("scanned") else "attachment_unreadable")
+            kind = "attachment_scanned" if found.get("scanned") else "attachment_unreadable"
+            count(self.stats, f"monitor/{self.stage}/{kind}", attachment["url"])
             logger.warning(
                 "source %s: attachment %s of %s: %s",
                 item.source_id,

@@ -23,6 +23,7 @@ from twisted.python.failure import Failure
 from monitor.crawl.guard import Refused
 from monitor.crawl.items import Article
 from monitor.crawl.options import CrawlSettings
+from monitor.crawl.summary import count
 from monitor.text.documents import EXTENSIONS
 from monitor.text.urls import url_problem
 from spiders.links import absolute
@@ -128,7 +129,7 @@ class AttachmentsMixin:
             error = failure.getErrorMessage()
         else:
             error = f"{type(failure.value).__name__}: {failure.getErrorMessage()}"
-        self.crawler.stats.inc_value("monitor/attachments/errors")
+        count(self.crawler.stats, "monitor/attachments/errors", url)
         logger.warning(
             "source %s: attachment %s of %s: %s", self.source.id, url, article.url, error
         )

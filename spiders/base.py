@@ -16,6 +16,7 @@ from monitor.crawl.guard import Refused
 from monitor.crawl.incremental import NotModified, header_value
 from monitor.crawl.items import Article
 from monitor.crawl.options import CrawlSettings
+from monitor.crawl.summary import count
 from monitor.errors import ConfigError
 from monitor.sources import Source, load_sources, select_sources
 from monitor.text.dates import utc_now_iso
@@ -36,10 +37,6 @@ class SourceSpider(AttachmentsMixin, scrapy.Spider):
         super().__init__(**kwargs)
         self.source = source
         self.allowed_domains = list(source.hosts)
-        if source.delay is not None:
-            self.download_delay = source.delay
-        if source.concurrency is not None:
-            self.max_concurrent_requests = source.concurrency
 
     @classmethod
     def from_crawler(
@@ -63,6 +60,11 @@ class SourceSpider(AttachmentsMixin, scrapy.Spider):
                 f"source {source.id!r} is of type {source.type!r}; crawl it with the "
                 f"{source.type!r} spider, not {cls.name!r}"
             )
+        # the source's politeness, as this crawler's own settings (one crawler per source)
+        if source.delay is not None:
+            crawler.settings.set("DOWNLOAD_DELAY", source.delay, priority="spider")
+        if source.concurrency is not None:
+            crawler.settings.set("CONCURRENT_REQUESTS_PER_DOMAIN", source.concurrency, "spider")
         return super().from_crawler(crawler, *args, source=source, **kwargs)
 
     def article_request(
@@ -90,7 +92,7 @@ class SourceSpider(AttachmentsMixin, scrapy.Spider):
         each one is counted as monitor/fetch/skipped/<reason>, so nothing vanishes unseen."""
         problem = url_problem(url)
         if problem:
-            self.crawler.stats.inc_value(f"monitor/fetch/skipped/{problem}")
+            count(self.crawler.stats, f"monitor/fetch/skipped/{problem}", url[:300])
             logger.info("source %s: skipping link %s (%s)", self.source.id, url[:200], problem)
         return problem is not None
 
@@ -108,7 +110,7 @@ class SourceSpider(AttachmentsMixin, scrapy.Spider):
         document = document_format(response.body, content_type, response.url)
         mime = content_type.split(";")[0].strip().lower().encode()
         if document is None and mime not in HTML_TYPES:
-            self.crawler.stats.inc_value("monitor/fetch/not_html")
+            count(self.crawler.stats, "monitor/fetch/not_html", response.url)
             logger.info("skipping %s: not an HTML page or a document (%s)", response.url, mime)
             return
         article = Article(
@@ -139,20 +141,20 @@ class SourceSpider(AttachmentsMixin, scrapy.Spider):
         if failure.check(NotModified, Refused):  # counted by monitor.crawl.incremental, the guard
             return
         if failure.check(IgnoreRequest) and "max redirections" in failure.getErrorMessage():
-            self.crawler.stats.inc_value("monitor/fetch/errors/redirects")
+            count(self.crawler.stats, "monitor/fetch/errors/redirects", url)
             logger.warning("source %s: cannot fetch %s: too many redirects", self.source.id, url)
             return
         if failure.check(IgnoreRequest) and not failure.check(
             HttpError
         ):  # robots.txt, offsite: a decision
-            self.crawler.stats.inc_value("monitor/fetch/ignored")
+            count(self.crawler.stats, "monitor/fetch/ignored", url)
             logger.info(
                 "source %s: not fetching %s: %s", self.source.id, url, failure.getErrorMessage()
             )
             return
         reason = failure.value.__class__.__name__
         status = getattr(getattr(failure.value, "response", None), "status", None)
-        self.crawler.stats.inc_value(f"monitor/fetch/errors/{status or reason}")
+        count(self.crawler.stats, f"monitor/fetch/errors/{status or reason}", url)
         logger.warning(
             "source %s: cannot fetch %s: %s",
             self.source.id,

@@ -131,8 +131,7 @@ def test_bad_environment_names_the_variable(monkeypatch, name, value, needle):
 
 
 def test_bad_crawl_setting_names_the_setting():
-    from monitor.crawl.options import CrawlSettings
-    from monitor.crawl.run import project_settings
+    from monitor.crawl.options import CrawlSettings, project_settings
 
     with pytest.raises(
         ConfigError, match="setting MONITOR_BULK_SIZE: expected a whole number >= 1, got 'lots'"

@@ -289,10 +289,16 @@ def test_an_attachment_that_failed_is_fetched_again_next_run(tmp_path):
 
 def test_show_a_policy_page_with_its_attachments(crawled, docs_site):
     server, _ = docs_site
-    _, docs, config, _ = crawled
-    path, doc = next(
-        (p, d) for p, d in docs.items() if d.get("doc_type") == "policy" and d.get("attachments")
-    )
+    _, _, config, _ = crawled
+    es = make_client(config)  # as stored now (other tests crawl again)
+    query = {
+        "bool": {
+            "filter": [{"term": {"doc_type": "policy"}}, {"exists": {"field": "attachments.text"}}]
+        }
+    }
+    hit = es.search(index=config.index_name("articles"), query=query, size=1)["hits"]["hits"][0]
+    doc = hit["_source"]
+    path = doc["url"].removeprefix(server.base)
     by_url = run_monitor("show", server.base + path, "--json", config=config)
     assert by_url.returncode == 0, by_url.stderr
     shown = json.loads(by_url.stdout)

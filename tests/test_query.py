@@ -5,7 +5,7 @@ the fields a hit shows. Behaviours, not the scores of single queries."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -270,6 +270,11 @@ def test_show_puts_each_paragraph_beside_its_translation(judged):
     assert "attachment 2: 键合设备清单.pdf" in out and "混合键合设备与临时键合胶" in out
 
 
+def last_run(config) -> str:
+    listed = run_monitor("searches", "list", "--json", config=config)
+    return json.loads(listed.stdout)["searches"][0]["last_run_at"]
+
+
 def test_saved_searches_are_shared_and_run_new(judged):
     es, alias, config = judged
     saved = cli(judged, "MIIT", "semiconductor", "policy", "--lang", "zh", "--save", "miit chips")
@@ -290,7 +295,10 @@ def test_saved_searches_are_shared_and_run_new(judged):
         "title": "工信部印发集成电路产业政策新举措",
         "text": "工业和信息化部发布支持芯片产业的新政策措施。",
         "published_at": "2024-11-30",
-        "first_seen_at": datetime.now(UTC).isoformat(),
+        # stored a second after the last run (read back: the test does not trust two clocks)
+        "first_seen_at": (
+            datetime.fromisoformat(last_run(config)) + timedelta(seconds=1)
+        ).isoformat(),
     }
     es.index(index=alias, id="new1", document=arrived, refresh="wait_for")
     new = json.loads(

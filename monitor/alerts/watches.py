@@ -370,7 +370,7 @@ class _WatchChecker(yamlfile.EntryChecker):
             enabled=self.flag("enabled", True),
         )
         if not (watch.query or watch.all or watch.any or watch.phrases or watch.near):
-            self.fail(None, "a watch needs a 'query' or terms: 'all', 'any', 'phrases' or 'near'")
+            self.fail(None, "a watch needs terms ('all', 'any', 'phrases' or 'near') or a 'query'")
         return watch
 
 

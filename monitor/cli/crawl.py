@@ -59,7 +59,7 @@ def crawl(
     sitemaps are fetched with conditional GETs (--full turns this off). Progress goes to stderr
     every few seconds. Exits with 5 when every source failed.
     """
-    from monitor.crawl.run import run_crawl
+    from monitor.crawl.console import CrawlConsole
     from monitor.errors import CrawlFailed
     from monitor.sources import load_sources, select_sources
 
@@ -75,37 +75,44 @@ def crawl(
     }
     if full:
         overrides["MONITOR_INCREMENTAL"] = False
-    from monitor.crawl.options import check_overrides
+    from monitor.crawl.options import CrawlSettings, check_overrides, project_settings
+    from monitor.es.config import EsConfig
 
-    check_overrides(overrides.items())
-    from monitor.translate.sidecar import TranslationSidecar
-
-    sidecar = None if no_translate else TranslationSidecar.start(channels_file)
-    outcome = None
+    check_overrides(overrides.items())  # a bad setting: one line, before anything starts
+    CrawlSettings.from_settings(project_settings(overrides))
+    EsConfig.from_env()
+    console = CrawlConsole([s.id for s in sources])
+    console.begin(level=str(overrides["LOG_LEVEL"]))  # output starts before the crawl's imports
+    outcome = translation = None
     try:
-        outcome = run_crawl(sources, overrides, log=info)
+        from monitor.crawl.run import run_crawl
+        from monitor.translate.sidecar import TranslationSidecar
+
+        sidecar = None if no_translate else TranslationSidecar.start(channels_file)
+        try:
+            outcome = run_crawl(sources, overrides, log=console.say)
+        finally:
+            if sidecar is None:
+                translation = None
+            elif outcome is None or outcome.stopped_by is not None:
+                translation = sidecar.stop()  # stopping: do not drain the backlog now
+            else:
+                translation = sidecar.finish()
     finally:
-        if sidecar is None:
-            translation = None
-        elif outcome is None or outcome.stopped_by is not None:
-            translation = sidecar.stop()  # stopping: do not drain the backlog now
-        else:
-            translation = sidecar.finish()
+        console.end()
     results = outcome.sources
     if as_json:
-        emit_json({"sources": [r.as_dict() for r in results]})
+        emit_json(
+            {
+                "sources": [r.as_dict() for r in results],
+                "seconds": outcome.seconds,
+                "first_runs": sorted(outcome.first_runs),
+            }
+        )
     else:
-        columns = ("pages", "indexed", "unchanged", "known", "skipped", "errors")
-        header = f"{'source':<28}" + "".join(f" {c:>9}" for c in columns)
-        click.echo(header)
-        for r in results:
-            note = f"  FAILED: {r.why_failed}" if r.failed else ""
-            note = "  interrupted" if r.interrupted else note
-            click.echo(f"{r.source:<28}" + "".join(f" {getattr(r, c):>9}" for c in columns) + note)
-    if translation is not None and not as_json:
-        click.echo(translation.summary)
-    elif translation is not None:
-        info(translation.summary)
+        print_summary(outcome)
+    if translation is not None and translation.summary:
+        (click.echo if not as_json else info)(translation.summary)
     if outcome.stopped_by is not None:
         from monitor.errors import Interrupted
 
@@ -115,3 +122,49 @@ def crawl(
         )
     if all(r.failed for r in results):
         raise CrawlFailed("every source failed; run with --verbose to see why")
+
+
+COLUMNS = (
+    ("pages", "pages"),
+    ("indexed", "indexed"),
+    ("unchanged", "unchanged"),
+    ("known", "known"),
+    ("not_modified", "304"),
+    ("skipped", "skipped"),
+    ("errors", "errors"),
+)
+
+
+def print_summary(outcome) -> None:
+    """The closing summary: a row per source and the totals, the duration, then every reason a
+    page was skipped or failed, with its first URLs."""
+    results = outcome.sources
+    width = max([len("source"), *(len(r.source) for r in results)]) + 2
+    click.echo(f"{'source':<{width}}" + "".join(f" {label:>9}" for _, label in COLUMNS))
+    for r in results:
+        note = f"  FAILED: {r.why_failed}" if r.failed else ""
+        note = "  interrupted" if r.interrupted else note
+        cells = "".join(f" {getattr(r, key):>9}" for key, _ in COLUMNS)
+        click.echo(f"{r.source:<{width}}{cells}{note}")
+    if len(results) > 1:
+        totals = "".join(f" {sum(getattr(r, key) for r in results):>9}" for key, _ in COLUMNS)
+        click.echo(f"{'total':<{width}}{totals}")
+    click.echo(
+        f"{len(results)} source{'s' * (len(results) != 1)} in {outcome.seconds:.1f} s "
+        "(known: articles recorded before, not fetched again; 304: listing pages, feeds and "
+        "sitemaps not modified since the last run)"
+    )
+    for r in results:
+        if r.unchanged and r.source in outcome.first_runs:
+            click.echo(
+                f"{r.source}: first crawl: its {r.unchanged} unchanged pages were stored by "
+                "another source (the same URL or text)"
+            )
+    listed = [(r, reason, n) for r in results for reason, n in r.reasons.items()]
+    if listed:
+        click.echo("\nskipped, refused and failed pages, by reason (first URLs):")
+        for r, reason, n in listed:
+            urls = r.examples.get(reason, [])
+            more = " …" if n > len(urls) and urls else ""
+            shown = f": {', '.join(urls)}{more}" if urls else ""
+            click.echo(f"  {r.source}  {reason} ×{n}{shown}")

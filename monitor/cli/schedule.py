@@ -49,9 +49,11 @@ def schedule_cmd(
     from monitor.schedule import CrawlLauncher, run_due_once, serve
     from monitor.sources import load_sources, select_sources
 
-    logging.basicConfig(
-        stream=sys.stdout, level=logging.INFO, format="%(asctime)s %(name)s %(message)s"
+    logging.basicConfig(  # the crawl console's time format (monitor.crawl.console)
+        stream=sys.stdout, level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S"
     )
+    for noisy in ("elastic_transport", "apscheduler"):  # one line per HTTP request, per job
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     sources = select_sources(load_sources(sources_file))
     parse_settings(setting_pairs)  # validate before starting
     extra = tuple(arg for pair in setting_pairs for arg in ("-s", pair))

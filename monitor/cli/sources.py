@@ -40,7 +40,7 @@ def sources_check(
 ) -> None:
     """Fetch each source's first page and first article (needs the network): do its selectors
     still find links, and does the article give text? Exits 5 when any source fails."""
-    from monitor.crawl.run import project_settings
+    from monitor.crawl.options import project_settings
     from monitor.errors import CrawlFailed
     from monitor.sources import load_sources, select_sources
     from monitor.sources.check import check_source

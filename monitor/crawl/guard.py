@@ -28,6 +28,7 @@ from scrapy import Request
 from scrapy.exceptions import IgnoreRequest
 
 from monitor.crawl.options import CrawlSettings
+from monitor.crawl.summary import count
 from monitor.text.urls import site_host, url_problem
 
 logger = logging.getLogger(__name__)
@@ -103,7 +104,7 @@ class RequestGuard:
         return self.addresses[host]
 
     def refuse(self, request: Request, reason: str, detail: str) -> None:
-        self.stats.inc_value(f"monitor/fetch/refused/{reason}")
+        count(self.stats, f"monitor/fetch/refused/{reason}", request.url[:300])
         source = getattr(self.crawler.spider, "source", None)
         logger.warning(
             "source %s: refused %s (%s): %s",

@@ -5,11 +5,11 @@ from __future__ import annotations
 import difflib
 import ipaddress
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from scrapy.settings import BaseSettings, default_settings
+from scrapy.settings import BaseSettings, Settings, default_settings
 
 from monitor import settings as project_defaults
 from monitor.coerce import number
@@ -141,3 +141,11 @@ def check_overrides(overrides: Iterable[tuple[str, Any]]) -> None:
         default = getattr(default_settings, name, getattr(project_defaults, name, None))
         if isinstance(default, bool) and isinstance(value, str) and value.lower() not in _BOOLEANS:
             raise ConfigError(f"setting {name}: expected true or false, got {value!r}")
+
+
+def project_settings(overrides: Mapping[str, Any] | None = None) -> Settings:
+    """monitor.settings plus command-line overrides, independent of the working directory."""
+    settings = Settings()
+    settings.setmodule("monitor.settings", priority="project")
+    settings.update(dict(overrides or {}), priority="cmdline")
+    return settings

@@ -9,6 +9,7 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from twisted.internet import task
 
+from monitor.crawl.console import progress_line
 from monitor.crawl.options import CrawlSettings
 from monitor.crawl.summary import summarize
 
@@ -40,14 +41,8 @@ class Progress:
         self.report(spider, final=True)
 
     def report(self, spider: Any, final: bool = False) -> None:
+        """One progress record: monitor.crawl.console shows it (a live line on a terminal)."""
         s = summarize(spider.source.id, spider.name, self.crawler.stats.get_stats())
-        logger.info(
-            "%s %s: %d pages, %d indexed, %d unchanged, %d skipped, %d errors",
-            "done" if final else "....",
-            s.source,
-            s.pages,
-            s.indexed,
-            s.unchanged,
-            s.skipped,
-            s.errors,
-        )
+        row = {k: getattr(s, k) for k in ("source", "pages", "indexed", "unchanged", "skipped")}
+        row["errors"] = s.errors
+        logger.info("%s", progress_line(row, final), extra={"progress": row, "final": final})

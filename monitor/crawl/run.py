@@ -7,13 +7,12 @@ and share one extraction pool.
 
 from __future__ import annotations
 
-import logging
 import signal
-import sys
+import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from scrapy.crawler import CrawlerProcess
@@ -23,7 +22,7 @@ from monitor.alerts.delivery import send_due_digests
 from monitor.alerts.health_alerts import raise_health_alerts
 from monitor.alerts.hook import WatchMatcher
 from monitor.crawl.extraction import ExtractionPool
-from monitor.crawl.options import CrawlSettings
+from monitor.crawl.options import CrawlSettings, project_settings
 from monitor.crawl.runs import record_runs, run_document
 from monitor.crawl.summary import SourceSummary, summarize
 from monitor.errors import MonitorError
@@ -35,28 +34,12 @@ from monitor.notify.channels import load_channels
 from monitor.sources.schema import Source
 
 
-def project_settings(overrides: Mapping[str, Any] | None = None) -> Settings:
-    """monitor.settings plus command-line overrides, independent of the working directory."""
-    settings = Settings()
-    settings.setmodule("monitor.settings", priority="project")
-    settings.update(dict(overrides or {}), priority="cmdline")
-    return settings
-
-
-def _progress_to_stderr() -> None:
-    progress = logging.getLogger("monitor.crawl.progress")
-    if not progress.handlers:
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%H:%M:%S"))
-        progress.addHandler(handler)
-        progress.setLevel(logging.INFO)
-        progress.propagate = False
-
-
 @dataclass
 class CrawlResult:
     sources: list[SourceSummary]
     stopped_by: int | None = None  # the signal (SIGINT, SIGTERM) that stopped the crawl early
+    first_runs: set[str] = field(default_factory=set)  # sources never crawled before this run
+    seconds: float = 0.0
 
 
 class _StopSignals:
@@ -87,8 +70,12 @@ def run_crawl(
     sources: list[Source], overrides: Mapping[str, Any] | None = None, log=print
 ) -> CrawlResult:
     """Crawl the sources in this process. A crawl stopped by Ctrl-C or SIGTERM is recorded as
-    interrupted (not failed: health and alerts ignore it) and says which signal stopped it."""
-    settings = project_settings(overrides)
+    interrupted (not failed: health and alerts ignore it) and says which signal stopped it.
+
+    The caller shows the crawl (monitor.crawl.console): Scrapy's own log handler stays off."""
+    started = time.monotonic()
+    quiet = {"LOG_ENABLED": False, "LOG_INSTALL_ROOT_HANDLER": False}
+    settings = project_settings({**quiet, **(overrides or {})})
     crawl_settings = CrawlSettings.from_settings(settings)  # fail on bad settings before starting
     channels = load_channels(settings.get("MONITOR_CHANNELS_FILE"))
     es_config = EsConfig.from_env(settings)
@@ -99,9 +86,20 @@ def run_crawl(
         if settings.getbool("MONITOR_WATCHES"):
             _sync_watches(es, es_config, settings.get("MONITOR_WATCHLIST_FILE"), channels, log)
             _catch_up(es, es_config, channels, log)
-        return _crawl(sources, settings, crawl_settings, channels, es, es_config, log)
+        first = call(es_config, lambda: _never_crawled(es, es_config, [s.id for s in sources]))
+        result = _crawl(sources, settings, crawl_settings, channels, es, es_config, log)
+        result.first_runs, result.seconds = first, round(time.monotonic() - started, 1)
+        return result
     finally:
         es.close()
+
+
+def _never_crawled(es: Any, es_config: EsConfig, ids: list[str]) -> set[str]:
+    """The sources no run was recorded for (their "unchanged" pages were stored by another)."""
+    from monitor.es.client import term_buckets
+
+    runs = {b["key"] for b in term_buckets(es, es_config.index_name("runs"), "source_id", 10000)}
+    return set(ids) - runs
 
 
 def _sync_watches(es: Any, es_config: EsConfig, path: str, channels: Any, log) -> None:
@@ -139,7 +137,6 @@ def _crawl(
     settings.set("MONITOR_EXTRACT_POOL", pool, priority="cmdline")
     watches = WatchMatcher(es_config, settings.get("MONITOR_CHANNELS_FILE"))  # one per process
     settings.set("MONITOR_WATCH_MATCHER", watches, priority="cmdline")
-    _progress_to_stderr()
     process = CrawlerProcess(settings)
     runs: list[tuple[Source, Any, dict[str, str]]] = []
     for source in sources:

@@ -15,6 +15,7 @@ What is recorded when, so that a crawl killed at any moment loses nothing:
 from __future__ import annotations
 
 import hashlib
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -32,6 +33,14 @@ MGET_CHUNK = 1000
 
 class SeenLookupError(Exception):
     """The cluster answered a look-up with errors instead of records."""
+
+
+_STARTING = ("no_shard_available_action_exception", "illegal_index_shard_state_exception")
+
+
+def _starting(error: object) -> bool:
+    text = str(error)
+    return any(kind in text for kind in _STARTING)
 
 
 def fingerprint(url: str) -> str:
@@ -76,10 +85,21 @@ class SeenStore:
         found: dict[str, Seen] = {}
         for start in range(0, len(urls), MGET_CHUNK):
             chunk = urls[start : start + MGET_CHUNK]
-            response = self.es.mget(index=self.alias, ids=[fingerprint(u) for u in chunk])
+            ids = [fingerprint(u) for u in chunk]
+            response = self.es.mget(index=self.alias, ids=ids)
             failed = [doc["error"] for doc in response["docs"] if doc.get("error")]
+            if failed and _starting(failed[0]):  # a new index's shard is still starting
+                self.es.cluster.health(index=self.alias, wait_for_status="yellow", timeout="30s")
+                time.sleep(0.5)
+                response = self.es.mget(index=self.alias, ids=ids)
+                failed = [doc["error"] for doc in response["docs"] if doc.get("error")]
             if failed:  # mget answers 200 with an error per document (a closed index, ...)
-                raise SeenLookupError(str(failed[0])[:300])
+                error = failed[0]
+                raise SeenLookupError(
+                    f"{error.get('type')}: {error.get('reason')}"[:200]
+                    if isinstance(error, dict)
+                    else str(error)[:200]
+                )
             for url, doc in zip(chunk, response["docs"], strict=True):
                 if doc.get("found"):
                     src = doc["_source"]

@@ -36,6 +36,11 @@ REASON_KEYS = {
     "monitor/fetch/ignored": "ignored",
     "monitor/attachments/errors": "attachment_errors",
     "monitor/extract/attachment_unreadable": "attachment_unreadable",
+    "monitor/extract/attachment_scanned": "attachment_scanned",
+    "monitor/extract/unreadable_documents": "unreadable_documents",
+    "monitor/dedupe/url_duplicates": "skipped/duplicate_url",
+    "monitor/dedupe/canonical_duplicates": "skipped/duplicate_canonical_url",
+    "monitor/index/duplicates": "skipped/duplicate_text",  # a reprint: its text is stored
     "monitor/api/invalid": "api_invalid",
     "monitor/sitemap/invalid": "sitemap_invalid",
     "monitor/incremental/lookup_errors": "seen_lookup_errors",
@@ -56,6 +61,8 @@ class SourceSummary:
     finish_reason: str | None = None
     failure: str | None = None  # why the crawl could not run at all
     reasons: dict[str, int] = field(default_factory=dict)  # skipped/refused/errors by reason
+    examples: dict[str, list[str]] = field(default_factory=dict)  # reason → its first few URLs
+    duration: float | None = None  # seconds, from the spider's opening to its closing
 
     @property
     def interrupted(self) -> bool:
@@ -104,7 +111,41 @@ def summarize(source: str, kind: str, stats: Mapping[str, Any]) -> SourceSummary
         not_modified=stats.get("monitor/incremental/not_modified", 0),
         finish_reason=stats.get("finish_reason"),
         reasons=reasons(stats),
+        examples=examples(stats),
+        duration=_seconds(stats),
     )
+
+
+EXAMPLES = "monitor/examples/"  # stats key prefix: the first URLs counted under another key
+KEEP_EXAMPLES = 3
+
+
+def count(stats: Any, key: str, url: str | None = None) -> None:
+    """Count an outcome in the crawler's stats, keeping its first few URLs as examples (the
+    summary lists them under the outcome's reason)."""
+    stats.inc_value(key)
+    if url:
+        kept = stats.get_value(EXAMPLES + key) or []
+        if len(kept) < KEEP_EXAMPLES and url not in kept:
+            stats.set_value(EXAMPLES + key, [*kept, url])
+
+
+def examples(stats: Mapping[str, Any]) -> dict[str, list[str]]:
+    """{reason: [first URLs]}, with the reasons' names of `reasons`."""
+    found: dict[str, list[str]] = {}
+    for key, urls in stats.items():
+        if key.startswith(EXAMPLES) and urls:
+            for reason in reasons({key.removeprefix(EXAMPLES): 1}):
+                found[reason] = list(urls)
+    return dict(sorted(found.items()))
+
+
+def _seconds(stats: Mapping[str, Any]) -> float | None:
+    start, end = stats.get("start_time"), stats.get("finish_time")
+    try:
+        return round((end - start).total_seconds(), 1)
+    except TypeError:  # still running, or never started
+        return None
 
 
 def reasons(stats: Mapping[str, Any]) -> dict[str, int]:

@@ -29,10 +29,12 @@ class SidecarResult:
         if self.error:
             return f"translation: the worker failed: {self.error}"
         t = self.totals
-        lines = [
-            f"translation: {t.get('translated', 0)} translated, {t.get('failed', 0)} failed, "
-            f"{t.get('truncated', 0)} truncated at MONITOR_TRANSLATE_MAX_CHARS"
-        ]
+        lines = []
+        if t.get("translated") or t.get("failed"):  # a line only when there was work
+            lines.append(
+                f"translation: {t.get('translated', 0)} translated, {t.get('failed', 0)} failed, "
+                f"{t.get('truncated', 0)} truncated at MONITOR_TRANSLATE_MAX_CHARS"
+            )
         for wait in self.waiting:
             lines.append(
                 f"translation: {wait['documents']} {wait['language']} documents wait for a "

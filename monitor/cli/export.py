@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from monitor.cli.common import domain_errors, emit_json, info, json_option
-from monitor.cli.search import QUERY_HELP, filter_options, make_request, open_index
+from monitor.cli.search import QUERY_HELP, Filters, filter_options, make_request, open_index
 
 PROGRESS_SECONDS = 2.0
 
@@ -28,12 +28,7 @@ PROGRESS_SECONDS = 2.0
 @domain_errors
 def export_cmd(
     query: tuple[str, ...],
-    language: str | None,
-    sources: tuple[str, ...],
-    since: str | None,
-    until: str | None,
-    sort: str | None,
-    no_expand: bool,
+    filters: Filters,
     fmt: str | None,
     out: str,
     limit: int | None,
@@ -50,7 +45,7 @@ def export_cmd(
     path = Path(out)
     suffix = path.suffix.lstrip(".").lower()
     fmt = fmt or (suffix if suffix in FORMATS else "csv")
-    request = make_request(query, language, sources, since, until, sort, no_expand)
+    request = make_request(query, filters)
     config, es, alias = open_index(request)
     total, floor = call(config, lambda: count(es, alias, request))
     goal = min(total, limit) if limit else total

@@ -3,10 +3,12 @@ monitor.search.query."""
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import click
@@ -32,56 +34,62 @@ QUERY_HELP = """Query language (Lucene/Kibana syntax):
 """
 
 
+@dataclass(frozen=True)
+class Filters:
+    """The options every search-like command shares (see `filter_options`)."""
+
+    language: str | None = None
+    sources: tuple[str, ...] = ()
+    since: str | None = None
+    until: str | None = None
+    sort: str | None = None
+    no_expand: bool = False
+
+
+FILTER_OPTIONS = [
+    click.option(
+        "--lang",
+        "language",
+        type=click.Choice(["zh", "en"]),
+        help="Only documents in this language.",
+    ),
+    click.option(
+        "--source", "sources", multiple=True, help="Only documents of this source id (repeatable)."
+    ),
+    click.option(
+        "--since",
+        metavar="WHEN",
+        help="Published on or after: YYYY-MM-DD, a time (2024-03-05T08:00), 7d, 24h, 2w, today, "
+        "yesterday.",
+    ),
+    click.option("--until", metavar="WHEN", help="Published on or before (same forms as --since)."),
+    click.option(
+        "--sort",
+        type=click.Choice(["relevance", "date"]),
+        default=None,
+        help="Order of the hits  [default: relevance; date for an empty query]",
+    ),
+    click.option("--no-expand", is_flag=True, help="Search the words as written, untranslated."),
+]
+
+
 def filter_options(fn: Callable) -> Callable:
-    """The query's filters, shared by `search`, `export` and saved searches."""
-    for option in reversed(
-        [
-            click.option(
-                "--lang",
-                "language",
-                type=click.Choice(["zh", "en"]),
-                help="Only documents in this language.",
-            ),
-            click.option(
-                "--source",
-                "sources",
-                multiple=True,
-                help="Only documents of this source id (repeatable).",
-            ),
-            click.option(
-                "--since",
-                metavar="WHEN",
-                help="Published on or after: YYYY-MM-DD, a time (2024-03-05T08:00), 7d, 24h, 2w, "
-                "today, yesterday.",
-            ),
-            click.option(
-                "--until", metavar="WHEN", help="Published on or before (same forms as --since)."
-            ),
-            click.option(
-                "--sort",
-                type=click.Choice(["relevance", "date"]),
-                default=None,
-                help="Order of the hits  [default: relevance; date for an empty query]",
-            ),
-            click.option(
-                "--no-expand", is_flag=True, help="Search the words as written, untranslated."
-            ),
-        ]
-    ):
-        fn = option(fn)
-    return fn
+    """The query's filters, shared by `search`, `export` and saved searches: the command gets them
+    as one `filters` argument (a Filters)."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        values = {name: kwargs.pop(name) for name in Filters.__dataclass_fields__}
+        values["sources"] = tuple(values["sources"])
+        return fn(*args, filters=Filters(**values), **kwargs)
+
+    for option in reversed(FILTER_OPTIONS):
+        wrapper = option(wrapper)
+    return wrapper
 
 
 def make_request(
-    query: tuple[str, ...] | str,
-    language: str | None,
-    sources: tuple[str, ...],
-    since: str | None,
-    until: str | None,
-    sort: str | None,
-    no_expand: bool,
-    size: int = 10,
-    offset: int = 0,
+    query: tuple[str, ...] | str, filters: Filters, size: int = 10, offset: int = 0
 ) -> Any:
     """The SearchRequest of the options; QueryError (exit 2) for bad dates or a bad query."""
     from monitor.search.engine import SearchRequest, build_query
@@ -90,13 +98,13 @@ def make_request(
     text = query if isinstance(query, str) else " ".join(query)
     request = SearchRequest(
         text,
-        language,
-        tuple(sources),
-        *date_range(since, until),
+        filters.language,
+        filters.sources,
+        *date_range(filters.since, filters.until),
         size=size,
         offset=offset,
-        sort=sort or "relevance",
-        expand=not no_expand,
+        sort=filters.sort or "relevance",
+        expand=not filters.no_expand,
     )
     build_query(request)  # a query that cannot run fails before any connection
     return request
@@ -136,7 +144,6 @@ def open_index(request: Any) -> tuple[Any, Any, str]:
 )
 @click.option("--page", type=click.IntRange(1), help="Page of hits to show (1 = the first).")
 @click.option("--from", "offset", type=click.IntRange(0), help="Skip this many hits first.")
-@click.option("--no-expand", is_flag=True, help="Search the words as written, untranslated.")
 @click.option(
     "--explain", is_flag=True, help="Show the query's concepts and the Elasticsearch query."
 )
@@ -150,15 +157,10 @@ def open_index(request: Any) -> tuple[Any, Any, str]:
 @domain_errors
 def search_cmd(
     query: tuple[str, ...],
-    language: str | None,
-    sources: tuple[str, ...],
-    since: str | None,
-    until: str | None,
-    sort: str | None,
+    filters: Filters,
     size: int,
     page: int | None,
     offset: int | None,
-    no_expand: bool,
     explain: bool,
     save_as: str | None,
     as_json: bool,
@@ -175,7 +177,7 @@ def search_cmd(
         raise click.UsageError("--page and --from are two ways of saying the same thing: pick one")
     text = " ".join(query)
     start = offset if offset is not None else ((page or 1) - 1) * size
-    request = make_request(text, language, sources, since, until, sort, no_expand, size, start)
+    request = make_request(text, filters, size, start)
     config, es, alias = open_index(request)
     started = utc_now_iso()
     result = call(config, lambda: search(es, alias, request))
@@ -185,12 +187,12 @@ def search_cmd(
         spec = SavedSearch(
             check_name(save_as),
             text,
-            (language,) if language else (),
-            tuple(sources),
-            since,
-            until,
-            sort,
-            not no_expand,
+            (filters.language,) if filters.language else (),
+            filters.sources,
+            filters.since,
+            filters.until,
+            filters.sort,
+            not filters.no_expand,
         )
         store = SavedSearches(es, config)
         saved = call(config, lambda: store.save(spec))

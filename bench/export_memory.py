@@ -101,7 +101,7 @@ def main() -> None:
                     [sys.executable, "-c", BASELINE, url, alias, f"{tmp}/b.csv", str(rows)], env
                 )
                 written = {
-                    name: sum(1 for _ in open(f"{tmp}/{name}.csv", encoding="utf-8-sig"))
+                    name: Path(f"{tmp}/{name}.csv").read_text("utf-8-sig").count("\n")
                     for name in ("o", "b")
                 }
                 results.append(

@@ -1,4 +1,5 @@
-"""Extraction quality on the shared article-extraction benchmark (181 pages with ground truth).
+"""Extraction quality on the shared sets: the article-extraction benchmark (181 pages: body) and
+the news-metadata benchmark (127 pages: title, date, authors, body).
 
 Scoring as the data's README describes: `\\w+` tokens, multisets of 4-token shingles; per page
 TP = shared shingles, FP = extracted but not expected, FN = expected but not extracted (normalised
@@ -92,6 +93,97 @@ def load(data: Path, limit: int | None) -> list[tuple[str, bytes, str, str]]:
     return pages
 
 
+def squash(text: str | None) -> str:
+    return " ".join((text or "").split()).casefold()
+
+
+def metadata_scores(name: str, fn: Callable[[bytes, str], dict], data: Path) -> dict:
+    """Title exact (whitespace-normalised, case-insensitive), date (YYYY-MM-DD), authors (any
+    expected author found), body shingle F1; each over the pages whose truth has the field."""
+    truth = json.loads((data / "ground-truth.json").read_text())
+    hits: dict[str, list[int]] = {"title": [], "date": [], "authors": []}
+    precisions, recalls, misses = [], [], []
+    started = time.perf_counter()
+    for file, entry in sorted(truth.items()):
+        body = gzip.decompress((data / "html" / file).read_bytes())
+        got = fn(body, entry["url"])
+        if entry.get("title"):
+            ok = squash(got["title"]) == squash(entry["title"])
+            hits["title"].append(ok)
+            if not ok:
+                misses.append(
+                    {"file": file, "field": "title", "got": got["title"], "want": entry["title"]}
+                )
+        if entry.get("published_date"):
+            ok = (got["date"] or "")[:10] == entry["published_date"]
+            hits["date"].append(ok)
+            if not ok:
+                misses.append(
+                    {
+                        "file": file,
+                        "field": "date",
+                        "got": got["date"],
+                        "want": entry["published_date"],
+                    }
+                )
+        expected_authors = entry.get("authors") or []
+        if isinstance(expected_authors, str):
+            import ast
+
+            expected_authors = ast.literal_eval(expected_authors)
+        if expected_authors:
+            found = {squash(a) for a in got["authors"]}
+            ok = any(
+                squash(a) in found or any(squash(a) in f for f in found) for a in expected_authors
+            )
+            hits["authors"].append(ok)
+            if not ok:
+                misses.append(
+                    {
+                        "file": file,
+                        "field": "authors",
+                        "got": got["authors"],
+                        "want": expected_authors,
+                    }
+                )
+        p, r = page_scores(got["text"], entry.get("text") or "")
+        if p is not None:
+            precisions.append(p)
+        if r is not None:
+            recalls.append(r)
+    precision, recall = sum(precisions) / len(precisions), sum(recalls) / len(recalls)
+    return {
+        "extractor": name,
+        **{f"{k}_exact" if k == "title" else k: round(sum(v) / len(v), 4) for k, v in hits.items()},
+        "body_f1": round(2 * precision * recall / (precision + recall), 4),
+        "body_precision": round(precision, 4),
+        "body_recall": round(recall, 4),
+        "pages": len(truth),
+        "seconds": round(time.perf_counter() - started, 2),
+        "misses": misses,
+    }
+
+
+def trafilatura_metadata(body: bytes, url: str) -> dict:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        doc = trafilatura.bare_extraction(body, url=url, with_metadata=True)
+    if doc is None:
+        return {"title": None, "date": None, "authors": [], "text": ""}
+    authors = [a.strip() for a in (doc.author or "").split(";") if a.strip()]
+    return {"title": doc.title, "date": doc.date, "authors": authors, "text": doc.text or ""}
+
+
+def monitor_metadata(body: bytes, url: str) -> dict:
+    doc = analyse_page(body, url)
+    return {
+        "title": doc["title"],
+        "date": doc["published_at"],
+        "authors": doc["authors"],
+        "text": doc["text"],
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=SHARED_DATA / "article-extraction-benchmark")
@@ -107,7 +199,26 @@ def main() -> None:
             f"{row['extractor']:<22} F1 {row['f1']:.4f}  P {row['precision']:.4f}  "
             f"R {row['recall']:.4f}  {row['pages_per_second']} pages/s"
         )
-    path = write_result("extraction_quality", {"data": str(args.data), "results": rows})
+    metadata = SHARED_DATA / "news-metadata-benchmark"
+    meta_rows = [
+        metadata_scores("trafilatura defaults", trafilatura_metadata, metadata),
+        metadata_scores("monitor extract", monitor_metadata, metadata),
+    ]
+    for row in meta_rows:
+        print(
+            f"{row['extractor']:<22} title {row['title_exact']:.3f}  date {row['date']:.3f}  "
+            f"authors {row['authors']:.3f}  body F1 {row['body_f1']:.4f} "
+            f"(P {row['body_precision']:.3f} R {row['body_recall']:.3f})"
+        )
+    path = write_result(
+        "extraction_quality",
+        {
+            "data": str(args.data),
+            "results": rows,
+            "news_metadata": [{k: v for k, v in r.items() if k != "misses"} for r in meta_rows],
+            "news_metadata_misses": meta_rows[-1]["misses"],
+        },
+    )
     print(f"wrote {path}")
 
 

@@ -228,3 +228,42 @@ def test_the_body_leaves_out_metadata_rows_a_repeated_headline_and_credits():
     )
     assert clean_body(text, title) == "各有关单位：现组织开展攻关。\n| 项目 | 金额（万元） |"
     assert clean_body("（责任编辑：李明）", None) == "（责任编辑：李明）"  # never to nothing
+
+
+# --- headlines ------------------------------------------------------------------------------
+
+
+def page(title: str, head: str = "", body: str = "") -> object:
+    from lxml import html
+
+    return html.fromstring(f"<title>{title}</title>{head}<body>{body}</body>")
+
+
+SITE = '<meta property="og:site_name" content="{}">'
+PUBLISHER = '<script type="application/ld+json">{{"@type": "NewsArticle", "publisher": {{"name": "{}"}}}}</script>'  # noqa: E501
+HEADLINES = [
+    # the site's name, from og:site_name, the host, or the JSON-LD publisher, any separator
+    ("Chip exports slow | Pacific Review", SITE.format("Pacific Review"), "", "pacific.example",
+     "Chip exports slow"),
+    ("Neue Chipfabrik: Was kommt? - Golem.de", "", "", "www.golem.de",
+     "Neue Chipfabrik: Was kommt?"),
+    ("停戦「最も合意に近い」 | 毎日新聞", PUBLISHER.format("毎日新聞"), "", "mainichi.example",
+     "停戦「最も合意に近い」"),
+    # the stated headline the title starts with; dates and sections go with the site's name
+    ("Gegenoffensive: Ziele, Chancen | DW | 28.04.2023", "",
+     "<h1>Gegenoffensive: Ziele, Chancen</h1>", "www.dw.com", "Gegenoffensive: Ziele, Chancen"),
+    ("장동혁, 한동훈 제명했지만-정치ㅣ한국일보", SITE.format("한국일보"), "", "www.hankookilbo.com",
+     "장동혁, 한동훈 제명했지만"),
+    # a headline with a separator of its own is never cut; nor is a title without decoration
+    ("Trade war - what comes next", "", "<h1>Trade war - what comes next</h1>", "news.example",
+     "Trade war - what comes next"),
+    ("COVID-19 vaccines – the evidence", "", "", "health.example",
+     "COVID-19 vaccines – the evidence"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("title", "head", "body", "host", "expected"), HEADLINES)
+def test_the_headline_not_the_browser_title(title, head, body, host, expected):
+    from monitor.text.titles import headline
+
+    assert headline(title, page(title, head, body), f"https://{host}/a") == expected

@@ -62,7 +62,8 @@ def analyse_page(
     if links > max_links:
         raise PageRejected("link_farm", f"more than {max_links} links ({len(body)} bytes)")
     decoded = decode_html(body, content_type, encoding)
-    found = extract(decoded.text, url)
+    tree = _tree(decoded.text)
+    found = extract(decoded.text, url, tree)
     if not found.text and not _TAG.search(body[:65536]):
         found.method = "unparsable"  # no markup at all: binary or garbage, not an empty article
     truncated = len(found.text) > max_text_chars
@@ -70,7 +71,7 @@ def analyse_page(
         found.text = found.text[:max_text_chars]
     language = detect(found.title, found.text, language_hint)
     canonical = choose_canonical(url, found.canonical_url)
-    not_article = not_an_article(_tree(decoded.text), found.title, found.text, found.method)
+    not_article = not_an_article(tree, found.title, found.text, found.method)
     return {
         "id": document_id(canonical),
         "canonical_url": canonical,

@@ -6,6 +6,7 @@ import re
 import warnings
 from copy import deepcopy
 from dataclasses import dataclass, field
+from typing import Any
 
 import trafilatura
 from lxml import html as lxml_html
@@ -14,6 +15,7 @@ from trafilatura.settings import DEFAULT_CONFIG
 from monitor.text.dates import labelled_date, parse_date
 from monitor.text.govdoc import ANY_LABEL
 from monitor.text.han import HAN
+from monitor.text.titles import headline
 
 # Chosen with bench/extraction_quality.py on the shared 181-page benchmark, in one run:
 #   trafilatura defaults F1 0.9525; these options F1 0.9623 (P 0.946, R 0.979);
@@ -115,8 +117,9 @@ def _fallback(html: str, result: Extraction) -> None:
     result.title = result.title or _page_title(tree)
 
 
-def extract(html: str, url: str | None = None) -> Extraction:
-    """Title, text, date, authors, site and the page's declared canonical URL."""
+def extract(html: str, url: str | None = None, tree: Any = None) -> Extraction:
+    """Title, text, date, authors, site and the page's declared canonical URL. `tree`: the page
+    parsed by lxml, when the caller has it (the headline rules read it)."""
     result = Extraction()
     if not html or not html.strip():
         return result
@@ -138,6 +141,7 @@ def extract(html: str, url: str | None = None) -> Extraction:
     if not labelled and ("日期" in html or "时间" in html):
         labelled = labelled_date(_TAGS.sub(" ", html[:300_000]))
     result.published_at = labelled or result.published_at
+    result.title = headline(result.title, tree, url)
     result.text = clean_body(result.text, result.title)
     return result
 

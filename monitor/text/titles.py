@@ -1,0 +1,148 @@
+"""The headline, not the browser title.
+
+A page's `<title>` (and often its `og:title`) carries the site's name, a section or a date: "… |
+TechCrunch", "… - Golem.de", "…-정치ㅣ한국일보", "… | DW | 28.04.2023". The rules, in order, each
+general:
+
+1. A headline the page states as such (JSON-LD `headline`, the `<h1>`, `og:title`) that the title
+   *starts with* is the headline: the rest of the title is decoration. This never cuts a headline
+   that itself contains a separator, because the cut is where the stated headline ends.
+2. Otherwise, trailing parts after a separator (`| - – — ｜ ㅣ _ · :` with spaces, or the full-width
+   ones alone) are removed while they are the site's name (`og:site_name`, the JSON-LD publisher,
+   the host's name), a date, or a section name glued to the site's name; never the whole title.
+
+Measured and left out: preferring a page's one `<h1>` over a `<title>` that does not start with it
+(the SEO title) lowered exact titles on the news-metadata set from 0.835 to 0.740: the hand-checked
+titles follow the page's stated title more often than its `<h1>`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+from urllib.parse import urlsplit
+
+_SEPARATOR = re.compile(r"\s+[|\-–—_·:]\s+|\s*[｜ㅣ]\s*|\s+[|–—]|[|–—]\s+|：(?=[^：]{2,30}$)")
+_DATE = re.compile(r"^\d{1,4}[./-]\d{1,2}[./-]\d{1,4}$")
+_SPACE = re.compile(r"\s+")
+MIN_HEADLINE = 8  # characters: shorter "headlines" (a logo's alt text, "News") are not trusted
+
+
+def _norm(text: str) -> str:
+    text = text.replace("\u00ad", "")  # soft hyphens
+    return _SPACE.sub(" ", text).strip().casefold()
+
+
+def _key(text: str) -> str:
+    return re.sub(r"[\W_]+", "", text.casefold())
+
+
+def json_ld(tree: Any) -> list[dict[str, Any]]:
+    """The page's JSON-LD objects (graphs and lists flattened), at most a few hundred KB read."""
+    found: list[dict[str, Any]] = []
+    for script in tree.xpath("//script[@type='application/ld+json']")[:20]:
+        text = (script.text or "").strip()
+        if not text or len(text) > 500_000:
+            continue
+        try:
+            data = json.loads(text)
+        except ValueError:
+            continue
+        stack = [data]
+        while stack and len(found) < 200:
+            item = stack.pop()
+            if isinstance(item, list):
+                stack.extend(item)
+            elif isinstance(item, dict):
+                found.append(item)
+                stack.extend(v for k, v in item.items() if k in ("@graph", "mainEntity"))
+    return found
+
+
+ARTICLE_TYPES = (
+    "NewsArticle",
+    "ReportageNewsArticle",
+    "AnalysisNewsArticle",
+    "OpinionNewsArticle",
+    "Article",
+    "BlogPosting",
+    "LiveBlogPosting",
+    "WebPage",
+)
+
+
+def article_object(objects: list[dict[str, Any]]) -> dict[str, Any]:
+    """The JSON-LD object that describes the article (a NewsArticle before a WebPage)."""
+
+    def rank(obj: dict[str, Any]) -> int:
+        kinds = obj.get("@type")
+        kinds = kinds if isinstance(kinds, list) else [kinds]
+        for i, kind in enumerate(ARTICLE_TYPES):
+            if kind in kinds:
+                return i
+        return len(ARTICLE_TYPES)
+
+    ranked = sorted((o for o in objects if rank(o) < len(ARTICLE_TYPES)), key=rank)
+    return ranked[0] if ranked else {}
+
+
+def _site_names(tree: Any, article: dict[str, Any], url: str | None) -> list[str]:
+    names = [m.strip() for m in tree.xpath("//meta[@property='og:site_name']/@content")]
+    publisher = article.get("publisher")
+    if isinstance(publisher, dict) and isinstance(publisher.get("name"), str):
+        names.append(publisher["name"])
+    host = urlsplit(url or "").hostname or ""
+    labels = [x for x in host.split(".") if x not in ("www", "m", "amp", "news")]
+    if labels:
+        names += [host.removeprefix("www."), labels[0] if len(labels) < 3 else labels[-2]]
+        names += [".".join(labels[:-1])] if len(labels) > 1 else []
+    return [n for n in names if n]
+
+
+def _is_decoration(part: str, sites: list[str]) -> bool:
+    key = _key(part)
+    if not key:
+        return True
+    if _DATE.match(part.strip()):
+        return True
+    for site in sites:
+        site_key = _key(site)
+        if site_key and (key == site_key or key.endswith(site_key) or site_key.endswith(key)):
+            return True
+    return False
+
+
+def headline(title: str | None, tree: Any, url: str | None = None) -> str | None:
+    """The article's headline from its page title (see the module's docstring)."""
+    if tree is None or not title:
+        return title
+    article = article_object(json_ld(tree))
+    stated = []
+    if isinstance(article.get("headline"), str):
+        stated.append(article["headline"])
+    stated += [" ".join(h.text_content().split()) for h in tree.xpath("//h1")[:3]]
+    stated += tree.xpath("//meta[@property='og:title']/@content")[:1]
+    page_title = _norm(title)
+    for candidate in stated:
+        candidate = " ".join(candidate.split())
+        norm = _norm(candidate)
+        if len(norm) >= MIN_HEADLINE and page_title.startswith(norm) and page_title != norm:
+            rest = page_title[len(norm) :]
+            if _SEPARATOR.match(rest) or rest[:1] in "|-–—｜ㅣ_·:：":
+                return candidate.strip()
+    sites = _site_names(tree, article, url)
+    spans = list(_SEPARATOR.finditer(title))
+    if not spans:
+        return title.strip()
+    parts = _SEPARATOR.split(title)
+    keep = len(parts)
+    while keep > 1 and _is_decoration(parts[keep - 1], sites):
+        keep -= 1
+    if keep == len(parts):
+        return title.strip()
+    cut = title[: spans[keep - 1].start()].strip()
+    if spans[keep - 1].group().strip() in ("ㅣ", "｜"):
+        # "…커졌다-정치ㅣ한국일보": a section name glued by "-" before the site's name goes too
+        cut = re.sub(r"(?<=\S)-[\u3131-\ud7a3\u4e00-\u9fff]{1,6}$", "", cut)
+    return cut or title.strip()

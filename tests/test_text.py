@@ -267,3 +267,20 @@ def test_the_headline_not_the_browser_title(title, head, body, host, expected):
     from monitor.text.titles import headline
 
     assert headline(title, page(title, head, body), f"https://{host}/a") == expected
+
+
+def test_the_pages_own_statements_date_and_authors():
+    from monitor.text.titles import stated_metadata
+
+    ld = (
+        '<script type="application/ld+json">{"@graph": [{"@type": "WebSite", "name": "x"}, '
+        '{"@type": "NewsArticle", "datePublished": "2024-04-25T23:30:00+02:00", "author": '
+        '[{"@type": "Person", "name": "By Ann Li"}, {"@type": "Person", "name": "Bo Wu ann@x.org"},'
+        ' {"@type": "Organization", "name": "Pacific Review"}]}]}</script>'
+    )
+    stated = stated_metadata(page("t", ld))
+    assert stated["published"] == "2024-04-25T23:30:00+02:00"  # time and zone kept
+    assert stated["authors"] == ["Ann Li", "Bo Wu"] and stated["organizations"] == [
+        "Pacific Review"
+    ]
+    assert stated_metadata(page("t", '<script type="application/ld+json">{oops</script>')) == {}

@@ -15,7 +15,7 @@ from trafilatura.settings import DEFAULT_CONFIG
 from monitor.text.dates import labelled_date, parse_date
 from monitor.text.govdoc import ANY_LABEL
 from monitor.text.han import HAN
-from monitor.text.titles import headline
+from monitor.text.titles import headline, stated_metadata
 
 # Chosen with bench/extraction_quality.py on the shared 181-page benchmark, in one run:
 #   trafilatura defaults F1 0.9525; these options F1 0.9623 (P 0.946, R 0.979);
@@ -142,6 +142,10 @@ def extract(html: str, url: str | None = None, tree: Any = None) -> Extraction:
         labelled = labelled_date(_TAGS.sub(" ", html[:300_000]))
     result.published_at = labelled or result.published_at
     result.title = headline(result.title, tree, url)
+    stated = stated_metadata(tree)  # the page's JSON-LD beats trafilatura's reading of it
+    # people named by the page first; an organisation only when no byline names anyone
+    result.authors = stated.get("authors") or result.authors or stated.get("organizations", [])
+    result.published_at = labelled or parse_date(stated.get("published")) or result.published_at
     result.text = clean_body(result.text, result.title)
     return result
 

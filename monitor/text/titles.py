@@ -146,3 +146,49 @@ def headline(title: str | None, tree: Any, url: str | None = None) -> str | None
         # "…커졌다-정치ㅣ한국일보": a section name glued by "-" before the site's name goes too
         cut = re.sub(r"(?<=\S)-[\u3131-\ud7a3\u4e00-\u9fff]{1,6}$", "", cut)
     return cut or title.strip()
+
+
+# --- the article's own statements: JSON-LD date and authors ---------------------------------------
+
+_BY = re.compile(r"^\s*(?:by|von|por|par|di|door|av|af)\s+", re.IGNORECASE)
+_EMAIL = re.compile(r"\S+@\S+")
+
+
+def _names(value: Any, organizations: bool) -> list[str]:
+    """Author names from a JSON-LD `author` (a name, a Person or Organization, or a list): the
+    people, or with `organizations` the organisations only."""
+    items = value if isinstance(value, list) else [value]
+    names = []
+    for item in items[:20]:
+        kind = item.get("@type") if isinstance(item, dict) else "Person"
+        if (kind == "Organization" or kind == ["Organization"]) != organizations:
+            continue
+        name = item.get("name") if isinstance(item, dict) else item
+        if isinstance(name, list):
+            name = " ".join(str(n) for n in name)
+        if not isinstance(name, str):
+            continue
+        name = _EMAIL.sub("", _BY.sub("", " ".join(name.split()))).strip(" ,;|")
+        if name and len(name) <= 80 and name not in names:
+            names.append(name)
+    return names
+
+
+def stated_metadata(tree: Any) -> dict[str, Any]:
+    """What the page's JSON-LD article object states: `published` (ISO 8601, with its time and
+    zone when given), `authors` (people: names, "By" and e-mail addresses removed) and
+    `organizations` (an organisation named as the author). Empty when the page has none. A
+    statement made for machines is more reliable than a guess from the text."""
+    if tree is None:
+        return {}
+    article = article_object(json_ld(tree))
+    found: dict[str, Any] = {}
+    for key in ("datePublished", "dateCreated"):
+        if isinstance(article.get(key), str) and article[key].strip():
+            found["published"] = article[key].strip()
+            break
+    for key, organizations in (("authors", False), ("organizations", True)):
+        names = _names(article.get("author"), organizations)
+        if names:
+            found[key] = names
+    return found

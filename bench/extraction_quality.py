@@ -14,6 +14,7 @@ Compares, in one run: trafilatura's defaults (`trafilatura.extract(html)`) and `
 from __future__ import annotations
 
 import argparse
+import ast
 import gzip
 import json
 import re
@@ -107,45 +108,24 @@ def metadata_scores(name: str, fn: Callable[[bytes, str], dict], data: Path) -> 
     for file, entry in sorted(truth.items()):
         body = gzip.decompress((data / "html" / file).read_bytes())
         got = fn(body, entry["url"])
-        if entry.get("title"):
-            ok = squash(got["title"]) == squash(entry["title"])
-            hits["title"].append(ok)
-            if not ok:
-                misses.append(
-                    {"file": file, "field": "title", "got": got["title"], "want": entry["title"]}
-                )
-        if entry.get("published_date"):
-            ok = (got["date"] or "")[:10] == entry["published_date"]
-            hits["date"].append(ok)
-            if not ok:
-                misses.append(
-                    {
-                        "file": file,
-                        "field": "date",
-                        "got": got["date"],
-                        "want": entry["published_date"],
-                    }
-                )
-        expected_authors = entry.get("authors") or []
-        if isinstance(expected_authors, str):
-            import ast
 
-            expected_authors = ast.literal_eval(expected_authors)
-        if expected_authors:
-            found = {squash(a) for a in got["authors"]}
-            ok = any(
-                squash(a) in found or any(squash(a) in f for f in found) for a in expected_authors
-            )
-            hits["authors"].append(ok)
+        def score(field: str, ok: bool, found: object, wanted: object, file: str = file) -> None:
+            hits[field].append(ok)
             if not ok:
-                misses.append(
-                    {
-                        "file": file,
-                        "field": "authors",
-                        "got": got["authors"],
-                        "want": expected_authors,
-                    }
-                )
+                misses.append({"file": file, "field": field, "got": found, "want": wanted})
+
+        if entry.get("title"):
+            score("title", squash(got["title"]) == squash(entry["title"]), got["title"],
+                  entry["title"])  # fmt: skip
+        if entry.get("published_date"):
+            date = (got["date"] or "")[:10]
+            score("date", date == entry["published_date"], got["date"], entry["published_date"])
+        wanted = entry.get("authors") or []
+        wanted = ast.literal_eval(wanted) if isinstance(wanted, str) else wanted
+        if wanted:
+            found = {squash(a) for a in got["authors"]}
+            ok = any(squash(a) in found or any(squash(a) in f for f in found) for a in wanted)
+            score("authors", ok, got["authors"], wanted)
         p, r = page_scores(got["text"], entry.get("text") or "")
         if p is not None:
             precisions.append(p)

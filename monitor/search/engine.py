@@ -14,15 +14,18 @@ Ranking: documents that match more of the query's concepts come first, whatever 
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from elasticsearch import Elasticsearch
 
 from monitor.search.concepts import Concept, Lexicon
-from monitor.search.glossary import Glossary, load_glossary
+from monitor.search.glossary import DEFAULT_GLOSSARY, Glossary, load_glossary
 from monitor.text.han import HAN
 
 # attachments' text and a policy document's issuer and number count too, a little less
@@ -132,8 +135,23 @@ def issuer_clause(values: list[str]) -> dict[str, Any]:
 
 
 def default_lexicon(glossary: Glossary | None = None) -> Lexicon:
-    """The packaged glossary (plus MONITOR_GLOSSARY) and CC-CEDICT."""
-    return Lexicon(glossary or load_glossary())
+    """The packaged glossary (plus MONITOR_GLOSSARY) and CC-CEDICT: built once per process and
+    glossary files (a command compiles its query several times: to check it, name its sources,
+    run it, explain it), again when a file changes."""
+    if glossary is not None:
+        return Lexicon(glossary)
+    files = [
+        DEFAULT_GLOSSARY,
+        *([Path(extra)] if (extra := os.environ.get("MONITOR_GLOSSARY")) else []),
+    ]
+    stamps = tuple((str(f), f.stat().st_mtime_ns if f.exists() else None) for f in files)
+    return _glossary_lexicon(stamps)
+
+
+@lru_cache(maxsize=4)
+def _glossary_lexicon(stamps: tuple[tuple[str, int | None], ...]) -> Lexicon:
+    extra = stamps[1][0] if len(stamps) > 1 else None
+    return Lexicon(load_glossary(extra))
 
 
 def bare_lexicon() -> Lexicon:

@@ -15,7 +15,7 @@ from trafilatura.settings import DEFAULT_CONFIG
 from monitor.text.dates import labelled_date, parse_date
 from monitor.text.govdoc import ANY_LABEL
 from monitor.text.han import HAN
-from monitor.text.titles import headline, stated_metadata
+from monitor.text.titles import article_object, headline, json_ld, stated_metadata
 
 # Chosen with bench/extraction_quality.py on the shared 181-page benchmark, in one run:
 #   trafilatura defaults F1 0.9525; these options F1 0.9623 (P 0.946, R 0.979);
@@ -141,8 +141,9 @@ def extract(html: str, url: str | None = None, tree: Any = None) -> Extraction:
     if not labelled and ("日期" in html or "时间" in html):
         labelled = labelled_date(_TAGS.sub(" ", html[:300_000]))
     result.published_at = labelled or result.published_at
-    result.title = headline(result.title, tree, url)
-    stated = stated_metadata(tree)  # the page's JSON-LD beats trafilatura's reading of it
+    article = article_object(json_ld(tree)) if tree is not None else {}  # read once, used twice
+    result.title = headline(result.title, tree, url, article)
+    stated = stated_metadata(tree, article)  # the page's JSON-LD beats trafilatura's reading
     # people named by the page first; an organisation only when no byline names anyone
     result.authors = stated.get("authors") or result.authors or stated.get("organizations", [])
     result.published_at = labelled or parse_date(stated.get("published")) or result.published_at

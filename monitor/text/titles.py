@@ -113,11 +113,14 @@ def _is_decoration(part: str, sites: list[str]) -> bool:
     return False
 
 
-def headline(title: str | None, tree: Any, url: str | None = None) -> str | None:
+def headline(
+    title: str | None, tree: Any, url: str | None = None, article: dict[str, Any] | None = None
+) -> str | None:
     """The article's headline from its page title (see the module's docstring)."""
     if tree is None or not title:
         return title
-    article = article_object(json_ld(tree))
+    if article is None:
+        article = article_object(json_ld(tree))
     stated = []
     if isinstance(article.get("headline"), str):
         stated.append(article["headline"])
@@ -174,14 +177,15 @@ def _names(value: Any, organizations: bool) -> list[str]:
     return names
 
 
-def stated_metadata(tree: Any) -> dict[str, Any]:
+def stated_metadata(tree: Any, article: dict[str, Any] | None = None) -> dict[str, Any]:
     """What the page's JSON-LD article object states: `published` (ISO 8601, with its time and
     zone when given), `authors` (people: names, "By" and e-mail addresses removed) and
     `organizations` (an organisation named as the author). Empty when the page has none. A
     statement made for machines is more reliable than a guess from the text."""
     if tree is None:
         return {}
-    article = article_object(json_ld(tree))
+    if article is None:
+        article = article_object(json_ld(tree))
     found: dict[str, Any] = {}
     for key in ("datePublished", "dateCreated"):
         if isinstance(article.get(key), str) and article[key].strip():

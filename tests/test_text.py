@@ -215,7 +215,7 @@ def test_articles_are_not_taken_for_anything_else():
 
 
 def test_the_body_leaves_out_metadata_rows_a_repeated_headline_and_credits():
-    from monitor.text.extract import clean_body
+    from monitor.text.body import clean_body
 
     title = "关于开展晶圆键合工艺攻关的通知"
     text = (

@@ -12,8 +12,8 @@ import trafilatura
 from lxml import html as lxml_html
 from trafilatura.settings import DEFAULT_CONFIG
 
+from monitor.text.body import NEARLY_NOTHING, clean_body, data_html_body, longer_source
 from monitor.text.dates import labelled_date, parse_date
-from monitor.text.govdoc import ANY_LABEL
 from monitor.text.han import HAN
 from monitor.text.titles import article_object, headline, json_ld, stated_metadata
 
@@ -22,11 +22,11 @@ from monitor.text.titles import article_object, headline, json_ld, stated_metada
 #   favor_precision 0.9641 but 20% slower; favor_recall 0.9593; fast + favor_precision 0.9464.
 # `fast` skips the comparison with the readability/justext fallbacks, which on this data helps.
 TRAFILATURA_OPTIONS = {
-    "fast": True,
+    "fast": False,
     "include_comments": False,
     "include_tables": True,
     "favor_recall": False,
-    "favor_precision": False,
+    "favor_precision": True,
     "with_metadata": True,
     "date_extraction_params": {"extensive_search": False, "original_date": True},
 }
@@ -147,33 +147,10 @@ def extract(html: str, url: str | None = None, tree: Any = None) -> Extraction:
     # people named by the page first; an organisation only when no byline names anyone
     result.authors = stated.get("authors") or result.authors or stated.get("organizations", [])
     result.published_at = labelled or parse_date(stated.get("published")) or result.published_at
-    result.text = clean_body(result.text, result.title)
+    if len(result.text) < NEARLY_NOTHING:
+        embedded = data_html_body(html)  # a page rendered by script: its article in its data
+        if len(embedded) > max(NEARLY_NOTHING, 2 * len(result.text)):
+            result.text, result.method = embedded, "page_data"
+    result.text = clean_body(longer_source(result.text, tree, article), result.title)
     return result
 
-
-# the body without what is not the article's prose: a government page's metadata table (its fields
-# are stored apart: monitor.text.govdoc), the headline repeated as the first line, editor credits
-_CREDIT_LINE = re.compile(
-    r"^[（(【\[]?\s*(?:责任编辑|编辑|责编|校对|审校|审核|值班编辑)\s*[:：][^）)】\]]{0,40}[）)】\]]?$"
-)
-_TABLE_ROW = re.compile(r"^\|.*\|$")
-_TITLE_LABEL = re.compile(r"标\s*题\s*[:：]")
-
-
-def clean_body(text: str, title: str | None) -> str:
-    """The text without metadata-table rows, a first line that repeats the title, and editor
-    credits; the text as it was when that would leave nothing."""
-    lines = text.split("\n")
-    kept = [
-        line
-        for line in lines
-        if not (_TABLE_ROW.match(line) and (ANY_LABEL.search(line) or _TITLE_LABEL.search(line)))
-        and not _CREDIT_LINE.match(line)
-    ]
-    if kept and title and _squash(kept[0]) == _squash(title):
-        kept = kept[1:]
-    return "\n".join(kept) if any(line.strip() for line in kept) else text
-
-
-def _squash(text: str) -> str:
-    return re.sub(r"\s+", "", text)

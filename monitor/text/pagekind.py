@@ -33,8 +33,17 @@ PARAGRAPH_CHARS = 80  # a line of prose this long, not a link, makes the page an
 LINK_TEXT_SHARE = 0.6  # of the text's characters in lines that are link titles
 
 
+# a listing's line is a link's title, after a bullet and before the date beside it
+_BULLET = re.compile(r"^(?:[-*•·]|\d{1,3}[.、])\s*")
+_TRAILING_DATE = re.compile(r"[\[(（]?\d{4}[-/.年]\d{1,2}[-/.月]\d{1,2}日?[\])）]?$")
+
+
 def _norm(text: str) -> str:
     return re.sub(r"\s+", "", text)
+
+
+def _entry(line: str) -> str:
+    return _TRAILING_DATE.sub("", _BULLET.sub("", _norm(line)))
 
 
 def link_text_share(tree: Any, text: str) -> tuple[float, int, bool]:
@@ -46,7 +55,7 @@ def link_text_share(tree: Any, text: str) -> tuple[float, int, bool]:
     total = sum(len(_norm(line)) for line in lines)
     if not total:
         return 0.0, 0, False
-    linked = [_norm(line) for line in lines if _norm(line) in anchors]
+    linked = [_norm(line) for line in lines if _norm(line) in anchors or _entry(line) in anchors]
     headlines = sum(1 for line in linked if len(line) >= HEADLINE_CHARS)
     paragraph = any(
         len(line) >= PARAGRAPH_CHARS and _SENTENCE_END.search(line) and _norm(line) not in anchors

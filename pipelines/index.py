@@ -22,7 +22,7 @@ from monitor.es.client import describe
 from monitor.es.node import ensure_available
 from monitor.es.patience import CLIENT_ERRORS
 from monitor.es.schema import ensure_articles_index
-from monitor.text.dates import utc_now_iso
+from monitor.text.dates import not_after, utc_now_iso
 from pipelines.base import Stage
 from pipelines.dedupe import ContentLedger
 
@@ -40,6 +40,17 @@ def complete(attachments: list[dict[str, Any]]) -> bool:
     """Whether every attachment came, or failed for good: a timeout or a 5xx is not final.
     (An attachment that came but cannot be read stays so: it is not retried.)"""
     return not any("format" not in a and not final_error(a.get("error")) for a in attachments)
+
+
+def published_at(item: Article) -> str | None:
+    """A policy page's labelled 发布日期, else the page's date, else the feed's or sitemap's;
+    none of them later than the fetch (monitor.text.dates.not_after)."""
+    doc = item.doc
+    for found in ((doc["policy"] or {}).get("published_date"), doc["published_at"]):
+        found = not_after(found, item.fetched_at)
+        if found:
+            return found
+    return not_after(item.hints.get("published_at"), item.fetched_at)
 
 
 def to_document(item: Article) -> tuple[str, dict[str, Any]]:
@@ -63,11 +74,9 @@ def to_document(item: Article) -> tuple[str, dict[str, Any]]:
         "text": doc["text"],
         "description": doc["description"],
         "authors": doc["authors"],
+        "editors": doc.get("editors") or [],
         "tags": doc["tags"],
-        # a policy page's labelled 发布日期 beats any date trafilatura guessed
-        "published_at": (doc["policy"] or {}).get("published_date")
-        or doc["published_at"]
-        or hints.get("published_at"),
+        "published_at": published_at(item),
         "crawled_at": item.fetched_at,
         "extraction": doc["extraction"],
         "doc_type": hints.get("doc_type") or ("policy" if doc["policy"] else "news"),

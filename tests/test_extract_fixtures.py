@@ -28,6 +28,7 @@ def test_saved_page_gives_the_written_article(article):
         assert junk not in doc["text"]
     for author in article.get("authors", []):
         assert author in doc["authors"]
+    assert doc["editors"] == article.get("editors", [])
     assert doc["extraction"]["method"] == "trafilatura"
 
 

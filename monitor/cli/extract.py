@@ -51,6 +51,7 @@ def extract(
                     "published_at",
                     "language",
                     "authors",
+                    "editors",
                     "site",
                     "canonical_url",
                     "not_article",  # a crawl skips the page: soft_404, section_front, ...
@@ -61,7 +62,7 @@ def extract(
             emit_json(record)
             continue
         click.echo(f"== {path}")
-        for key in ("title", "published_at", "language", "authors", "site"):
+        for key in ("title", "published_at", "language", "authors", "editors", "site"):
             click.echo(f"{key}: {record[key]}")
         if record["not_article"]:
             click.echo(f"not an article: {record['not_article']} (a crawl skips it)")

@@ -64,6 +64,7 @@ def _print(doc: dict[str, Any], with_text: bool) -> None:
     _field("crawled", doc.get("crawled_at"))
     _field("indexed", doc.get("indexed_at"))
     _field("authors", ", ".join(doc.get("authors") or []))
+    _field("editors", ", ".join(doc.get("editors") or []))
     policy = doc.get("policy") or {}
     for key, label in (
         ("issuer", "issuer"),

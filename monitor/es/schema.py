@@ -50,6 +50,7 @@ ARTICLE_PROPERTIES: dict[str, Any] = {
     "text": _multilingual(),
     "description": _multilingual(),
     "authors": {"type": "keyword", "fields": {"text": {"type": "text"}}},
+    "editors": {"type": "keyword", "fields": {"text": {"type": "text"}}},  # 责任编辑, "Editor:"
     "tags": KEYWORD,
     "published_at": DATE,
     "crawled_at": DATE,  # when the page was fetched for the stored version

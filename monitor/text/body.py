@@ -12,8 +12,8 @@ figures are in the README):
   extraction found (almost) nothing, such a string is parsed and its densest block used.
 - **Lines that are not prose**: a government page's metadata table (its fields are stored apart:
   monitor.text.govdoc), the headline repeated as the first line (alone or with the site's name),
-  editor credits (责任编辑：…, kept as `editors`: monitor.text.bylines), "Read also: …" links to
-  other stories, and photo credits.
+  author and editor credits on lines of their own (文/许宁, 责任编辑：…: kept as `authors` and
+  `editors` by monitor.text.bylines), "Read also: …" links to other stories, and photo credits.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from typing import Any
 
 from lxml import html as lxml_html
 
+from monitor.text.bylines import AUTHOR_CREDIT_LINE
 from monitor.text.density import densest_block
 from monitor.text.govdoc import ANY_LABEL
 
@@ -33,8 +34,8 @@ NEARLY_NOTHING = 200  # characters: an extraction this short is worth a look at 
 MAX_DATA_SCAN = 3_000_000  # characters of a page searched for article HTML in its data
 _TOKEN = re.compile(r"[\u3400-\u9fff]|[^\W\u3400-\u9fff]+")
 _SPACES = re.compile(r"[ \t\u3000\xa0]+")
-# a JSON string of at least 500 characters holding escaped paragraphs ("\u003cp" or "<p")
-_DATA_HTML = re.compile(r'"((?:[^"\\]|\\.){500,}?(?:\\u003c|<)/p(?:\\u003e|>)(?:[^"\\]|\\.)*)"')
+# a JSON string of at least 200 characters holding escaped paragraphs ("\u003cp" or "<p")
+_DATA_HTML = re.compile(r'"((?:[^"\\]|\\.){200,}?(?:\\u003c|<)/p(?:\\u003e|>)(?:[^"\\]|\\.)*)"')
 
 
 def _clean(text: str) -> str:
@@ -114,6 +115,7 @@ def _not_prose(line: str) -> bool:
     return bool(
         (_TABLE_ROW.match(line) and (ANY_LABEL.search(line) or _TITLE_LABEL.search(line)))
         or _CREDIT_LINE.match(line)
+        or AUTHOR_CREDIT_LINE.match(line)
         or _READ_ALSO.match(line)
         or _PHOTO_CREDIT.match(line)
     )

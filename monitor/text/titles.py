@@ -94,7 +94,8 @@ def article_object(objects: list[dict[str, Any]]) -> dict[str, Any]:
     return ranked[0] if ranked else {}
 
 
-def _site_names(tree: Any, article: dict[str, Any], url: str | None) -> list[str]:
+def site_names(tree: Any, article: dict[str, Any], url: str | None) -> list[str]:
+    """The names the site goes by: og:site_name, the JSON-LD publisher, the host's labels."""
     names = [m.strip() for m in tree.xpath("//meta[@property='og:site_name']/@content")]
     publisher = article.get("publisher")
     if isinstance(publisher, dict) and isinstance(publisher.get("name"), str):
@@ -141,7 +142,7 @@ def headline(
             rest = page_title[len(norm) :]
             if _SEPARATOR.match(rest) or rest[:1] in "|-–—｜ㅣ_·:：":
                 return candidate.strip()
-    sites = _site_names(tree, article, url)
+    sites = site_names(tree, article, url)
     spans = list(_SEPARATOR.finditer(title))
     if not spans:
         return title.strip()

@@ -272,7 +272,8 @@ def main() -> None:
                     "language": "zh",
                     "published_at": a["date"],
                     "paragraphs": a["body"],
-                    "authors": [a["author"]],
+                    "authors": [a["author"].split()[-1]],  # the name, without 本报记者
+                    "editors": ["张帆"],
                     "boilerplate": ["热点推荐", "版权所有", "客户端下载"],
                     # same paragraphs elsewhere: whichever the crawl meets first is kept
                     **({"alternates": reprints} if reprints else {}),

@@ -1,5 +1,7 @@
 """Extraction quality on the shared sets: the article-extraction benchmark (181 pages: body) and
-the news-metadata benchmark (127 pages: title, date, authors, body).
+the news-metadata benchmark (127 pages: title, date, authors, body), and on our own Chinese page
+layouts (tests/sites/zh_layouts: title, date, authors, editors, body with Han characters as
+tokens).
 
 Scoring as the data's README describes: `\\w+` tokens, multisets of 4-token shingles; per page
 TP = shared shingles, FP = extracted but not expected, FN = expected but not extracted (normalised
@@ -25,7 +27,8 @@ from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
 
 import trafilatura  # noqa: E402
 
@@ -33,15 +36,20 @@ from bench.common import SHARED_DATA, write_result  # noqa: E402
 from monitor.text.analyse import analyse_page  # noqa: E402
 
 TOKEN = re.compile(r"\w+")
+# for the Chinese set: a Han character is a token (\w+ would make a whole sentence one token)
+HAN_TOKEN = re.compile(r"[\u3400-\u9fff]|[^\W\u3400-\u9fff]+")
+ZH_LAYOUTS = ROOT / "tests" / "sites" / "zh_layouts"
 
 
-def shingles(text: str, n: int = 4) -> Counter:
-    tokens = TOKEN.findall(text or "")
+def shingles(text: str, n: int = 4, token: re.Pattern = TOKEN) -> Counter:
+    tokens = token.findall(text or "")
     return Counter(tuple(tokens[i : i + n]) for i in range(len(tokens) - n + 1))
 
 
-def page_scores(extracted: str, expected: str) -> tuple[float | None, float | None]:
-    got, want = shingles(extracted), shingles(expected)
+def page_scores(
+    extracted: str, expected: str, token: re.Pattern = TOKEN
+) -> tuple[float | None, float | None]:
+    got, want = shingles(extracted, token=token), shingles(expected, token=token)
     tp = sum((got & want).values())
     fp = sum(got.values()) - tp
     fn = sum(want.values()) - tp
@@ -98,15 +106,32 @@ def squash(text: str | None) -> str:
     return " ".join((text or "").split()).casefold()
 
 
-def metadata_scores(name: str, fn: Callable[[bytes, str], dict], data: Path) -> dict:
-    """Title exact (whitespace-normalised, case-insensitive), date (YYYY-MM-DD), authors (any
-    expected author found), body shingle F1; each over the pages whose truth has the field."""
+def news_metadata_pages(data: Path) -> list[tuple[str, bytes, dict]]:
     truth = json.loads((data / "ground-truth.json").read_text())
-    hits: dict[str, list[int]] = {"title": [], "date": [], "authors": []}
+    return [
+        (file, gzip.decompress((data / "html" / file).read_bytes()), entry)
+        for file, entry in sorted(truth.items())
+    ]
+
+
+def zh_layout_pages(data: Path = ZH_LAYOUTS) -> list[tuple[str, bytes, dict]]:
+    truth = json.loads((data / "truth.json").read_text(encoding="utf-8"))
+    return [(file, (data / file).read_bytes(), entry) for file, entry in sorted(truth.items())]
+
+
+def metadata_scores(
+    name: str,
+    fn: Callable[[bytes, str], dict],
+    pages: list[tuple[str, bytes, dict]],
+    token: re.Pattern = TOKEN,
+) -> dict:
+    """Title exact (whitespace-normalised, case-insensitive), date (YYYY-MM-DD), authors (any
+    expected author found), editors where the truth says (the same names, none when none), body
+    shingle F1; each over the pages whose truth has the field."""
+    hits: dict[str, list[int]] = {"title": [], "date": [], "authors": [], "editors": []}
     precisions, recalls, misses = [], [], []
     started = time.perf_counter()
-    for file, entry in sorted(truth.items()):
-        body = gzip.decompress((data / "html" / file).read_bytes())
+    for file, body, entry in pages:
         got = fn(body, entry["url"])
 
         def score(field: str, ok: bool, found: object, wanted: object, file: str = file) -> None:
@@ -126,19 +151,25 @@ def metadata_scores(name: str, fn: Callable[[bytes, str], dict], data: Path) -> 
             found = {squash(a) for a in got["authors"]}
             ok = any(squash(a) in found or any(squash(a) in f for f in found) for a in wanted)
             score("authors", ok, got["authors"], wanted)
-        p, r = page_scores(got["text"], entry.get("text") or "")
+        if "editors" in entry:
+            editors = got.get("editors") or []
+            score("editors", sorted(editors) == sorted(entry["editors"]), editors, entry["editors"])
+        p, r = page_scores(got["text"], entry.get("text") or "", token)
         if p is not None:
             precisions.append(p)
         if r is not None:
             recalls.append(r)
     precision, recall = sum(precisions) / len(precisions), sum(recalls) / len(recalls)
+    scores = {
+        f"{k}_exact" if k == "title" else k: round(sum(v) / len(v), 4) for k, v in hits.items() if v
+    }
     return {
         "extractor": name,
-        **{f"{k}_exact" if k == "title" else k: round(sum(v) / len(v), 4) for k, v in hits.items()},
+        **scores,
         "body_f1": round(2 * precision * recall / (precision + recall), 4),
         "body_precision": round(precision, 4),
         "body_recall": round(recall, 4),
-        "pages": len(truth),
+        "pages": len(pages),
         "seconds": round(time.perf_counter() - started, 2),
         "misses": misses,
     }
@@ -151,7 +182,8 @@ def trafilatura_metadata(body: bytes, url: str) -> dict:
     if doc is None:
         return {"title": None, "date": None, "authors": [], "text": ""}
     authors = [a.strip() for a in (doc.author or "").split(";") if a.strip()]
-    return {"title": doc.title, "date": doc.date, "authors": authors, "text": doc.text or ""}
+    return {"title": doc.title, "date": doc.date, "authors": authors, "editors": [],
+            "text": doc.text or ""}  # fmt: skip
 
 
 def monitor_metadata(body: bytes, url: str) -> dict:
@@ -160,6 +192,7 @@ def monitor_metadata(body: bytes, url: str) -> dict:
         "title": doc["title"],
         "date": doc["published_at"],
         "authors": doc["authors"],
+        "editors": doc["editors"],
         "text": doc["text"],
     }
 
@@ -179,24 +212,34 @@ def main() -> None:
             f"{row['extractor']:<22} F1 {row['f1']:.4f}  P {row['precision']:.4f}  "
             f"R {row['recall']:.4f}  {row['pages_per_second']} pages/s"
         )
-    metadata = SHARED_DATA / "news-metadata-benchmark"
-    meta_rows = [
-        metadata_scores("trafilatura defaults", trafilatura_metadata, metadata),
-        metadata_scores("monitor extract", monitor_metadata, metadata),
-    ]
-    for row in meta_rows:
-        print(
-            f"{row['extractor']:<22} title {row['title_exact']:.3f}  date {row['date']:.3f}  "
-            f"authors {row['authors']:.3f}  body F1 {row['body_f1']:.4f} "
-            f"(P {row['body_precision']:.3f} R {row['body_recall']:.3f})"
-        )
+    sets = {
+        "news_metadata": (news_metadata_pages(SHARED_DATA / "news-metadata-benchmark"), TOKEN),
+        "zh_layouts": (zh_layout_pages(), HAN_TOKEN),
+    }
+    scored = {}
+    for set_name, (pages, token) in sets.items():
+        scored[set_name] = [
+            metadata_scores("trafilatura defaults", trafilatura_metadata, pages, token),
+            metadata_scores("monitor extract", monitor_metadata, pages, token),
+        ]
+        print(f"-- {set_name} ({len(pages)} pages)")
+        for row in scored[set_name]:
+            editors = f"  editors {row['editors']:.3f}" if "editors" in row else ""
+            print(
+                f"{row['extractor']:<22} title {row['title_exact']:.3f}  date {row['date']:.3f}  "
+                f"authors {row['authors']:.3f}{editors}  body F1 {row['body_f1']:.4f} "
+                f"(P {row['body_precision']:.3f} R {row['body_recall']:.3f})"
+            )
     path = write_result(
         "extraction_quality",
         {
             "data": str(args.data),
             "results": rows,
-            "news_metadata": [{k: v for k, v in r.items() if k != "misses"} for r in meta_rows],
-            "news_metadata_misses": meta_rows[-1]["misses"],
+            **{
+                name: [{k: v for k, v in r.items() if k != "misses"} for r in found]
+                for name, found in scored.items()
+            },
+            **{f"{name}_misses": found[-1]["misses"] for name, found in scored.items()},
         },
     )
     print(f"wrote {path}")

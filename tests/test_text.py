@@ -259,6 +259,10 @@ HEADLINES = [
      "Trade war - what comes next"),
     ("COVID-19 vaccines – the evidence", "", "", "health.example",
      "COVID-19 vaccines – the evidence"),
+    # a byline appended to the title goes with the site's name ("*" separates too)
+    ("Fedorov out, Syrsky next? * The Daily Wire * by Paul Serran", "", "", "wire.example",
+     "Fedorov out, Syrsky next?"),
+    ("Shipyard wins order | by a mile", "", "", "ships.example", "Shipyard wins order | by a mile"),
 ]  # fmt: skip
 
 
@@ -284,3 +288,195 @@ def test_the_pages_own_statements_date_and_authors():
         "Pacific Review"
     ]
     assert stated_metadata(page("t", '<script type="application/ld+json">{oops</script>')) == {}
+
+
+# --- body ----------------------------------------------------------------------------------------
+
+
+def test_lines_that_are_not_prose_leave_the_body():
+    from monitor.text.body import clean_body
+
+    text = (
+        "Chip exports slow | Pacific Review\n"  # the headline again, with the site's name
+        "Exports of chips fell for a third month in May, customs data showed.\n"
+        "Read more: Fab subsidies under review\n"
+        "Photo: Reuters\n"
+        "Lesen Sie auch: Neue Fabrik in Dresden\n"
+        "文/许宁\n"
+        "2024-07-20 16:42:05 来源：华夏网\n"
+        "Read more about the numbers in the appendix, which lists every port."
+    )
+    assert clean_body(text, "Chip exports slow").split("\n") == [
+        "Exports of chips fell for a third month in May, customs data showed.",
+        "Read more about the numbers in the appendix, which lists every port.",
+    ]
+
+
+def _paragraphs(prefix: str, n: int) -> str:
+    return "".join(
+        f"<p>{prefix} paragraph {i} says what happened at the plant on that day, who was there "
+        f"and what they said about the new line of wafers.</p>"
+        for i in range(n)
+    )
+
+
+def test_an_article_split_over_containers_is_kept_whole_but_not_the_next_story():
+    from lxml import html
+
+    from monitor.text.body import longer_source
+    from monitor.text.density import densest_block
+
+    parts = "".join(
+        f'<div class="story-part">{_paragraphs(f"Part {k}", 2)}</div><div class="ad">Ad</div>'
+        for k in range(4)
+    )
+    first_part = "\n".join(
+        " ".join(p.text_content().split())
+        for p in html.fromstring(_paragraphs("Part 0", 2)).iter("p")
+    )
+    tree = html.fromstring(
+        f"<html><body><main><article>{parts}</article>"
+        f'<article class="next">{_paragraphs("Next story", 12)}</article>'
+        f'<aside class="related">{_paragraphs("Related", 3)}</aside></main></body></html>'
+    )
+    block = densest_block(tree, first_part)
+    assert block.count("\n") + 1 == 8 and "Next story" not in block and "Related" not in block
+    assert longer_source(first_part, tree, {}) == block  # a quarter of it: the whole is taken
+    # an extraction that is most of the block, or that the block does not contain, stays
+    most = "\n".join(block.split("\n")[:5])
+    assert longer_source(most, tree, {}) == most
+    other = "A different text entirely, about something else, in a page's sidebar box here."
+    assert longer_source(other, tree, {}) == other
+
+
+def test_the_stated_article_body_when_the_extraction_is_a_fraction_of_it():
+    from lxml import html
+
+    from monitor.text.body import longer_source
+
+    body = "\n".join(
+        f"Paragraph {i} of the feature, about the glass beads on the ice." for i in range(9)
+    )
+    first = "\n".join(body.split("\n")[:3])
+    tree = html.fromstring("<p>x</p>")
+    assert longer_source(first, tree, {"articleBody": body}) == body
+
+
+def test_an_article_carried_in_the_pages_data():
+    from monitor.text.body import data_html_body
+
+    paragraphs = "".join(
+        f"\\u003cp\\u003e存储芯片价格第{i}次上涨，服务器内存合约价环比上涨百分之八，固态硬盘上涨百分之六。\\u003c/p\\u003e"
+        for i in range(4)
+    )
+    page = f'<div id="app"></div><script>window.__STATE__={{"contentHtml":"{paragraphs}"}}</script>'
+    found = data_html_body(page)
+    assert found.count("\n") == 3 and found.startswith("存储芯片价格第0次上涨")
+    assert data_html_body('<script>var x = {"a": "no paragraphs here"}</script>') == ""
+
+
+# --- authors, editors, dates -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("credit", "names"),
+    [
+        ("By Jane Roe and John Doe", ["Jane Roe", "John Doe"]),
+        ("Von Seb Dumitru, Lille", ["Seb Dumitru", "Lille"]),
+        ("张三、李四", ["张三", "李四"]),
+        ("张三 李四", ["张三", "李四"]),
+        ("신현주 기자", ["신현주"]),
+        ("Ann Li ann.li@example.org", ["Ann Li"]),
+        ("https://www.facebook.com/somepaper", []),
+    ],
+)
+def test_names_in_a_credit(credit, names):
+    from monitor.text.bylines import split_names
+
+    assert split_names(credit) == names
+
+
+def test_labelled_credits_authors_and_editors_apart():
+    from monitor.text.bylines import labelled_credits
+
+    assert labelled_credits("华夏社明州7月20日电（记者 张伟 李娜）江东海关20日发布数据。", "") == (
+        ["张伟", "李娜"],
+        [],
+    )
+    # "记者从…获悉" is the reporter learning something, not a byline
+    assert labelled_credits("记者从省工业和信息化厅获悉，配套率提高。", "") == ([], [])
+    lines = "来源：东方科技报　作者：林晓　编辑：吴畅\n正文"
+    assert labelled_credits("", lines) == (["林晓"], ["吴畅"])
+    assert labelled_credits("", "Datum\n28.04.2023\nAutorin/Autor\nRoman Goncharenko") == (
+        ["Roman Goncharenko"],
+        [],
+    )
+    # a menu item called "Editorial" or "Reporter" labels nobody
+    assert labelled_credits("", "Editorial\nPodium\nReporter\nREV") == ([], [])
+
+
+def test_who_wrote_it_by_order_of_trust():
+    from monitor.text.bylines import choose_authors
+
+    sites = ["Pacific Review", "pacific.example"]
+    # the page's JSON-LD people first; a name the page labels as its editor is never an author
+    assert choose_authors({"authors": ["Ann Li"]}, ["Bo Wu"], [], [], [], sites) == ["Ann Li"]
+    assert choose_authors({"authors": ["Heryadi"]}, [], [], ["Naufal Zuhdi"], ["Heryadi"],
+                          sites) == ["Naufal Zuhdi"]  # fmt: skip
+    # trafilatura's reading that is the site's name gives way to an agency the page names
+    stated = {"organizations": ["dpa"]}
+    assert choose_authors(stated, [], ["Pacific Review"], [], [], sites) == ["dpa"]
+    # and is still better than nothing
+    assert choose_authors({}, [], ["Pacific Review"], [], [], sites) == ["Pacific Review"]
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://a.example/2024/07/10/story.html", "2024-07-10"),
+        ("https://m.a.example/news/2024/0710/8812.html", "2024-07-10"),
+        ("https://gov.example/zcwj/202403/t20240305_101.html", "2024-03-05"),
+        ("https://a.example/news/article/A2026012914320005196", "2026-01-29"),
+        ("https://a.example/story-2024-02-30-x", None),  # no such day
+        ("https://a.example/item/2021051234", None),  # a number, not a date and a time
+    ],
+)
+def test_dates_in_urls(url, expected):
+    from monitor.text.published import url_date
+
+    assert url_date(url) == expected
+
+
+def test_publication_date_by_order_of_trust():
+    from monitor.text.published import date_under_headline, publication_date, title_date
+
+    def date(**given):
+        fields = dict(stated={}, tree=None, text="", lines="", page_title=None, headline=None,
+                      guessed=None, url=None)  # fmt: skip
+        return publication_date(**{**fields, **given})
+
+    assert date(stated={"published": "2024-04-25T23:30:00+02:00"}, guessed="2024-04-20") == (
+        "2024-04-25T23:30:00+02:00"
+    )
+    table = "成文日期：\n2024年07月08日\n发布日期：\n2024年07月10日"  # published, not written
+    assert date(lines=table, guessed="2024-07-01") == "2024-07-10"
+    assert date(lines="2024-08-06 07:58:21　来源：东方科技报") == "2024-08-06T07:58:21"
+    assert title_date("Ukraine: Ziele | DW | 28.04.2023") == "2023-04-28"
+    assert title_date("Ukraine: 04/05/2023") is None  # day or month first? not said
+    lines = "首页\n评论：补贴之外\n东方科技报　2024年05月12日\n正文"
+    assert date_under_headline(lines, "评论：补贴之外") == "2024-05-12"
+    assert date(guessed="2024-04-20", url="https://a.example/2024/04/01/x") == "2024-04-20"
+    assert date(url="https://a.example/2024/04/01/x") == "2024-04-01"
+
+
+def test_a_page_is_never_published_after_it_was_fetched():
+    from monitor.text.dates import not_after
+
+    fetched = "2024-05-01T02:00:00+00:00"
+    assert not_after("2024-05-01T09:30:00+08:00", fetched) is not None  # 01:30 UTC: before
+    assert not_after("2024-05-01T12:00:00+08:00", fetched) is None  # 04:00 UTC: after
+    assert not_after("2024-05-01", fetched) == "2024-05-01"  # that day, somewhere
+    assert not_after("2024-05-02", fetched) is None  # no zone is 14 hours ahead... of 02:00
+    assert not_after("2025-01-01", fetched) is None
+    assert not_after("2024-05-01T10:00:00", fetched) == "2024-05-01T10:00:00"  # local time
+    assert not_after(None, fetched) is None and not_after("garbage", fetched) == "garbage"

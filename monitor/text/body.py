@@ -13,7 +13,8 @@ figures are in the README):
 - **Lines that are not prose**: a government page's metadata table (its fields are stored apart:
   monitor.text.govdoc), the headline repeated as the first line (alone or with the site's name),
   author and editor credits on lines of their own (文/许宁, 责任编辑：…: kept as `authors` and
-  `editors` by monitor.text.bylines), "Read also: …" links to other stories, and photo credits.
+  `editors` by monitor.text.bylines), a Chinese page's date-and-source line (… 来源：…),
+  "Read also: …" links to other stories, and photo credits.
 """
 
 from __future__ import annotations
@@ -98,15 +99,17 @@ _READ_ALSO = re.compile(
     r"|les også|les mer|läs också|läs mer|lees ook|leia também|leia mais|lee también|lea también"
     r"|lire aussi|à lire aussi|leggi anche|czytaj (?:więcej|też|także)|zobacz (?:też|także)"
     r"|ayrıca okuyun|baca juga|相关阅读|延伸阅读|阅读更多|推荐阅读|相关新闻|관련기사|関連記事)"
-    r"(?:\b|(?<=\W))\s*[:：]?",
+    r"(?:\s*[:：]|\s*$|(?=\s.{0,110}(?<![.!?。！？])$))",
     re.IGNORECASE,
-)
+)  # followed by a colon, nothing, or a headline (no full stop): "Read more about …." is prose
 # "Photo: AFP", "Foto: dpa", "图片来源：新华社": who took a picture, on a line of its own
 _PHOTO_CREDIT = re.compile(
     r"^[(\[（]?(?:photo|photos|foto|fotos|bild|image|picture|credit|quelle|source|zdjęcie"
     r"|图片来源|图片|摄影|写真)\s*[:：/]\s*\S.{0,80}$",
     re.IGNORECASE,
 )
+# "2024-07-20 16:42:05 来源：华夏网": the page's date and source line, not prose
+_SOURCE_LINE = re.compile(r"^(?=.{0,60}$)[^。！？]*(?:来源|來源|稿源)\s*[:：][^。！？]*$")
 _SEPARATORS = "|-–—·｜ㅣ"
 SITE_NAME = 40  # characters: what follows a repeated headline and a separator is the site's name
 
@@ -118,6 +121,7 @@ def _not_prose(line: str) -> bool:
         or AUTHOR_CREDIT_LINE.match(line)
         or _READ_ALSO.match(line)
         or _PHOTO_CREDIT.match(line)
+        or _SOURCE_LINE.match(line)
     )
 
 

@@ -96,7 +96,9 @@ def clean_name(raw: str) -> str | None:
 
 def split_names(text: str) -> list[str]:
     """The names in a credit: "Jane Roe and John Doe", "张三、李四", "张三 李四"."""
-    text = _ROLE.sub("", _PREFIX.sub("", " ".join(text.split())))
+    text = _ROLE.sub("", _PREFIX.sub("", _EMAIL.sub("", " ".join(text.split()))))
+    if _URL.search(text):  # a profile link, not a name
+        return []
     parts = text.split() if _HAN_NAMES.match(text) else _SPLIT.split(text)
     names: list[str] = []
     for part in parts:

@@ -142,7 +142,12 @@ def headline(
             rest = page_title[len(norm) :]
             if _SEPARATOR.match(rest) or rest[:1] in "|-–—｜ㅣ_·:：":
                 return candidate.strip()
-    sites = site_names(tree, article, url)
+    return strip_decoration(title, site_names(tree, article, url))
+
+
+def strip_decoration(title: str, sites: list[str]) -> str:
+    """Rule 2: the title without the trailing parts that name the site (`sites`), a date, a
+    byline or a section glued to the site's name; never the whole title."""
     spans = list(_SEPARATOR.finditer(title))
     if not spans:
         return title.strip()

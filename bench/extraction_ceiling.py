@@ -30,8 +30,8 @@ sys.path.insert(0, str(ROOT))
 from bench.common import SHARED_DATA, write_result  # noqa: E402
 from bench.extraction_quality import load, news_metadata_pages, page_scores, squash  # noqa: E402
 from monitor.text.analyse import _tree, analyse_page  # noqa: E402
+from monitor.text.article.titles import article_object, json_ld, site_names, strip_decoration  # noqa: E402
 from monitor.text.encoding import decode_html  # noqa: E402
-from monitor.text.titles import article_object, json_ld, site_names, strip_decoration  # noqa: E402
 
 SOURCES = ("json_ld_headline", "og_title", "h1", "twitter_title", "title")
 _HEADING = re.compile(r"[.!?。！？:;\"”»]$")

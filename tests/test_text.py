@@ -215,7 +215,7 @@ def test_articles_are_not_taken_for_anything_else():
 
 
 def test_the_body_leaves_out_metadata_rows_a_repeated_headline_and_credits():
-    from monitor.text.body import clean_body
+    from monitor.text.article.body import clean_body
 
     title = "关于开展晶圆键合工艺攻关的通知"
     text = (
@@ -268,13 +268,13 @@ HEADLINES = [
 
 @pytest.mark.parametrize(("title", "head", "body", "host", "expected"), HEADLINES)
 def test_the_headline_not_the_browser_title(title, head, body, host, expected):
-    from monitor.text.titles import headline
+    from monitor.text.article.titles import headline
 
     assert headline(title, page(title, head, body), f"https://{host}/a") == expected
 
 
 def test_the_pages_own_statements_date_and_authors():
-    from monitor.text.titles import stated_metadata
+    from monitor.text.article.titles import stated_metadata
 
     ld = (
         '<script type="application/ld+json">{"@graph": [{"@type": "WebSite", "name": "x"}, '
@@ -294,7 +294,7 @@ def test_the_pages_own_statements_date_and_authors():
 
 
 def test_lines_that_are_not_prose_leave_the_body():
-    from monitor.text.body import clean_body
+    from monitor.text.article.body import clean_body
 
     text = (
         "Chip exports slow | Pacific Review\n"  # the headline again, with the site's name
@@ -323,8 +323,8 @@ def _paragraphs(prefix: str, n: int) -> str:
 def test_an_article_split_over_containers_is_kept_whole_but_not_the_next_story():
     from lxml import html
 
-    from monitor.text.body import longer_source
-    from monitor.text.density import densest_block
+    from monitor.text.article.body import longer_source
+    from monitor.text.article.density import densest_block
 
     parts = "".join(
         f'<div class="story-part">{_paragraphs(f"Part {k}", 2)}</div><div class="ad">Ad</div>'
@@ -352,7 +352,7 @@ def test_an_article_split_over_containers_is_kept_whole_but_not_the_next_story()
 def test_the_stated_article_body_when_the_extraction_is_a_fraction_of_it():
     from lxml import html
 
-    from monitor.text.body import longer_source
+    from monitor.text.article.body import longer_source
 
     body = "\n".join(
         f"Paragraph {i} of the feature, about the glass beads on the ice." for i in range(9)
@@ -363,7 +363,7 @@ def test_the_stated_article_body_when_the_extraction_is_a_fraction_of_it():
 
 
 def test_an_article_carried_in_the_pages_data():
-    from monitor.text.body import data_html_body
+    from monitor.text.article.body import data_html_body
 
     paragraphs = "".join(
         f"\\u003cp\\u003e存储芯片价格第{i}次上涨，服务器内存合约价环比上涨百分之八，固态硬盘上涨百分之六。\\u003c/p\\u003e"
@@ -391,13 +391,13 @@ def test_an_article_carried_in_the_pages_data():
     ],
 )
 def test_names_in_a_credit(credit, names):
-    from monitor.text.bylines import split_names
+    from monitor.text.article.bylines import split_names
 
     assert split_names(credit) == names
 
 
 def test_labelled_credits_authors_and_editors_apart():
-    from monitor.text.bylines import labelled_credits
+    from monitor.text.article.bylines import labelled_credits
 
     assert labelled_credits("华夏社明州7月20日电（记者 张伟 李娜）江东海关20日发布数据。", "") == (
         ["张伟", "李娜"],
@@ -416,7 +416,7 @@ def test_labelled_credits_authors_and_editors_apart():
 
 
 def test_who_wrote_it_by_order_of_trust():
-    from monitor.text.bylines import choose_authors
+    from monitor.text.article.bylines import choose_authors
 
     sites = ["Pacific Review", "pacific.example"]
     # the page's JSON-LD people first; a name the page labels as its editor is never an author
@@ -442,13 +442,13 @@ def test_who_wrote_it_by_order_of_trust():
     ],
 )
 def test_dates_in_urls(url, expected):
-    from monitor.text.published import url_date
+    from monitor.text.article.published import url_date
 
     assert url_date(url) == expected
 
 
 def test_publication_date_by_order_of_trust():
-    from monitor.text.published import date_under_headline, publication_date, title_date
+    from monitor.text.article.published import date_under_headline, publication_date, title_date
 
     def date(**given):
         fields = dict(stated={}, tree=None, text="", lines="", page_title=None, headline=None,

@@ -14,13 +14,13 @@ from typing import Any
 
 from lxml import html as lxml_html
 
+from monitor.text.article.extract import extract
+from monitor.text.article.pagekind import not_an_article
 from monitor.text.documents import document_format, extract_document
 from monitor.text.encoding import decode_html
-from monitor.text.extract import extract
 from monitor.text.govdoc import policy_metadata
 from monitor.text.language import detect, warm_up
 from monitor.text.limits import PageRejected
-from monitor.text.pagekind import not_an_article
 from monitor.text.urls import choose_canonical, document_id
 
 PARAGRAPH_CHARS = 30  # shorter lines are headlines, bylines, editor notes: not part of the hash
@@ -97,7 +97,7 @@ def analyse_page(
         "declared_encoding": decoded.declared,
         "policy": policy_metadata(decoded.text) or None,
         "document": None,
-        "not_article": not_article,  # why the page is not an article (monitor.text.pagekind)
+        "not_article": not_article,  # why the page is not an article (article/pagekind.py)
     }
 
 

@@ -2,7 +2,7 @@
 
 Authors are taken from the most explicit statement the page makes, in this order:
 
-1. the people its JSON-LD article names as `author` (monitor.text.titles.stated_metadata);
+1. the people its JSON-LD article names as `author` (monitor.text.article.titles.stated_metadata);
 2. labelled credits: 记者/作者/文 in Chinese, "Autor:", "Author:", "By …" on a byline line, and a
    label in one element with the names in the next ("<strong>Autor</strong> Jane Roe");
 3. trafilatura's reading, without the site's name;

@@ -5,7 +5,7 @@ Each rule is general and measured with bench/extraction_quality.py on both share
 figures are in the README):
 
 - **A longer source.** When the extraction is much shorter than the page's JSON-LD `articleBody`
-  or its densest block of prose (monitor.text.density) and agrees with it, the longer one is the
+  or its densest block of prose (density.py) and agrees with it, the longer one is the
   article: trafilatura kept one container of an article split over several.
 - **Article HTML in the page's data.** Pages rendered by script carry their article as an HTML
   string inside a `<script>` (`"contentHtml":"<p>…"`), and the markup has none of it. Where the
@@ -13,7 +13,7 @@ figures are in the README):
 - **Lines that are not prose**: a government page's metadata table (its fields are stored apart:
   monitor.text.govdoc), the headline repeated as the first line (alone or with the site's name),
   author and editor credits on lines of their own (文/许宁, 责任编辑：…: kept as `authors` and
-  `editors` by monitor.text.bylines), a Chinese page's date-and-source line (… 来源：…),
+  `editors` by monitor.text.article.bylines), a Chinese page's date-and-source line (… 来源：…),
   "Read also: …" links to other stories, and photo credits.
 """
 
@@ -25,8 +25,8 @@ from typing import Any
 
 from lxml import html as lxml_html
 
-from monitor.text.bylines import AUTHOR_CREDIT_LINE
-from monitor.text.density import densest_block
+from monitor.text.article.bylines import AUTHOR_CREDIT_LINE
+from monitor.text.article.density import densest_block
 from monitor.text.govdoc import ANY_LABEL
 
 MUCH_LONGER = 2.0  # 1.5 also took a review site's other reviews and live pages' next story

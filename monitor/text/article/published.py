@@ -2,7 +2,7 @@
 
 In order of trust, the first found wins:
 
-1. JSON-LD `datePublished` of the article object (monitor.text.titles.stated_metadata);
+1. JSON-LD `datePublished` of the article object (monitor.text.article.titles.stated_metadata);
 2. `<meta>` publication times: `article:published_time`, `og:published_time`, `pubdate`,
    `publishdate`, `DC.date.issued`, `itemprop="datePublished"`;
 3. a labelled date in the article or on the page: 发布日期/发布时间/成文日期 (monitor.text.dates),

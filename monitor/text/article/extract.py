@@ -12,18 +12,24 @@ import trafilatura
 from lxml import html as lxml_html
 from trafilatura.settings import DEFAULT_CONFIG
 
-from monitor.text.body import NEARLY_NOTHING, clean_body, data_html_body, longer_source
-from monitor.text.bylines import (
+from monitor.text.article.body import NEARLY_NOTHING, clean_body, data_html_body, longer_source
+from monitor.text.article.bylines import (
     choose_authors,
     labelled_credits,
     markup_bylines,
     meta_authors,
     page_lines,
 )
+from monitor.text.article.published import publication_date
+from monitor.text.article.titles import (
+    article_object,
+    headline,
+    json_ld,
+    site_names,
+    stated_metadata,
+)
 from monitor.text.dates import parse_date
 from monitor.text.han import HAN
-from monitor.text.published import publication_date
-from monitor.text.titles import article_object, headline, json_ld, site_names, stated_metadata
 
 # Chosen with bench/extraction_quality.py on both shared sets, in one run (body F1, article set /
 # news-metadata set; trafilatura's defaults 0.9525 / 0.9225):
@@ -32,7 +38,7 @@ from monitor.text.titles import article_object, headline, json_ld, site_names, s
 #   fast=False + precision    0.9658 / 0.9299   <- these options
 #   fast + precision          0.9481 / 0.9048
 #   favor_recall (either)     0.9659 / 0.9236
-# The rest of the gain is ours (monitor.text.body). The precision mode keeps only the metadata
+# The rest of the gain is ours (body.py). The precision mode keeps only the metadata
 # table of a Chinese government page (its short paragraphs read as boilerplate), so pages mostly in
 # Han characters are extracted without it, and with `fast` (the comparison keeps a government
 # page's share and print links): CJK_OPTIONS, checked on tests/sites/zh_layouts and the demo sites.
@@ -142,7 +148,7 @@ def _raw_title(tree: Any) -> str | None:
 def _credits(
     result: Extraction, lines: str, tree: Any, stated: dict[str, Any], sites: list[str]
 ) -> None:
-    """Authors and editors (monitor.text.bylines), before the body's credit lines are cleaned."""
+    """Authors and editors (bylines.py), before the body's credit lines are cleaned."""
     labelled, editors = labelled_credits(result.text, lines)
     people = [n for n in stated.get("authors", []) if n not in editors]
     markup = [] if people or labelled else markup_bylines(tree) or meta_authors(tree)

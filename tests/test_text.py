@@ -480,3 +480,19 @@ def test_a_page_is_never_published_after_it_was_fetched():
     assert not_after("2025-01-01", fetched) is None
     assert not_after("2024-05-01T10:00:00", fetched) == "2024-05-01T10:00:00"  # local time
     assert not_after(None, fetched) is None and not_after("garbage", fetched) == "garbage"
+
+
+def test_a_teaser_for_another_story_is_not_this_ones_prose():
+    from lxml import html
+
+    from monitor.text.article.body import clean_body
+
+    teaser = "RISK REMAINS: An official said it is unclear whether drills would follow the speech."
+    own = "Taiwan raised its alert level on Monday after a carrier group sailed through the strait."
+    tree = html.fromstring(
+        f"<article><p>{own}</p><a href='/other'><div><p>{teaser}</p></div></a>"
+        f"<p>See <a href='/x'>the ministry's statement</a> for the full list of measures.</p>"
+        "</article>"
+    )
+    text = f"{own}\n{teaser}\nSee the ministry's statement for the full list of measures."
+    assert clean_body(text, None, tree).split("\n") == [own, text.split("\n")[2]]

@@ -14,7 +14,8 @@ figures are in the README):
   monitor.text.govdoc), the headline repeated as the first line (alone or with the site's name),
   author and editor credits on lines of their own (文/许宁, 责任编辑：…: kept as `authors` and
   `editors` by monitor.text.article.bylines), a Chinese page's date-and-source line (… 来源：…),
-  "Read also: …" links to other stories, and photo credits.
+  "Read also: …" links to other stories, photo credits, and lines that are all a link's text
+  (teaser cards for other stories: 16 such lines on the news-metadata set, 14 on the article set).
 """
 
 from __future__ import annotations
@@ -134,10 +135,41 @@ def _repeats_title(line: str, title: str) -> bool:
     return not rest or (rest[0] in _SEPARATORS and len(rest) <= SITE_NAME)
 
 
-def clean_body(text: str, title: str | None) -> str:
+LINKED_LINE = 40  # characters: a line this long that is all a link's text is a teaser
+MAX_LINKS = 5000
+_IN_LINK = ("p", "h1", "h2", "h3", "h4", "div", "span", "font")
+
+
+def linked_texts(tree: Any) -> set[str]:
+    """The texts (at least LINKED_LINE long) of the page's links and of the blocks inside them:
+    teaser cards, "related" headlines with their summaries."""
+    found: set[str] = set()
+    if tree is None:
+        return found
+    for anchor in tree.iter("a"):
+        if len(found) >= MAX_LINKS:
+            break
+        text = " ".join(anchor.text_content().split())
+        if len(text) < LINKED_LINE:
+            continue
+        found.add(text)
+        for inner in anchor.iter(*_IN_LINK):
+            inner_text = " ".join(inner.text_content().split())
+            if len(inner_text) >= LINKED_LINE:
+                found.add(inner_text)
+    return found
+
+
+def clean_body(text: str, title: str | None, tree: Any = None) -> str:
     """The text without the lines that are not prose (see the module's docstring); the text as
-    it was when that would leave nothing."""
-    kept = [line for line in text.split("\n") if not _not_prose(line.strip())]
+    it was when that would leave nothing. With the page's `tree`, a line that is all the text of
+    a link is left out too: a teaser for another page, not this one's prose."""
+    linked = linked_texts(tree)
+    kept = [
+        line
+        for line in text.split("\n")
+        if not _not_prose(line.strip()) and " ".join(line.split()) not in linked
+    ]
     if kept and title and _repeats_title(kept[0], title):
         kept = kept[1:]
     return "\n".join(kept) if any(line.strip() for line in kept) else text

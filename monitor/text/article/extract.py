@@ -73,6 +73,7 @@ _SPACES = re.compile(r"[ \t\u3000\xa0]+")
 class Extraction:
     title: str | None = None
     text: str = ""
+    found_text: str = ""  # what trafilatura found, before body.py: pagekind judges the page on it
     description: str | None = None
     published_at: str | None = None
     authors: list[str] = field(default_factory=list)
@@ -195,5 +196,6 @@ def extract(html: str, url: str | None = None, tree: Any = None) -> Extraction:
         embedded = data_html_body(html)  # a page rendered by script: its article in its data
         if len(embedded) > max(NEARLY_NOTHING, 2 * len(result.text)):
             result.text, result.method = embedded, "page_data"
-    result.text = clean_body(longer_source(result.text, tree, article), result.title)
+    result.found_text = result.text
+    result.text = clean_body(longer_source(result.text, tree, article), result.title, tree)
     return result

@@ -63,6 +63,11 @@ class SiteServer(ThreadingHTTPServer):
 class _Handler(BaseHTTPRequestHandler):
     server: SiteServer
     protocol_version = "HTTP/1.1"
+    # One segment per answer, sent at once: unbuffered, headers and body went out as two writes,
+    # and on a keep-alive connection Nagle's algorithm held the body back until the client's
+    # delayed ACK, 40 ms for every answer (bench: 43 ms → under 1 ms a request).
+    disable_nagle_algorithm = True
+    wbufsize = 256 * 1024  # flushed by http.server after each answer
 
     def log_message(self, format: str, *args) -> None:  # quiet
         pass

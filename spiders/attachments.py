@@ -38,13 +38,19 @@ _CANDIDATE = re.compile(
     % b"|".join(e.encode() for e in EXTENSIONS),
     re.IGNORECASE,
 )
+# and a cheaper one before it: the pattern above is tried at every "href" of a page (182 µs on
+# those pages), a bare extension is one pass (14 µs): only pages that name one pay the first
+_EXTENSION = re.compile(rb"\.(?:%s)\b" % b"|".join(e.encode() for e in EXTENSIONS), re.IGNORECASE)
 _LOWER = "translate(@href, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')"
 _XPATH = "//a[@href][{}]".format(" or ".join(f"contains({_LOWER}, '.{e}')" for e in EXTENSIONS))
 
 
 def attachment_links(response: Response, limit: int) -> list[tuple[str, str]]:
     """(absolute URL, name) of the document files a page links to, in page order."""
-    if not isinstance(response, TextResponse) or not _CANDIDATE.search(response.body):
+    if not isinstance(response, TextResponse):
+        return []
+    body = response.body
+    if not _EXTENSION.search(body) or not _CANDIDATE.search(body):
         return []
     found: dict[str, str] = {}
     for link in response.xpath(_XPATH):

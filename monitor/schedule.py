@@ -6,11 +6,14 @@
 - Adaptive intervals: each recent run that found nothing new stretches a source's interval by
   1.5x, each busy run (>= BUSY_RUN new documents) shortens it by 1.5x, within 1/4x and 4x of
   the configured interval.
-- Every crawl runs in its own process (`monitor crawl --source ID`): the Twisted reactor cannot
-  restart within one process, and the scheduler stays responsive. APScheduler runs the jobs:
-  `max_instances=1` (a source never overlaps itself), a thread pool of MONITOR_SCHEDULE_CONCURRENCY
-  (a global limit on concurrent crawls). SIGTERM stops scheduling, asks running crawls to stop
-  (Scrapy finishes in-flight requests and flushes its pipelines) and waits for them.
+- Crawls run in processes of their own (`monitor crawl --source A --source B`): the Twisted
+  reactor cannot restart within one process, and the scheduler stays responsive. Sources that
+  fall due together (within BATCH_WINDOW seconds) crawl together, in one process: a crawl process
+  costs about a CPU-second to start whatever it finds (bench/schedule_idle.py). APScheduler runs
+  one job per source (`max_instances=1`: a source never overlaps itself);
+  MONITOR_SCHEDULE_CONCURRENCY limits the crawl processes at once. SIGTERM stops scheduling, asks
+  running crawls to stop (Scrapy finishes in-flight requests and flushes its pipelines) and waits
+  for them.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ import logging
 import signal
 import subprocess
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -30,6 +33,7 @@ from monitor.sources import Schedule, Source
 logger = logging.getLogger("monitor.schedule")
 
 BUSY_RUN = 10
+BATCH_WINDOW = 2.0  # seconds: sources falling due this close together share one crawl process
 STRETCH = 1.5
 BOUNDS = (0.25, 4.0)
 
@@ -70,6 +74,7 @@ class CrawlOutcome:
     source: str
     returncode: int
     summary: dict[str, Any] | None
+    batch: int = 0  # the crawl process it ran in (sources of one batch share it)
 
 
 class CrawlLauncher:
@@ -80,14 +85,21 @@ class CrawlLauncher:
         self.running: set[subprocess.Popen] = set()
         self.lock = threading.Lock()
         self.stopping = threading.Event()
+        self.batches = 0
 
-    def crawl(self, source_id: str) -> CrawlOutcome:
+    def crawl(self, source_ids: list[str]) -> list[CrawlOutcome]:
+        """Crawl the sources together, in one process; an outcome per source."""
         if self.stopping.is_set():
-            return CrawlOutcome(source_id, -1, None)
+            return [CrawlOutcome(source_id, -1, None) for source_id in source_ids]
+        selected = [arg for source_id in source_ids for arg in ("--source", source_id)]
         command = monitor_command(
-            "crawl", "--sources", self.sources_file, "--source", source_id, "--json", *self.extra
+            "crawl", "--sources", self.sources_file, *selected, "--json", *self.extra
         )
-        logger.info("crawl %s: starting", source_id)
+        with self.lock:
+            self.batches += 1
+            batch = self.batches
+        names = ", ".join(source_ids)
+        logger.info("crawl %s: starting", names)
         process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
         with self.lock:
             self.running.add(process)
@@ -97,16 +109,22 @@ class CrawlLauncher:
             with self.lock:
                 self.running.discard(process)
         try:
-            summary = json.loads(out)["sources"][0]
-        except (ValueError, KeyError, IndexError):
-            summary = None
-        logger.info(
-            "crawl %s: exit %s, %s",
-            source_id,
-            process.returncode,
-            summary and f"{summary['indexed']} new, {summary['errors']} errors",
-        )
-        return CrawlOutcome(source_id, process.returncode, summary)
+            summaries = {s["source"]: s for s in json.loads(out)["sources"]}
+        except (ValueError, KeyError, TypeError):
+            summaries = {}
+        outcomes = [
+            CrawlOutcome(source_id, process.returncode, summaries.get(source_id), batch)
+            for source_id in source_ids
+        ]
+        for outcome in outcomes:
+            summary = outcome.summary
+            logger.info(
+                "crawl %s: exit %s, %s",
+                outcome.source,
+                process.returncode,
+                summary and f"{summary['indexed']} new, {summary['errors']} errors",
+            )
+        return outcomes
 
     def stop(self) -> None:
         """Ask running crawls to finish (SIGTERM: Scrapy's graceful shutdown)."""
@@ -114,6 +132,48 @@ class CrawlLauncher:
         with self.lock:
             for process in self.running:
                 process.send_signal(signal.SIGTERM)
+
+
+@dataclass
+class _Batch:
+    ids: list[str] = field(default_factory=list)
+    done: threading.Event = field(default_factory=threading.Event)
+    outcomes: dict[str, CrawlOutcome] = field(default_factory=dict)
+
+
+class Batcher:
+    """Gathers the sources that fall due within `window` seconds of each other into one crawl.
+    A job calls `crawl(source_id)` and waits for its batch; at most `concurrency` crawl
+    processes run at once."""
+
+    def __init__(self, launcher: CrawlLauncher, concurrency: int, window: float = BATCH_WINDOW):
+        self.launcher, self.window = launcher, window
+        self.slots = threading.Semaphore(concurrency)
+        self.lock = threading.Lock()
+        self.open: _Batch | None = None
+
+    def crawl(self, source_id: str) -> CrawlOutcome:
+        with self.lock:
+            batch = self.open
+            if batch is None:
+                batch = self.open = _Batch()
+                timer = threading.Timer(self.window, self._launch, args=[batch])
+                timer.daemon = True
+                timer.start()
+            batch.ids.append(source_id)
+        batch.done.wait()
+        return batch.outcomes.get(source_id) or CrawlOutcome(source_id, -1, None)
+
+    def _launch(self, batch: _Batch) -> None:
+        with self.lock:
+            if self.open is batch:
+                self.open = None  # later jobs open the next batch
+        try:
+            with self.slots:
+                outcomes = self.launcher.crawl(batch.ids)
+            batch.outcomes.update((o.source, o) for o in outcomes)
+        finally:
+            batch.done.set()
 
 
 def due_sources(
@@ -129,12 +189,14 @@ def run_due_once(
     concurrency: int,
     now: datetime,
 ) -> list[CrawlOutcome]:
-    """`monitor schedule --once`: crawl what is due (at most `concurrency` at a time) and return."""
+    """`monitor schedule --once`: crawl what is due, in at most `concurrency` processes (the due
+    sources split evenly between them), and return."""
     from concurrent.futures import ThreadPoolExecutor
 
-    due = due_sources(sources, history, now)
-    with ThreadPoolExecutor(max_workers=concurrency) as pool:
-        return list(pool.map(lambda s: launcher.crawl(s.id), due))
+    due = [s.id for s in due_sources(sources, history, now)]
+    groups = [due[i::concurrency] for i in range(concurrency) if due[i::concurrency]]
+    with ThreadPoolExecutor(max_workers=max(1, len(groups))) as pool:
+        return [o for outcomes in pool.map(launcher.crawl, groups) for o in outcomes]
 
 
 def serve(sources: list[Source], history_of, launcher: CrawlLauncher, concurrency: int) -> None:
@@ -144,8 +206,9 @@ def serve(sources: list[Source], history_of, launcher: CrawlLauncher, concurrenc
     from apscheduler.triggers.cron import CronTrigger
     from apscheduler.triggers.interval import IntervalTrigger
 
-    scheduler = BlockingScheduler(
-        executors={"default": Executor(concurrency)},
+    batcher = Batcher(launcher, concurrency)
+    scheduler = BlockingScheduler(  # a thread per source: its job waits while its batch crawls
+        executors={"default": Executor(max(concurrency, len(sources)))},
         job_defaults={"max_instances": 1, "coalesce": True, "misfire_grace_time": None},
         timezone=timezone.utc,
     )
@@ -165,7 +228,7 @@ def serve(sources: list[Source], history_of, launcher: CrawlLauncher, concurrenc
         return trigger, due
 
     def job(source: Source) -> None:
-        launcher.crawl(source.id)
+        batcher.crawl(source.id)
         if not launcher.stopping.is_set() and not source.schedule.cron:
             trigger, due = trigger_for(source)  # the interval adapts to what the source yielded
             scheduler.reschedule_job(source.id, trigger=trigger)

@@ -28,10 +28,6 @@ class ExtractPipeline(Stage):
         self.owns_pool = shared is None
         self.pool = shared or ExtractionPool.from_settings(self.settings)
 
-    async def open_spider(self) -> None:
-        if self.owns_pool:
-            self.pool.warm()
-
     async def close_spider(self) -> None:
         if self.owns_pool:
             self.pool.shutdown()

@@ -116,6 +116,8 @@ class IndexPipeline(Stage):
         self.one_batch_at_a_time = asyncio.Lock()  # the ledger sees batches in order
         self.es = None
         self.alias = self.config.index_name("articles")
+        # the crawl's translation worker, started with the first document to translate
+        self.translation = crawler.settings.get("MONITOR_TRANSLATION_WORKER")
 
     async def open_spider(self) -> None:
         await asyncio.to_thread(ensure_available, self.config, logger.info)
@@ -198,6 +200,11 @@ class IndexPipeline(Stage):
         await self._remember(
             [item for (item, _), (kind, _) in zip(batch, outcomes, strict=True) if kind != "errors"]
         )
+        if self.translation is not None and any(
+            kind == "indexed" and source["translation"]["status"] == "pending"
+            for (_, source), (kind, _) in zip(docs, outcomes, strict=True)
+        ):
+            self.translation.needed()
         if self.watches is not None:  # new or changed documents go to the watch matcher
             self.watches.submit(
                 [

@@ -77,11 +77,13 @@ def test_once_crawls_what_is_due_and_nothing_else(tmp_path, site_server):
                 "schedule", "--sources", path, "--once", "--json", *FAST, *extra, config=config
             )
             assert result.returncode == 0, result.stderr[-2000:]
-            return sorted(
-                o["source"] for o in json.loads(result.stdout.splitlines()[-1])["crawled"]
-            )
+            crawled = json.loads(result.stdout.splitlines()[-1])["crawled"]
+            batches.append({o["batch"] for o in crawled})
+            return sorted(o["source"] for o in crawled)
 
-        assert once() == ["atom", "gov"]  # never ran
+        batches: list[set[int]] = []
+        assert once("--concurrency", "1") == ["atom", "gov"]  # never ran
+        assert len(batches[-1]) == 1  # due together: crawled together, in one process
         assert once() == []  # just ran
         later = (datetime.now(timezone.utc) + timedelta(minutes=90)).isoformat()
         assert once("--now", later) == ["gov"]  # hourly is due, two-hourly is not
@@ -117,6 +119,8 @@ def test_service_stops_cleanly_on_sigterm(tmp_path, site_server):
     reader.start()
     try:
         assert started.wait(120), "".join(lines)  # a crawl is running
+        starting = next(line for line in lines if ": starting" in line)
+        assert "gov" in starting and "atom" in starting  # both were due: one crawl process
         mark = len(site_server.log)
         deadline = time.monotonic() + 60
         while len(site_server.log) < mark + 3 and time.monotonic() < deadline:

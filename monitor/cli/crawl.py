@@ -86,11 +86,11 @@ def crawl(
     outcome = translation = None
     try:
         from monitor.crawl.run import run_crawl
-        from monitor.translate.sidecar import TranslationSidecar
+        from monitor.translate.sidecar import LazySidecar
 
-        sidecar = None if no_translate else TranslationSidecar.start(channels_file)
+        sidecar = None if no_translate else LazySidecar(channels_file)  # starts when needed
         try:
-            outcome = run_crawl(sources, overrides, log=console.say)
+            outcome = run_crawl(sources, overrides, log=console.say, translation=sidecar)
         finally:
             if sidecar is None:
                 translation = None

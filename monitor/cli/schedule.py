@@ -67,7 +67,12 @@ def schedule_cmd(
             emit_json(
                 {
                     "crawled": [
-                        {"source": o.source, "returncode": o.returncode, "summary": o.summary}
+                        {
+                            "source": o.source,
+                            "returncode": o.returncode,
+                            "batch": o.batch,  # sources of one batch crawled in one process
+                            "summary": o.summary,
+                        }
                         for o in outcomes
                     ]
                 }

@@ -54,6 +54,7 @@ class ExtractionPool:
         self._executors: dict[str, Executor] = {}  # "shared" and "alone"
         self._alone: dict[asyncio.AbstractEventLoop, asyncio.Lock] = {}
         self.restarts = 0
+        self._warm = False  # workers are started with the first page to extract
 
     @classmethod
     def from_settings(cls, settings: CrawlSettings) -> ExtractionPool:
@@ -95,8 +96,11 @@ class ExtractionPool:
                     self.restarts += 1
 
     def warm(self) -> None:
-        """Start the workers now (they import trafilatura and load language profiles), so that
-        their start-up overlaps the crawl's own instead of delaying the first pages."""
+        """Start every worker now (they import trafilatura and load language profiles) rather
+        than one at a time as pages queue up. `run` does it on the first page: a crawl that has
+        nothing to extract (every page a 304) starts no worker, nor multiprocessing's resource
+        tracker, at all."""
+        self._warm = True
         executor = self.executor()
         for _ in range(self.workers):
             executor.submit(_noop)
@@ -104,6 +108,8 @@ class ExtractionPool:
     async def run(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         """fn(*args, **kwargs) in the pool, without blocking the event loop. Raises what fn
         raises (PageRejected for a page over a limit), or Quarantined."""
+        if not self._warm:
+            self.warm()
         if self.mode == "thread":
             return await asyncio.wrap_future(self.executor().submit(fn, *args, **kwargs))
         try:

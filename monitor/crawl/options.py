@@ -120,7 +120,8 @@ def known_setting_names() -> set[str]:
 
     names = {n for n in dir(default_settings) if n.isupper()}
     names |= {n for n in dir(project_defaults) if n.isupper()}
-    return names | set(EsConfig.ENV.values()) | {"MONITOR_EXTRACT_POOL", "MONITOR_WATCH_MATCHER"}
+    shared = {"MONITOR_EXTRACT_POOL", "MONITOR_WATCH_MATCHER", "MONITOR_TRANSLATION_WORKER"}
+    return names | set(EsConfig.ENV.values()) | shared  # objects monitor.crawl.run hands over
 
 
 def check_overrides(overrides: Iterable[tuple[str, Any]]) -> None:

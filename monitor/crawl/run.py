@@ -67,12 +67,17 @@ class _StopSignals:
 
 
 def run_crawl(
-    sources: list[Source], overrides: Mapping[str, Any] | None = None, log=print
+    sources: list[Source],
+    overrides: Mapping[str, Any] | None = None,
+    log=print,
+    translation: Any = None,
 ) -> CrawlResult:
     """Crawl the sources in this process. A crawl stopped by Ctrl-C or SIGTERM is recorded as
     interrupted (not failed: health and alerts ignore it) and says which signal stopped it.
 
-    The caller shows the crawl (monitor.crawl.console): Scrapy's own log handler stays off."""
+    The caller shows the crawl (monitor.crawl.console): Scrapy's own log handler stays off.
+    `translation`: the crawl's translation worker (monitor.translate.sidecar.LazySidecar), which
+    the index stage starts when it stores a document to translate."""
     started = time.monotonic()
     quiet = {"LOG_ENABLED": False, "LOG_INSTALL_ROOT_HANDLER": False}
     settings = project_settings({**quiet, **(overrides or {})})
@@ -87,6 +92,7 @@ def run_crawl(
             _sync_watches(es, es_config, settings.get("MONITOR_WATCHLIST_FILE"), channels, log)
             _catch_up(es, es_config, channels, log)
         first = call(es_config, lambda: _never_crawled(es, es_config, [s.id for s in sources]))
+        settings.set("MONITOR_TRANSLATION_WORKER", translation, priority="cmdline")
         result = _crawl(sources, settings, crawl_settings, channels, es, es_config, log)
         result.first_runs, result.seconds = first, round(time.monotonic() - started, 1)
         return result
@@ -132,8 +138,7 @@ def _crawl(
     es_config: EsConfig,
     log: Callable[[str], None],
 ) -> CrawlResult:
-    pool = ExtractionPool.from_settings(crawl_settings)
-    pool.warm()
+    pool = ExtractionPool.from_settings(crawl_settings)  # its workers start with the first page
     settings.set("MONITOR_EXTRACT_POOL", pool, priority="cmdline")
     watches = WatchMatcher(es_config, settings.get("MONITOR_CHANNELS_FILE"))  # one per process
     settings.set("MONITOR_WATCH_MATCHER", watches, priority="cmdline")

@@ -78,3 +78,27 @@ class TranslationSidecar:
             )
         report = json.loads(out.strip().splitlines()[-1])
         return SidecarResult(report["totals"], report.get("waiting_for_model", []))
+
+
+class LazySidecar:
+    """The translation worker of a crawl, started when the crawl first stores a document that
+    needs translating (IndexPipeline calls `needed`): a crawl that stores nothing new, or only
+    English, starts no worker. A backlog left by earlier runs is translated by the next crawl that
+    starts one, or by `monitor translate`."""
+
+    def __init__(self, channels_file: str | None = None):
+        self.channels_file = channels_file
+        self.sidecar: TranslationSidecar | None = None
+
+    def __deepcopy__(self, memo: dict) -> LazySidecar:
+        return self  # shared, not copied, when Scrapy copies the settings that carry it
+
+    def needed(self) -> None:
+        if self.sidecar is None:
+            self.sidecar = TranslationSidecar.start(self.channels_file)
+
+    def stop(self) -> SidecarResult | None:
+        return self.sidecar.stop() if self.sidecar else None
+
+    def finish(self) -> SidecarResult | None:
+        return self.sidecar.finish() if self.sidecar else None

@@ -199,8 +199,37 @@ def run_due_once(
         return [o for outcomes in pool.map(launcher.crawl, groups) for o in outcomes]
 
 
-def serve(sources: list[Source], history_of, launcher: CrawlLauncher, concurrency: int) -> None:
-    """The long-lived service, until SIGTERM or SIGINT."""
+class AtMostEvery:
+    """Calls `fn` when asked, but not more often than every `interval` (the first call runs)."""
+
+    def __init__(self, interval: timedelta, fn: Any):
+        self.interval, self.fn = interval, fn
+        self.lock = threading.Lock()
+        self.last: datetime | None = None
+
+    def __call__(self) -> None:
+        now = datetime.now(timezone.utc)
+        with self.lock:
+            if self.last is not None and now - self.last < self.interval:
+                return
+            self.last = now
+        try:
+            self.fn()
+        except Exception as exc:  # housekeeping never stops the service
+            logger.warning("housekeeping failed: %s: %s", type(exc).__name__, exc)
+
+
+def serve(
+    sources: list[Source],
+    history_of,
+    launcher: CrawlLauncher,
+    concurrency: int,
+    housekeeping: Any = None,
+) -> None:
+    """The long-lived service, until SIGTERM or SIGINT. `housekeeping` (e.g. the runs index's
+    retention) is called at the start and after crawls, at most hourly."""
+    housekeeping = AtMostEvery(timedelta(hours=1), housekeeping or (lambda: None))
+    housekeeping()
     from apscheduler.executors.pool import ThreadPoolExecutor as Executor
     from apscheduler.schedulers.blocking import BlockingScheduler
     from apscheduler.triggers.cron import CronTrigger
@@ -229,6 +258,7 @@ def serve(sources: list[Source], history_of, launcher: CrawlLauncher, concurrenc
 
     def job(source: Source) -> None:
         batcher.crawl(source.id)
+        housekeeping()
         if not launcher.stopping.is_set() and not source.schedule.cron:
             trigger, due = trigger_for(source)  # the interval adapts to what the source yielded
             scheduler.reschedule_job(source.id, trigger=trigger)

@@ -143,3 +143,37 @@ def test_service_stops_cleanly_on_sigterm(tmp_path, site_server):
         if process.poll() is None:
             process.kill()
         delete_all(make_client(config), config)
+
+
+def test_run_records_older_than_the_retention_are_deleted(tmp_path, site_server):
+    """A source crawled every minute writes 1,440 run records a day: `monitor schedule` keeps
+    MONITOR_RUNS_RETENTION of them (90 days by default)."""
+    from monitor.crawl.runs import record_runs
+
+    config = new_config()
+    path = sources_file(tmp_path, site_server.base)
+    es = make_client(config)
+    now = datetime.now(timezone.utc)
+    old = [
+        {"run_id": f"old{i}", "source_id": "gov", "new_documents": 0, "failed": False,
+         "started_at": (now - timedelta(days=days)).isoformat()}
+        for i, days in enumerate((100, 91))
+    ]  # fmt: skip
+    recent = {"run_id": "recent", "source_id": "gov", "new_documents": 0, "failed": False,
+              "started_at": (now - timedelta(days=89)).isoformat()}  # fmt: skip
+    try:
+        assert record_runs(es, config, [*old, recent]) == []
+        result = run_monitor(
+            "schedule", "--sources", path, "--once", "--json", *FAST, config=config
+        )
+        assert result.returncode == 0, result.stderr[-2000:]
+        assert "2 records older than 90d deleted" in result.stdout + result.stderr
+        es.indices.refresh(index=config.index_name("runs"))
+        ids = {h["_source"]["run_id"] for h in es.search(index=config.index_name("runs"),
+                                                           size=100)["hits"]["hits"]}  # fmt: skip
+        assert "recent" in ids and not ids & {"old0", "old1"}
+        bad = run_monitor("schedule", "--sources", path, "--once", "--runs-retention", "soon",
+                          config=config)  # fmt: skip
+        assert bad.returncode == 2 and "MONITOR_RUNS_RETENTION" in bad.stderr
+    finally:
+        delete_all(es, config)

@@ -28,6 +28,14 @@ from monitor.cli.common import (
     show_default=True,
     help="Crawls at once (MONITOR_SCHEDULE_CONCURRENCY).",
 )
+@click.option(
+    "--runs-retention",
+    envvar="MONITOR_RUNS_RETENTION",
+    default="90d",
+    show_default=True,
+    help="Delete run records older than this (e.g. 30d, 12h; 'off' keeps them all) "
+    "(MONITOR_RUNS_RETENTION).",
+)
 @click.option("--now", "now_text", hidden=True, help="Pretend it is this time (ISO 8601; tests).")
 @settings_option("Setting passed to every crawl (repeatable).")
 @json_option("With --once: print the outcomes as JSON.")
@@ -36,6 +44,7 @@ def schedule_cmd(
     sources_file: str,
     once: bool,
     concurrency: int,
+    runs_retention: str,
     now_text: str | None,
     setting_pairs: tuple[str, ...],
     as_json: bool,
@@ -45,9 +54,11 @@ def schedule_cmd(
     from datetime import datetime, timezone
 
     from monitor.alerts.health import recent_runs
+    from monitor.crawl.runs import prune_runs
     from monitor.es.client import call
     from monitor.schedule import CrawlLauncher, run_due_once, serve
     from monitor.sources import load_sources, select_sources
+    from monitor.sources.schema import parse_duration
 
     logging.basicConfig(  # the crawl console's time format (monitor.crawl.console)
         stream=sys.stdout, level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S"
@@ -56,13 +67,31 @@ def schedule_cmd(
         logging.getLogger(noisy).setLevel(logging.WARNING)
     sources = select_sources(load_sources(sources_file))
     parse_settings(setting_pairs)  # validate before starting
+    retention = None if runs_retention.strip().lower() == "off" else parse_duration(runs_retention)
+    if retention is None and runs_retention.strip().lower() != "off":
+        raise click.BadParameter(
+            f"{runs_retention!r} is not a duration such as 90d or 12h, nor 'off'",
+            param_hint="'--runs-retention' / MONITOR_RUNS_RETENTION",
+        )
     extra = tuple(arg for pair in setting_pairs for arg in ("-s", pair))
     es_config, es = connect()
     launcher = CrawlLauncher(sources_file, extra)
+
+    def prune() -> None:
+        """The runs index's retention: records older than MONITOR_RUNS_RETENTION go."""
+        if retention is None:
+            return
+        pruned = call(es_config, lambda: prune_runs(es, es_config, retention))
+        if pruned:
+            logging.getLogger("monitor.schedule").info(
+                "runs: %d records older than %s deleted", pruned, runs_retention
+            )
+
     if once:
         now = datetime.fromisoformat(now_text) if now_text else datetime.now(timezone.utc)
         history = call(es_config, lambda: recent_runs(es, es_config))
         outcomes = run_due_once(sources, history, launcher, concurrency, now)
+        prune()
         if as_json:
             emit_json(
                 {
@@ -85,4 +114,5 @@ def schedule_cmd(
         lambda source_id: recent_runs(es, es_config).get(source_id, []),
         launcher,
         concurrency,
+        housekeeping=prune,
     )

@@ -39,7 +39,7 @@ def known_documents(
 
 
 def _operation(
-    index: str, action: str, doc_id: str, source: dict[str, Any]
+    index: str, action: str, doc_id: str, source: dict[str, Any] | None
 ) -> list[dict[str, Any]]:
     if action == "create":
         return [{"create": {"_index": index, "_id": doc_id}}, source]
@@ -50,6 +50,8 @@ def _operation(
         ]
     if action == "upsert":  # source: {"doc": fields to set, "upsert": fields when created}
         return [{"update": {"_index": index, "_id": doc_id}}, source]
+    if action == "delete":  # source: None
+        return [{"delete": {"_index": index, "_id": doc_id}}]
     raise ValueError(f"unknown bulk action {action!r}")
 
 

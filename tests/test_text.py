@@ -420,14 +420,15 @@ def test_who_wrote_it_by_order_of_trust():
 
     sites = ["Pacific Review", "pacific.example"]
     # the page's JSON-LD people first; a name the page labels as its editor is never an author
-    assert choose_authors({"authors": ["Ann Li"]}, ["Bo Wu"], [], [], [], sites) == ["Ann Li"]
-    assert choose_authors({"authors": ["Heryadi"]}, [], [], ["Naufal Zuhdi"], ["Heryadi"],
+    none = list  # no byline markup
+    assert choose_authors({"authors": ["Ann Li"]}, ["Bo Wu"], [], none, [], sites) == ["Ann Li"]
+    assert choose_authors({"authors": ["Heryadi"]}, [], [], lambda: ["Naufal Zuhdi"], ["Heryadi"],
                           sites) == ["Naufal Zuhdi"]  # fmt: skip
     # trafilatura's reading that is the site's name gives way to an agency the page names
     stated = {"organizations": ["dpa"]}
-    assert choose_authors(stated, [], ["Pacific Review"], [], [], sites) == ["dpa"]
+    assert choose_authors(stated, [], ["Pacific Review"], none, [], sites) == ["dpa"]
     # and is still better than nothing
-    assert choose_authors({}, [], ["Pacific Review"], [], [], sites) == ["Pacific Review"]
+    assert choose_authors({}, [], ["Pacific Review"], none, [], sites) == ["Pacific Review"]
 
 
 @pytest.mark.parametrize(

@@ -19,6 +19,7 @@ labels as its editor is not an author.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 MAX_NAME = 60  # characters: longer "names" are sentences or bios
@@ -223,21 +224,22 @@ def choose_authors(
     stated: dict[str, Any],
     labelled: list[str],
     guessed: list[str],
-    markup: list[str],
+    markup: Callable[[], list[str]],
     editors: list[str],
     sites: list[str],
 ) -> list[str]:
-    """The authors, by the order of trust in the module's docstring, editors left out."""
+    """The authors, by the order of trust in the module's docstring, editors left out. `markup`
+    is a function: reading the byline markup is only worth it when the sources before fail."""
     not_site = lambda names: [n for n in names if not names_site([n], sites)]  # noqa: E731
     for names in (
-        stated.get("authors") or [],
-        labelled,
-        not_site(guessed),
-        not_site(markup),
-        stated.get("organizations") or [],
-        guessed,
+        lambda: stated.get("authors") or [],
+        lambda: labelled,
+        lambda: not_site(guessed),
+        lambda: not_site(markup()),
+        lambda: stated.get("organizations") or [],
+        lambda: guessed,
     ):
-        names = [n for n in names if n not in editors]
-        if names:
-            return names[:MAX_NAMES]
+        found = [n for n in names() if n not in editors]
+        if found:
+            return found[:MAX_NAMES]
     return []

@@ -84,15 +84,15 @@ class Extraction:
     method: str = "none"  # trafilatura | baseline | none | unparsable (no HTML parser could)
 
 
-def _mostly_han(html: str) -> bool:
-    text = _TAGS.sub("", html[:200_000])
-    return len(_HAN.findall(text)) > 0.3 * len(text.split()) + 50
+def _mostly_han(lines: str) -> bool:
+    """Whether the page's text (page_lines) is mostly Han characters."""
+    return len(_HAN.findall(lines)) > 0.3 * len(lines.split()) + 50
 
 
-def _trafilatura(html: str):
+def _trafilatura(html: str, lines: str):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # lxml FutureWarnings inside trafilatura
-        han = _mostly_han(html)
+        han = _mostly_han(lines)
         options = CJK_OPTIONS if han else TRAFILATURA_OPTIONS
         doc = trafilatura.bare_extraction(html, url=None, **options)
         if doc is not None and "\n" not in (doc.text or "\n") and han:
@@ -151,10 +151,11 @@ def _credits(
 ) -> None:
     """Authors and editors (bylines.py), before the body's credit lines are cleaned."""
     labelled, editors = labelled_credits(result.text, lines)
-    people = [n for n in stated.get("authors", []) if n not in editors]
-    markup = [] if people or labelled else markup_bylines(tree) or meta_authors(tree)
     result.editors = editors
-    result.authors = choose_authors(stated, labelled, result.authors, markup, editors, sites)
+    result.authors = choose_authors(  # the markup is read only when the sources before it fail
+        stated, labelled, result.authors, lambda: markup_bylines(tree) or meta_authors(tree),
+        editors, sites,
+    )  # fmt: skip
 
 
 def extract(html: str, url: str | None = None, tree: Any = None) -> Extraction:
@@ -163,7 +164,8 @@ def extract(html: str, url: str | None = None, tree: Any = None) -> Extraction:
     result = Extraction()
     if not html or not html.strip():
         return result
-    doc = _trafilatura(html)
+    lines = page_lines(html)  # the page's text, an element per line: labels and what follows
+    doc = _trafilatura(html, lines)
     if doc is not None:
         result.title = (doc.title or "").strip() or None
         result.text = _clean(doc.text)
@@ -179,7 +181,6 @@ def extract(html: str, url: str | None = None, tree: Any = None) -> Extraction:
     article = article_object(json_ld(tree)) if tree is not None else {}  # read once, used twice
     result.title = headline(result.title, tree, url, article)
     stated = stated_metadata(tree, article)  # the page's JSON-LD beats trafilatura's reading
-    lines = page_lines(html)  # the page's text, an element per line: labels and what follows
     sites = site_names(tree, article, url) if tree is not None else []
     _credits(result, lines, tree, stated, sites)
     result.published_at = publication_date(

@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 MONITOR := $(BIN)/monitor
 export MONITOR_HOME ?= $(CURDIR)/var
 
-.PHONY: run test demo es es-stop lint format bench bench-quality bench-throughput bench-incremental bench-pdf bench-faults bench-watches bench-search clean help
+.PHONY: run test demo es es-stop lint format bench bench-quality bench-throughput bench-incremental bench-pdf bench-faults bench-watches bench-search bench-peers bench-idle clean help
 
 help:
 	@echo "make run      crawl the sources in sources.yaml into Elasticsearch, print a summary"
@@ -74,3 +74,12 @@ bench-search: es
 clean:
 	-$(MONITOR) es stop
 	rm -rf $(VENV) var .pytest_cache .ruff_cache
+
+# Ours against bare trafilatura, trafilatura's CLI and news-please, each in a virtualenv of its own
+# under bench/.peers/ (made here, once; not part of the package).
+bench-peers: es
+	$(BIN)/python bench/peers.py --setup
+
+# A scheduled run that finds nothing new, ours against an earlier commit.
+bench-idle: es
+	$(BIN)/python bench/schedule_idle.py

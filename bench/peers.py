@@ -1,0 +1,233 @@
+"""Side by side with the tools users would pick instead, on one generated site, one machine.
+
+Contenders, each in its own virtualenv under bench/.peers/ (made by `--setup` or `make
+bench-peers`; not part of the package), 3 runs interleaved, medians:
+
+- `monitor crawl --no-translate` of the site (fetch, decode, extract, metadata, language, dedupe,
+  bulk index into Elasticsearch): ours;
+- bare trafilatura: `trafilatura.extract(html)` over the same pages read from disk, one process;
+- trafilatura's CLI: `trafilatura -i urls.txt --parallel 2`, fetching from the fixture server. It
+  needs a config file: without one it refuses 127.0.0.1 (SSRF_PROTECTION) and sleeps 5 s between
+  requests to a host (SLEEP_TIME);
+- news-please `NewsPlease.from_html` over the pages from disk, one process (it needs `jieba` for
+  the Chinese pages, through newspaper4k).
+
+news-please's crawler mode is not run: it fetches only from port 80 and is configured through a
+directory of its own; see the README.
+
+CPU is user + system time of the contender's processes (their rusage once they exit), not of the
+fixture server (this process) nor of Elasticsearch. Wall is pages over elapsed seconds.
+
+    python bench/peers.py [--pages 2000] [--runs 3] [--setup]
+
+Writes bench/results/peers.json with `ratios`: for each peer, ours divided by theirs
+(`wall`: our pages/s over theirs, above 1 is faster; `cpu_per_page`: our CPU per page over
+theirs, below 1 is cheaper).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.common import write_result  # noqa: E402
+from monitor.demo.server import crawl_command, serve  # noqa: E402
+from monitor.es.client import make_client  # noqa: E402
+from monitor.es.config import EsConfig  # noqa: E402
+from monitor.es.node import ensure_available  # noqa: E402
+from monitor.es.schema import delete_all  # noqa: E402
+from tests.sites.generated import generate_site, write_listing  # noqa: E402
+
+PEERS = ROOT / "bench" / ".peers"
+VENVS = {  # name → what pip installs (the versions the issue measured)
+    "trafilatura": ["trafilatura==2.3.1", "lxml_html_clean"],
+    "newsplease": ["news-please==1.6.16", "jieba"],
+}
+TRAFILATURA_CONFIG = """[DEFAULT]
+DOWNLOAD_TIMEOUT = 30
+MAX_FILE_SIZE = 20000000
+MIN_FILE_SIZE = 10
+SLEEP_TIME = 0
+USER_AGENTS =
+COOKIE =
+MAX_REDIRECTS = 2
+SSRF_PROTECTION = off
+INSECURE_SSL_FALLBACK = off
+MIN_EXTRACTED_SIZE = 250
+MIN_OUTPUT_SIZE = 1
+MIN_OUTPUT_COMM_SIZE = 1
+MAX_TREE_SIZE =
+EXTRACTION_TIMEOUT = 30
+MIN_DUPLCHECK_SIZE = 100
+MAX_REPETITIONS = 2
+EXTENSIVE_DATE_SEARCH = on
+EXTERNAL_URLS = off
+"""
+# one process over the files named on standard input: the libraries' own loops
+BARE_TRAFILATURA = """
+import sys, warnings
+warnings.simplefilter("ignore")
+import trafilatura
+for path in sys.stdin.read().split():
+    trafilatura.extract(open(path, encoding="utf-8").read())
+"""
+NEWSPLEASE_FROM_HTML = """
+import sys, warnings
+warnings.simplefilter("ignore")
+from newsplease import NewsPlease
+for path in sys.stdin.read().split():
+    NewsPlease.from_html(open(path, encoding="utf-8").read(), url="http://127.0.0.1/" + path)
+"""
+
+
+def python(name: str) -> Path:
+    return PEERS / name / "bin" / "python"
+
+
+def setup() -> None:
+    """The peers' virtualenvs, each once."""
+    for name, packages in VENVS.items():
+        if python(name).exists():
+            continue
+        print(f"creating bench/.peers/{name}: {' '.join(packages)}", flush=True)
+        subprocess.run([sys.executable, "-m", "venv", str(PEERS / name)], check=True)
+        subprocess.run([str(python(name)), "-m", "pip", "install", "-q", *packages], check=True)
+
+
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def timed(command: list[str], stdin: str | None = None, env: dict | None = None) -> tuple:
+    """(wall seconds, CPU seconds of the command and what it started)."""
+    cpu, started = children_cpu(), time.perf_counter()
+    done = subprocess.run(command, input=stdin, env=env, capture_output=True, text=True, cwd=ROOT)
+    wall, used = time.perf_counter() - started, children_cpu() - cpu
+    if done.returncode != 0:
+        raise SystemExit(f"{command[0]} failed ({done.returncode}): {done.stderr[-2000:]}")
+    return wall, used
+
+
+def ours(site: Path, base: str, pages: int) -> tuple[float, float]:
+    config = EsConfig.from_env({"MONITOR_INDEX_PREFIX": f"bench-peers-{uuid.uuid4().hex[:8]}"})
+    sources = site / "peers-sources.yaml"
+    sources.write_text(
+        f"sources:\n  - id: bench\n    type: listing\n    urls: {base}/site/list/index.html\n"
+        "    links: ul.articles a\n    next: a.next\n"
+    )
+    command = crawl_command(
+        sources, "--json", "--no-translate", "-s", "CONCURRENT_REQUESTS=32",
+        "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=32", "-s", "MONITOR_PROGRESS_INTERVAL=0",
+    )  # fmt: skip
+    try:
+        result = timed(command, env=dict(os.environ, MONITOR_INDEX_PREFIX=config.index_prefix))
+        es = make_client(config)
+        es.indices.refresh(index=config.index_name("articles"))
+        indexed = es.count(index=config.index_name("articles"))["count"]
+        if indexed != pages:
+            raise SystemExit(f"our crawl indexed {indexed} of {pages} pages")
+        return result
+    finally:
+        delete_all(make_client(config), config)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pages", type=int, default=2000)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--setup", action="store_true", help="create the peers' virtualenvs")
+    args = parser.parse_args()
+    if args.setup:
+        setup()
+    missing = [name for name in VENVS if not python(name).exists()]
+    if missing:
+        raise SystemExit(f"no virtualenv for {', '.join(missing)}: run with --setup")
+    ensure_available(EsConfig.from_env())
+    with tempfile.TemporaryDirectory() as tmp_name:
+        site = Path(tmp_name)
+        paths = generate_site(site, args.pages)
+        write_listing(site, paths)
+        server = serve(site)
+        files = "\n".join(str(site / p.lstrip("/")) for p in paths)
+        urls = site / "urls.txt"
+        urls.write_text("\n".join(server.base + p for p in paths) + "\n")
+        config = site / "trafilatura.cfg"
+        config.write_text(TRAFILATURA_CONFIG)
+        out = site / "cli-out"
+        contenders = {
+            "ours": lambda: ours(site, server.base, len(paths)),
+            "bare_trafilatura": lambda: timed(
+                [str(python("trafilatura")), "-c", BARE_TRAFILATURA], files
+            ),
+            "trafilatura_cli": lambda: timed(
+                [
+                    str(PEERS / "trafilatura" / "bin" / "trafilatura"),
+                    "-i",
+                    str(urls),
+                    "--parallel",
+                    "2",
+                    "--config-file",
+                    str(config),
+                    "-o",
+                    str(out),
+                ]
+            ),  # fmt: skip
+            "news_please_from_html": lambda: timed(
+                [str(python("newsplease")), "-c", NEWSPLEASE_FROM_HTML], files
+            ),
+        }
+        runs: dict[str, list[dict]] = {name: [] for name in contenders}
+        for i in range(args.runs):
+            for name, run in contenders.items():
+                wall, cpu = run()
+                runs[name].append({"wall_seconds": round(wall, 2), "cpu_seconds": round(cpu, 2)})  # noqa: E501
+                print(f"run {i + 1} {name:<22} {len(paths) / wall:7.1f} pages/s  "
+                      f"{cpu / len(paths) * 1000:6.2f} CPU s per 1,000 pages", flush=True)  # fmt: skip
+        server.shutdown()
+    table = {}
+    for name, found in runs.items():
+        wall = statistics.median(r["wall_seconds"] for r in found)
+        cpu = statistics.median(r["cpu_seconds"] for r in found)
+        table[name] = {
+            "pages_per_second": round(args.pages / wall, 1),
+            "cpu_seconds_per_1000_pages": round(cpu / args.pages * 1000, 2),
+            "runs": found,
+        }
+    mine = table["ours"]
+    ratios = {
+        name: {
+            "wall": round(mine["pages_per_second"] / row["pages_per_second"], 2),
+            "cpu_per_page": round(
+                mine["cpu_seconds_per_1000_pages"] / row["cpu_seconds_per_1000_pages"], 2
+            ),
+        }
+        for name, row in table.items()
+        if name != "ours"
+    }
+    for name, row in table.items():
+        print(f"{name:<22} {row['pages_per_second']:7.1f} pages/s  "
+              f"{row['cpu_seconds_per_1000_pages']:6.2f} CPU s / 1,000 pages")  # fmt: skip
+    print(f"ratios (ours / theirs): {ratios}")
+    path = write_result(
+        "peers",
+        {"pages": args.pages, "runs": args.runs, "contenders": table, "ratios": ratios,
+         "not_run": {"news_please_crawler": "fetches from port 80 only; configured by a "
+                     "directory of its own (see the README)"}},
+    )  # fmt: skip
+    print(f"wrote {path}")
+
+
+if __name__ == "__main__":
+    main()

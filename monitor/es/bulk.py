@@ -9,10 +9,10 @@ Items the cluster rejects for load (429) are retried with backoff.
 
 from __future__ import annotations
 
-import json
 import time
 from typing import Any
 
+import orjson
 from elasticsearch import Elasticsearch
 
 RETRY_STATUSES = {429}
@@ -103,7 +103,7 @@ def _by_size(todo: list[int], actions: list[tuple[str, str, dict[str, Any]]]) ->
     chunks: list[list[int]] = [[]]
     size = 0
     for i in todo:
-        weight = len(json.dumps(actions[i][2], ensure_ascii=False).encode("utf-8"))
+        weight = len(orjson.dumps(actions[i][2])) if actions[i][2] is not None else 0
         if chunks[-1] and size + weight > MAX_BULK_BYTES:
             chunks.append([])
             size = 0

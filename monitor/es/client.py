@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 
 from elastic_transport import ConnectionError as TransportConnectionError
 from elastic_transport import TransportError
-from elasticsearch import ApiError, Elasticsearch
+from elasticsearch import ApiError, Elasticsearch, OrjsonSerializer
 
 from monitor.errors import SearchBackendError
 from monitor.es.config import EsConfig
@@ -35,6 +35,8 @@ def make_client(config: EsConfig, **overrides: Any) -> Elasticsearch:
         options["basic_auth"] = (config.username, config.password)
     if config.ca_certs:
         options["ca_certs"] = config.ca_certs
+    # orjson encodes a bulk body several times faster than the standard library
+    options["serializer"] = OrjsonSerializer()
     return Elasticsearch(config.effective_url, **options | overrides)
 
 

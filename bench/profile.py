@@ -32,13 +32,16 @@ from monitor.es.node import ensure_available  # noqa: E402
 from monitor.es.schema import delete_all  # noqa: E402
 from tests.sites.generated import generate_site, write_listing  # noqa: E402
 
-WORKER_MARK = "_process_worker"  # concurrent.futures' worker loop: a stack from a worker
+# a worker's stacks carry its command line (multiprocessing's spawn) or its worker loop
+WORKER_MARKS = ("multiprocessing-fork", "_process_worker")
 
 
 def frame_name(frame: str) -> str:
     """'analyse_page (monitor/text/analyse.py:64)' → 'monitor/text/analyse.py:analyse_page'."""
     name, _, where = frame.partition(" (")
     path = where.rsplit(":", 1)[0].rstrip(")")
+    if name.startswith("process ") or not where:  # py-spy's line for the process itself
+        return "(process)"
     for marker in ("site-packages/", "/work/", str(ROOT) + "/"):
         if marker in path:
             path = path.split(marker, 1)[1]
@@ -97,7 +100,8 @@ def main() -> None:
         for line in raw.read_text().splitlines():
             stack, _, count = line.rpartition(" ")
             if stack and count.isdigit():
-                (workers if WORKER_MARK in stack else crawl)[stack] += int(count)
+                is_worker = any(mark in stack for mark in WORKER_MARKS)
+                (workers if is_worker else crawl)[stack] += int(count)
     result = {
         "pages": args.pages,
         "rate": args.rate,

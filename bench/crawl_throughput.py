@@ -38,7 +38,7 @@ from monitor.es.client import make_client  # noqa: E402
 from monitor.es.config import EsConfig  # noqa: E402
 from monitor.es.node import ensure_available  # noqa: E402
 from monitor.es.schema import delete_all  # noqa: E402
-from tests.sites.generated import generate_site, write_listing  # noqa: E402
+from tests.sites.generated import generate_site, listing_sources, write_listing  # noqa: E402
 
 
 def baseline(root: Path, paths: list[str]) -> dict:
@@ -96,11 +96,7 @@ class PeakMemory(threading.Thread):
 
 def crawl(base: str, pages: int, mode: str, tmp: Path) -> dict:
     config = EsConfig.from_env({"MONITOR_INDEX_PREFIX": f"bench-{uuid.uuid4().hex[:8]}"})
-    sources = tmp / f"sources-{mode}.yaml"
-    sources.write_text(
-        f"sources:\n  - id: bench\n    type: listing\n    urls: {base}/site/list/index.html\n"
-        "    links: ul.articles a\n    next: a.next\n"
-    )
+    sources = listing_sources(tmp / f"sources-{mode}.yaml", base)
     env = dict(os.environ, MONITOR_INDEX_PREFIX=config.index_prefix)
     command = crawl_command(
         sources,

@@ -29,7 +29,7 @@ from bench.common import drop_indices, write_result  # noqa: E402
 from monitor.demo.server import crawl_command, serve  # noqa: E402
 from monitor.es.config import EsConfig  # noqa: E402
 from monitor.es.node import ensure_available  # noqa: E402
-from tests.sites.generated import generate_site, write_listing  # noqa: E402
+from tests.sites.generated import generate_site, listing_sources, write_listing  # noqa: E402
 
 SETTINGS = ("-s", "CONCURRENT_REQUESTS_PER_DOMAIN=16", "-s", "MONITOR_PROGRESS_INTERVAL=0")
 
@@ -67,11 +67,7 @@ def main() -> None:
         old, new = paths[: args.pages], paths[args.pages :]
         write_listing(tmp, old)
         server = serve(tmp)
-        sources = tmp / "sources.yaml"
-        sources.write_text(
-            f"sources:\n  - id: bench\n    type: listing\n    urls: {server.base}/site/list/"
-            "index.html\n    links: ul.articles a\n    next: a.next\n"
-        )
+        sources = listing_sources(tmp / "sources.yaml", server.base)
         try:
             first = crawl(server, sources, prefix)
             incremental = crawl(server, sources, prefix)

@@ -47,7 +47,7 @@ from monitor.es.client import make_client  # noqa: E402
 from monitor.es.config import EsConfig  # noqa: E402
 from monitor.es.node import ensure_available  # noqa: E402
 from monitor.es.schema import delete_all  # noqa: E402
-from tests.sites.generated import generate_site, write_listing  # noqa: E402
+from tests.sites.generated import generate_site, listing_sources, write_listing  # noqa: E402
 
 PEERS = ROOT / "bench" / ".peers"
 VENVS = {  # name → what pip installs (the versions the issue measured)
@@ -122,11 +122,7 @@ def timed(command: list[str], stdin: str | None = None, env: dict | None = None)
 
 def ours(site: Path, base: str, pages: int) -> tuple[float, float]:
     config = EsConfig.from_env({"MONITOR_INDEX_PREFIX": f"bench-peers-{uuid.uuid4().hex[:8]}"})
-    sources = site / "peers-sources.yaml"
-    sources.write_text(
-        f"sources:\n  - id: bench\n    type: listing\n    urls: {base}/site/list/index.html\n"
-        "    links: ul.articles a\n    next: a.next\n"
-    )
+    sources = listing_sources(site / "peers-sources.yaml", base)
     command = crawl_command(
         sources, "--json", "--no-translate", "-s", "CONCURRENT_REQUESTS=32",
         "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=32", "-s", "MONITOR_PROGRESS_INTERVAL=0",

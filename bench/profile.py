@@ -30,7 +30,7 @@ from monitor.es.client import make_client  # noqa: E402
 from monitor.es.config import EsConfig  # noqa: E402
 from monitor.es.node import ensure_available  # noqa: E402
 from monitor.es.schema import delete_all  # noqa: E402
-from tests.sites.generated import generate_site, write_listing  # noqa: E402
+from tests.sites.generated import generate_site, listing_sources, write_listing  # noqa: E402
 
 # a worker's stacks carry its command line (multiprocessing's spawn) or its worker loop
 WORKER_MARKS = ("multiprocessing-fork", "_process_worker")
@@ -79,11 +79,7 @@ def main() -> None:
         paths = generate_site(site, args.pages)
         write_listing(site, paths)
         server = serve(site)
-        sources = site / "sources.yaml"
-        sources.write_text(
-            f"sources:\n  - id: bench\n    type: listing\n    urls: {server.base}/site/list/"
-            "index.html\n    links: ul.articles a\n    next: a.next\n"
-        )
+        sources = listing_sources(site / "sources.yaml", server.base)
         raw = site / "stacks.txt"
         command = crawl_command(
             sources, "--json", "--no-translate", "-s", "MONITOR_PROGRESS_INTERVAL=0"

@@ -83,3 +83,12 @@ def write_listing(root: Path, paths: list[str], per_page: int = 100) -> None:
         (listing / name).write_text(
             f"<html><body><ul class='articles'>{links}</ul>{pager}</body></html>"
         )
+
+
+def listing_sources(path: Path, base: str) -> Path:
+    """A sources file with one listing source over the generated site served at `base`."""
+    path.write_text(
+        f"sources:\n  - id: bench\n    type: listing\n    urls: {base}/site/list/index.html\n"
+        "    links: ul.articles a\n    next: a.next\n"
+    )
+    return path

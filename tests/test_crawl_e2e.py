@@ -52,6 +52,8 @@ def test_every_article_stored_once_with_its_written_body(
             assert junk not in doc["text"], f"{article['path']}: boilerplate kept: {junk}"
         for author in article.get("authors", []) if found[0] == article["path"] else []:
             assert author in doc["authors"], article["path"]
+        if found[0] == article["path"]:  # stored and searchable as a field of its own
+            assert doc["editors"] == article.get("editors", []), article["path"]
         assert "\ufffd" not in doc["text"], f"{article['path']}: decoding damage"
         assert doc["first_seen_at"] and doc["first_seen_at"] <= doc["indexed_at"]
 

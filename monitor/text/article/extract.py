@@ -81,7 +81,9 @@ class Extraction:
     site: str | None = None
     tags: list[str] = field(default_factory=list)
     canonical_url: str | None = None  # as declared by the page; see urls.choose_canonical
-    method: str = "none"  # trafilatura | baseline | none | unparsable (no HTML parser could)
+    # trafilatura | baseline | page_data (an article HTML string in the page's scripts: body.py)
+    # | none | unparsable (no HTML parser could)
+    method: str = "none"
 
 
 def _mostly_han(lines: str) -> bool:

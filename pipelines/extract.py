@@ -5,12 +5,11 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from monitor.crawl.extraction import ExtractionPool, Quarantined
+from monitor.crawl.extraction import ExtractionPool, Quarantined, analyse
 from monitor.crawl.items import Article
 from monitor.crawl.options import CrawlSettings
 from monitor.crawl.record import SeenRecord
 from monitor.crawl.summary import count
-from monitor.text.analyse import analyse_page
 from monitor.text.documents import extract_document
 from monitor.text.limits import PageRejected
 from pipelines.base import Stage
@@ -35,7 +34,7 @@ class ExtractPipeline(Stage):
     async def process_item(self, item: Article) -> Article:
         try:
             doc = await self.pool.run(
-                analyse_page,
+                analyse,  # monitor.text.analyse.analyse_page, imported in the worker
                 item.body,
                 item.url,
                 content_type=item.content_type,

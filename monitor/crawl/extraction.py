@@ -26,7 +26,6 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from monitor.crawl.options import CrawlSettings
-from monitor.text.analyse import init_worker
 from monitor.text.limits import bounded, limit_worker
 
 HARD_TIMEOUT_FACTOR = 2  # the pool kills a worker still busy after this many times the limit
@@ -37,9 +36,26 @@ class Quarantined(Exception):
     """A page killed an extraction worker twice, the second time alone."""
 
 
+def _init() -> None:
+    # imported here: the crawl process itself never extracts, and trafilatura, lxml's cleaner and
+    # the language profiles cost it about 0.1 s to import for nothing (a scheduled run that finds
+    # nothing new pays it in full)
+    from monitor.text.analyse import init_worker
+
+    init_worker()
+
+
+def analyse(*args: Any, **kwargs: Any) -> dict[str, Any]:
+    """monitor.text.analyse.analyse_page, imported where it runs: in a worker, the crawl process
+    only names this function."""
+    from monitor.text.analyse import analyse_page
+
+    return analyse_page(*args, **kwargs)
+
+
 def _start_worker(memory_mb: int, parent: int) -> None:
     limit_worker(memory_mb, parent)
-    init_worker()
+    _init()
 
 
 def _noop() -> None:
@@ -70,7 +86,7 @@ class ExtractionPool:
 
     def _make(self, size: int) -> Executor:
         if self.mode == "thread":
-            init_worker()
+            _init()
             return ThreadPoolExecutor(size, thread_name_prefix="extract")
         # spawn: a fork of a process running a reactor and threads is not safe
         context = multiprocessing.get_context("spawn")

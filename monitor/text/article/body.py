@@ -136,20 +136,15 @@ def _repeats_title(line: str, title: str) -> bool:
 
 
 LINKED_LINE = 40  # characters: a line this long that is all a link's text is a teaser
-MAX_LINKS = 5000
 _IN_LINK = ("p", "h1", "h2", "h3", "h4", "div", "span", "font")
 
 
-def linked_texts(tree: Any) -> set[str]:
-    """The texts (at least LINKED_LINE long) of the page's links and of the blocks inside them:
-    teaser cards, "related" headlines with their summaries."""
+def linked_texts(links: list[tuple[Any, str]]) -> set[str]:
+    """The texts (at least LINKED_LINE long) of the page's links (links.link_texts) and of the
+    blocks inside them: teaser cards, "related" headlines with their summaries."""
     found: set[str] = set()
-    if tree is None:
-        return found
-    for anchor in tree.iter("a"):
-        if len(found) >= MAX_LINKS:
-            break
-        text = " ".join(anchor.text_content().split())
+    for anchor, raw in links:
+        text = " ".join(raw.split())
         if len(text) < LINKED_LINE:
             continue
         found.add(text)
@@ -160,11 +155,11 @@ def linked_texts(tree: Any) -> set[str]:
     return found
 
 
-def clean_body(text: str, title: str | None, tree: Any = None) -> str:
+def clean_body(text: str, title: str | None, links: list[tuple[Any, str]] | None = None) -> str:
     """The text without the lines that are not prose (see the module's docstring); the text as
-    it was when that would leave nothing. With the page's `tree`, a line that is all the text of
-    a link is left out too: a teaser for another page, not this one's prose."""
-    linked = linked_texts(tree)
+    it was when that would leave nothing. With the page's `links` (links.link_texts), a line that
+    is all the text of a link is left out too: a teaser for another page, not this one's prose."""
+    linked = linked_texts(links or [])
     kept = [
         line
         for line in text.split("\n")

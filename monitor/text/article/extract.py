@@ -20,6 +20,7 @@ from monitor.text.article.bylines import (
     meta_authors,
     page_lines,
 )
+from monitor.text.article.links import link_texts
 from monitor.text.article.published import publication_date
 from monitor.text.article.titles import (
     article_object,
@@ -74,6 +75,7 @@ class Extraction:
     title: str | None = None
     text: str = ""
     found_text: str = ""  # what trafilatura found, before body.py: pagekind judges the page on it
+    links: list[tuple[Any, str]] = field(default_factory=list, repr=False)  # links.link_texts
     description: str | None = None
     published_at: str | None = None
     authors: list[str] = field(default_factory=list)
@@ -200,5 +202,6 @@ def extract(html: str, url: str | None = None, tree: Any = None) -> Extraction:
         if len(embedded) > max(NEARLY_NOTHING, 2 * len(result.text)):
             result.text, result.method = embedded, "page_data"
     result.found_text = result.text
-    result.text = clean_body(longer_source(result.text, tree, article), result.title, tree)
+    result.links = link_texts(tree)  # read once: the teaser rule here, pagekind after
+    result.text = clean_body(longer_source(result.text, tree, article), result.title, result.links)
     return result

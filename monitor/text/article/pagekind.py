@@ -15,6 +15,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from monitor.text.article.links import link_texts
+
 _ERROR_PAGE = (
     r"页面不存在|页面未找到|找不到(?:该|您要的|您访问的)?页面|您访问的页面(?:不存在|已删除)|"
     r"页面已删除|信息已删除|文章不存在|内容不存在|该页面已失效|^\s*404\b|\berror 404\b|"
@@ -46,10 +48,13 @@ def _entry(line: str) -> str:
     return _TRAILING_DATE.sub("", _BULLET.sub("", _norm(line)))
 
 
-def link_text_share(tree: Any, text: str) -> tuple[float, int, bool]:
+def link_text_share(
+    tree: Any, text: str, links: list[tuple[Any, str]] | None = None
+) -> tuple[float, int, bool]:
     """(the share of the text's characters in lines that are a link's text, how many of those
     lines are as long as a headline, whether a line that is no link is a paragraph)."""
-    anchors = {_norm(a.text_content()) for a in tree.iter("a")}
+    found = links if links is not None else link_texts(tree)
+    anchors = {_norm(link_text) for _, link_text in found}
     anchors.discard("")
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     total = sum(len(_norm(line)) for line in lines)
@@ -74,15 +79,22 @@ def _error_title(title: str) -> bool:
     return False
 
 
-def not_an_article(tree: Any, title: str | None, text: str, method: str) -> str | None:
-    """Why the page is not an article, or None. `tree`: the parsed page (lxml), or None."""
+def not_an_article(
+    tree: Any,
+    title: str | None,
+    text: str,
+    method: str,
+    links: list[tuple[Any, str]] | None = None,
+) -> str | None:
+    """Why the page is not an article, or None. `tree`: the parsed page (lxml), or None;
+    `links`: its links, when the caller has read them (links.link_texts)."""
     if _error_title(title or "") or (
         len(text) <= SOFT_404_MAX_CHARS and _SOFT_404_TEXT.search(text)
     ):
         return "soft_404"
     if tree is None or not text:
         return None
-    share, headlines, paragraph = link_text_share(tree, text)
+    share, headlines, paragraph = link_text_share(tree, text, links)
     if share >= LINK_TEXT_SHARE and not paragraph:  # one real paragraph: an article in chrome
         return "section_front" if headlines >= MIN_HEADLINES else "empty_article"
     if method == "baseline" and not _SENTENCE_END.search(text):

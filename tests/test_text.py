@@ -263,6 +263,19 @@ HEADLINES = [
     ("Fedorov out, Syrsky next? * The Daily Wire * by Paul Serran", "", "", "wire.example",
      "Fedorov out, Syrsky next?"),
     ("Shipyard wins order | by a mile", "", "", "ships.example", "Shipyard wins order | by a mile"),
+    # a government page with no <h1> and no og:site_name: the name its home link gives, glued on
+    ("关于开展揭榜挂帅工作的通知_江东省工业和信息化厅", "",
+     '<a href="/"><img src="/logo.png" alt="江东省工业和信息化厅"></a><div class="t">通知</div>',
+     "gxt.jiangdong.example", "关于开展揭榜挂帅工作的通知"),
+    ("集成电路出口额增长两成-华夏网", "",
+     '<a href="http://www.huaxia.example/index.html">华夏网首页</a>', "www.huaxia.example",
+     "集成电路出口额增长两成"),
+    # a link to somewhere else names nothing; an underscore inside a headline is kept
+    ("关于开展揭榜挂帅工作的通知_江东省工业和信息化厅", "",
+     '<a href="/zcwj/">江东省工业和信息化厅</a>', "gxt.jiangdong.example",
+     "关于开展揭榜挂帅工作的通知_江东省工业和信息化厅"),
+    ("Release notes for tool_x 2.0", "", '<a href="/">Example</a>', "tools.example",
+     "Release notes for tool_x 2.0"),
 ]  # fmt: skip
 
 

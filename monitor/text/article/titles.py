@@ -9,7 +9,8 @@ general:
    that itself contains a separator, because the cut is where the stated headline ends.
 2. Otherwise, trailing parts after a separator (`| - – — ｜ ㅣ _ · :` with spaces, or the full-width
    ones alone) are removed while they are the site's name (`og:site_name`, the JSON-LD publisher,
-   the host's name), a date, or a section name glued to the site's name; never the whole title.
+   the host's name, what the page's links to its home page say), a date, or a section name glued
+   to the site's name; never the whole title.
 
 Measured and left out: preferring a page's one `<h1>` over a `<title>` that does not start with it
 (the SEO title) lowered exact titles on the news-metadata set from 0.835 to 0.740: the hand-checked
@@ -21,9 +22,13 @@ from __future__ import annotations
 import json
 import re
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
-_SEPARATOR = re.compile(r"\s+[|\-–—_·:*]\s+|\s*[｜ㅣ]\s*|\s+[|–—]|[|–—]\s+|：(?=[^：]{2,30}$)")
+_SEPARATOR = re.compile(
+    r"\s+[|\-–—_·:*]\s+|\s*[｜ㅣ]\s*|\s+[|–—]|[|–—]\s+|：(?=[^：]{2,30}$)"
+    # Chinese sites glue their name on without spaces: "…的通知_江东省工信厅", "…两成-华夏网"
+    r"|(?<=\S)_(?=[^\s_])|(?<=[\u4e00-\u9fff）》”])-(?=[\u4e00-\u9fff])"
+)
 _DATE = re.compile(r"^\d{1,4}[./-]\d{1,2}[./-]\d{1,4}$")
 _SPACE = re.compile(r"\s+")
 # "… | The Gateway Pundit | by Cristina Laila": a byline (a preposition, then one to four
@@ -108,6 +113,30 @@ def site_names(tree: Any, article: dict[str, Any], url: str | None) -> list[str]
     return [n for n in names if n]
 
 
+_HOME_PATHS = {"", "/", "/index.html", "/index.htm", "/index.shtml", "/index.php", "/default.htm"}
+MAX_HOME_NAMES = 6
+_HOME_WORD = re.compile(r"\s*(?:首页|主页|首頁|home(?: ?page)?)$", re.IGNORECASE)
+
+
+def home_names(tree: Any, url: str | None) -> list[str]:
+    """What the page calls its site where it links to the site's home page: the link's text and
+    its logo's alt text ("江东省工业和信息化厅", "Pacific Review"). Government pages rarely state
+    og:site_name, and their host ("gxt.jiangdong.gov.cn") does not spell the name."""
+    names: list[str] = []
+    host = urlsplit(url or "").hostname
+    for link in tree.xpath("//a[@href]")[:300]:
+        target = urlsplit(urljoin(url or "", link.get("href", "").strip()))
+        if target.hostname != host or target.path not in _HOME_PATHS or target.query:
+            continue
+        for name in (link.text_content(), *link.xpath(".//img/@alt"), link.get("title") or ""):
+            name = _HOME_WORD.sub("", " ".join(str(name).split()))  # "华夏网首页" names 华夏网
+            if 2 <= len(name) <= 40 and name not in names:
+                names.append(name)
+        if len(names) >= MAX_HOME_NAMES:
+            break
+    return names
+
+
 def _is_decoration(part: str, sites: list[str]) -> bool:
     key = _key(part)
     if not key:
@@ -142,7 +171,7 @@ def headline(
             rest = page_title[len(norm) :]
             if _SEPARATOR.match(rest) or rest[:1] in "|-–—｜ㅣ_·:：":
                 return candidate.strip()
-    return strip_decoration(title, site_names(tree, article, url))
+    return strip_decoration(title, site_names(tree, article, url) + home_names(tree, url))
 
 
 def strip_decoration(title: str, sites: list[str]) -> str:

@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.common import SHARED_DATA, write_result  # noqa: E402
-from bench.extraction_quality import load, news_metadata_pages, page_scores, squash  # noqa: E402
+from bench.extraction_quality import BodyScore, load, news_metadata_pages, squash  # noqa: E402
 from monitor.text.analyse import _tree, analyse_page  # noqa: E402
 from monitor.text.article.titles import article_object, json_ld, site_names, strip_decoration  # noqa: E402
 from monitor.text.encoding import decode_html  # noqa: E402
@@ -94,15 +94,10 @@ def title_sources() -> dict:
 
 
 def _f1(rows: list[tuple[str, str]], keep) -> float:
-    precisions, recalls = [], []
+    score = BodyScore()
     for got, want in rows:
-        p, r = page_scores("\n".join(line for line in got.split("\n") if keep(line)), want)
-        if p is not None:
-            precisions.append(p)
-        if r is not None:
-            recalls.append(r)
-    p, r = sum(precisions) / len(precisions), sum(recalls) / len(recalls)
-    return round(2 * p * r / (p + r), 4)
+        score.add("\n".join(line for line in got.split("\n") if keep(line)), want)
+    return score.result()[0]
 
 
 def body_conventions() -> dict:

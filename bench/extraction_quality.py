@@ -58,25 +58,43 @@ def page_scores(
     return precision, recall
 
 
+class BodyScore:
+    """Shingle precision and recall per page, averaged over the pages where each is defined; F1
+    from the two averages (the data's README)."""
+
+    def __init__(self, token: re.Pattern = TOKEN):
+        self.token = token
+        self.precisions: list[float] = []
+        self.recalls: list[float] = []
+
+    def add(self, extracted: str, expected: str) -> None:
+        p, r = page_scores(extracted, expected, self.token)
+        if p is not None:
+            self.precisions.append(p)
+        if r is not None:
+            self.recalls.append(r)
+
+    def result(self) -> tuple[float, float, float]:
+        """(F1, precision, recall), rounded to 4 places."""
+        p = sum(self.precisions) / len(self.precisions)
+        r = sum(self.recalls) / len(self.recalls)
+        return round(2 * p * r / (p + r), 4), round(p, 4), round(r, 4)
+
+
 def evaluate(
     name: str, fn: Callable[[bytes, str], str], pages: list[tuple[str, bytes, str, str]]
 ) -> dict:
-    precisions, recalls = [], []
+    body = BodyScore()
     started = time.perf_counter()
-    for _, body, url, expected in pages:
-        p, r = page_scores(fn(body, url), expected)
-        if p is not None:
-            precisions.append(p)
-        if r is not None:
-            recalls.append(r)
+    for _, html, url, expected in pages:
+        body.add(fn(html, url), expected)
     elapsed = time.perf_counter() - started
-    precision = sum(precisions) / len(precisions)
-    recall = sum(recalls) / len(recalls)
+    f1, precision, recall = body.result()
     return {
         "extractor": name,
-        "f1": round(2 * precision * recall / (precision + recall), 4),
-        "precision": round(precision, 4),
-        "recall": round(recall, 4),
+        "f1": f1,
+        "precision": precision,
+        "recall": recall,
         "pages": len(pages),
         "seconds": round(elapsed, 2),
         "pages_per_second": round(len(pages) / elapsed, 1),
@@ -129,7 +147,7 @@ def metadata_scores(
     expected author found), editors where the truth says (the same names, none when none), body
     shingle F1; each over the pages whose truth has the field."""
     hits: dict[str, list[int]] = {"title": [], "date": [], "authors": [], "editors": []}
-    precisions, recalls, misses = [], [], []
+    body_score, misses = BodyScore(token), []
     started = time.perf_counter()
     for file, body, entry in pages:
         got = fn(body, entry["url"])
@@ -154,21 +172,17 @@ def metadata_scores(
         if "editors" in entry:
             editors = got.get("editors") or []
             score("editors", sorted(editors) == sorted(entry["editors"]), editors, entry["editors"])
-        p, r = page_scores(got["text"], entry.get("text") or "", token)
-        if p is not None:
-            precisions.append(p)
-        if r is not None:
-            recalls.append(r)
-    precision, recall = sum(precisions) / len(precisions), sum(recalls) / len(recalls)
+        body_score.add(got["text"], entry.get("text") or "")
+    f1, precision, recall = body_score.result()
     scores = {
         f"{k}_exact" if k == "title" else k: round(sum(v) / len(v), 4) for k, v in hits.items() if v
     }
     return {
         "extractor": name,
         **scores,
-        "body_f1": round(2 * precision * recall / (precision + recall), 4),
-        "body_precision": round(precision, 4),
-        "body_recall": round(recall, 4),
+        "body_f1": f1,
+        "body_precision": precision,
+        "body_recall": recall,
         "pages": len(pages),
         "seconds": round(time.perf_counter() - started, 2),
         "misses": misses,

@@ -40,7 +40,8 @@ _SPACES = re.compile(r"[ \t\u3000\xa0]+")
 _DATA_HTML = re.compile(r'"((?:[^"\\]|\\.){200,}?(?:\\u003c|<)/p(?:\\u003e|>)(?:[^"\\]|\\.)*)"')
 
 
-def _clean(text: str) -> str:
+def clean_lines(text: str) -> str:
+    """Lines with their blanks collapsed, empty ones dropped."""
     lines = (_SPACES.sub(" ", line).strip() for line in text.splitlines())
     return "\n".join(line for line in lines if line)
 
@@ -59,7 +60,7 @@ def longer_source(text: str, tree: Any, article: dict[str, Any]) -> str:
     for candidate in (stated if isinstance(stated, str) else "", None):
         if candidate is None:
             candidate = densest_block(tree, text)  # computed only when the stated body did not do
-        candidate = _clean(candidate)
+        candidate = clean_lines(candidate)
         if len(candidate) > MUCH_LONGER * len(text):
             own = _shingles(text)
             if own and len(own & _shingles(candidate)) >= AGREEMENT * len(own):
@@ -84,7 +85,7 @@ def data_html_body(html: str) -> str:
             continue
         if len(block) > len(best):
             best = block
-    return _clean(best)
+    return clean_lines(best)
 
 
 # --- lines that are not the article's prose -------------------------------------------------------

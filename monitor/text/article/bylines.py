@@ -22,6 +22,8 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from monitor.text.article.titles import name_key
+
 MAX_NAME = 60  # characters: longer "names" are sentences or bios
 MAX_NAMES = 10
 MAX_SCAN = 300_000  # characters of the page's text searched for labelled credits
@@ -207,15 +209,13 @@ def meta_authors(tree: Any) -> list[str]:
     return names[:MAX_NAMES]
 
 
-def _key(text: str) -> str:
-    return re.sub(r"[\W_]+", "", text.casefold())
-
-
 def names_site(names: list[str], sites: list[str]) -> bool:
     """Whether every name is the site's name (trafilatura often reads the publisher as author)."""
-    keys = [k for k in (_key(s) for s in sites) if len(k) >= 2]
+    keys = [k for k in (name_key(s) for s in sites) if len(k) >= 2]
     return bool(names) and all(
-        any(_key(n) == k or _key(n).startswith(k) or k.startswith(_key(n)) for k in keys)
+        any(
+            name_key(n) == k or name_key(n).startswith(k) or k.startswith(name_key(n)) for k in keys
+        )
         for n in names
     )
 

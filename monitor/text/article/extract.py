@@ -12,7 +12,13 @@ import trafilatura
 from lxml import html as lxml_html
 from trafilatura.settings import DEFAULT_CONFIG
 
-from monitor.text.article.body import NEARLY_NOTHING, clean_body, data_html_body, longer_source
+from monitor.text.article.body import (
+    NEARLY_NOTHING,
+    clean_body,
+    clean_lines,
+    data_html_body,
+    longer_source,
+)
 from monitor.text.article.bylines import (
     choose_authors,
     labelled_credits,
@@ -64,9 +70,7 @@ CJK_OPTIONS = {**TRAFILATURA_OPTIONS, "fast": True, "favor_precision": False}
 CJK_MIN_EXTRACTED_SIZE = 80
 _CJK_CONFIG = deepcopy(DEFAULT_CONFIG)
 _CJK_CONFIG.set("DEFAULT", "min_extracted_size", str(CJK_MIN_EXTRACTED_SIZE))
-_HAN = HAN
 _CJK_PUNCTUATION = re.compile(r"[。，；！？、]")
-_TAGS = re.compile(r"<(script|style)\b.*?</\1\s*>|<[^>]+>", re.S | re.I)
 _SPACES = re.compile(r"[ \t\u3000\xa0]+")
 
 
@@ -90,7 +94,7 @@ class Extraction:
 
 def _mostly_han(lines: str) -> bool:
     """Whether the page's text (page_lines) is mostly Han characters."""
-    return len(_HAN.findall(lines)) > 0.3 * len(lines.split()) + 50
+    return len(HAN.findall(lines)) > 0.3 * len(lines.split()) + 50
 
 
 def _trafilatura(html: str, lines: str):
@@ -115,13 +119,6 @@ def _cleaner(candidate: str, fallback: str) -> bool:
     )
 
 
-def _clean(text: str | None) -> str:
-    if not text:
-        return ""
-    lines = (_SPACES.sub(" ", line).strip() for line in text.splitlines())
-    return "\n".join(line for line in lines if line)
-
-
 def _page_title(tree) -> str | None:
     for xpath in ("//meta[@property='og:title']/@content", "//title/text()", "//h1//text()"):
         found = [t.strip() for t in tree.xpath(xpath) if t and t.strip()]
@@ -130,18 +127,20 @@ def _page_title(tree) -> str | None:
     return None
 
 
-def _fallback(html: str, result: Extraction) -> None:
-    """Where trafilatura found no body: its baseline extractor, then the page's <title>."""
-    try:
-        tree = lxml_html.fromstring(html)
-    except (ValueError, lxml_html.etree.ParserError):
-        if not result.text:
-            result.method = "unparsable"
-        return
+def _fallback(html: str, result: Extraction, tree: Any) -> None:
+    """Where trafilatura found no body: its baseline extractor, then the page's <title>. `tree`:
+    the page as the caller parsed it (parsed here when it has not)."""
+    if tree is None:
+        try:
+            tree = lxml_html.fromstring(html)
+        except (ValueError, lxml_html.etree.ParserError):
+            if not result.text:
+                result.method = "unparsable"
+            return
     if not result.text:
         _, text, _ = trafilatura.baseline(html)
         if text:
-            result.text, result.method = _clean(text), "baseline"
+            result.text, result.method = clean_lines(text), "baseline"
     result.title = result.title or _page_title(tree)
 
 
@@ -172,7 +171,7 @@ def extract(html: str, url: str | None = None, tree: Any = None) -> Extraction:
     doc = _trafilatura(html, lines)
     if doc is not None:
         result.title = (doc.title or "").strip() or None
-        result.text = _clean(doc.text)
+        result.text = clean_lines(doc.text or "")
         result.description = (doc.description or "").strip() or None
         result.published_at = parse_date(doc.date)
         result.authors = [a.strip() for a in (doc.author or "").split(";") if a.strip()]
@@ -181,7 +180,7 @@ def extract(html: str, url: str | None = None, tree: Any = None) -> Extraction:
         result.canonical_url = doc.url
         result.method = "trafilatura" if result.text else "none"
     if not result.text or not result.title:
-        _fallback(html, result)
+        _fallback(html, result, tree)
     article = article_object(json_ld(tree)) if tree is not None else {}  # read once, used twice
     result.title = headline(result.title, tree, url, article)
     stated = stated_metadata(tree, article)  # the page's JSON-LD beats trafilatura's reading

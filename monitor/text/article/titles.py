@@ -46,7 +46,8 @@ def _norm(text: str) -> str:
     return _SPACE.sub(" ", text).strip().casefold()
 
 
-def _key(text: str) -> str:
+def name_key(text: str) -> str:
+    """A name to compare: case-folded, without spaces and punctuation ("NDR.de" = "ndr de")."""
     return re.sub(r"[\W_]+", "", text.casefold())
 
 
@@ -138,13 +139,13 @@ def home_names(tree: Any, url: str | None) -> list[str]:
 
 
 def _is_decoration(part: str, sites: list[str]) -> bool:
-    key = _key(part)
+    key = name_key(part)
     if not key:
         return True
     if _DATE.match(part.strip()) or _BYLINE_PART.match(part):
         return True
     for site in sites:
-        site_key = _key(site)
+        site_key = name_key(site)
         if site_key and (key == site_key or key.endswith(site_key) or site_key.endswith(key)):
             return True
     return False

@@ -1,16 +1,23 @@
 """The fixed cost of a scheduled run that finds nothing new, ours against an earlier commit.
 
 A scheduled crawl of sources that changed nothing still starts processes: the crawl, its
-extraction workers, multiprocessing's resource tracker, the translation worker. This measures the
-CPU seconds (user + system of every process the run started) and the wall time of
-`monitor schedule --once` with every source of the sample sites due, after a first crawl made
-every page known, so each page answers 304. Contenders, interleaved, in one run:
+extraction workers, multiprocessing's resource tracker, the translation worker. After a first
+crawl made every page of the sample sites known (so each page answers 304), this measures, with
+every contender in the same run:
 
-- baseline: the code of a git revision (default: the commit before issue 16's changes), exported
-  to a temporary directory and run with PYTHONPATH pointing at it;
-- ours: this tree.
+- `once`: `monitor schedule --once` with every source due (what cron runs): CPU seconds (user +
+  system of every process the run started) and wall time, 3 interleaved runs;
+- `service`: the long-lived `monitor schedule`, every source on `cron: '* * * * *'`, both
+  contenders side by side for `--minutes`: the CPU of the scheduler's whole process tree (living
+  processes and the children they reaped, from /proc) between the end of its first round and the
+  end of its last, divided by the source runs in between. This is the issue's "CPU per nothing-new
+  scheduled run" (the scheduler's own idle time included).
 
-    python bench/schedule_idle.py [--runs 3] [--baseline REV]
+Contenders: baseline, the code of a git revision (default: the commit before issue 16's
+changes), exported to a temporary directory and run with PYTHONPATH pointing at it; ours, this
+tree.
+
+    python bench/schedule_idle.py [--runs 3] [--minutes 4] [--baseline REV]
 
 Writes bench/results/schedule_idle.json. Needs the local node or MONITOR_ES_URL.
 """
@@ -20,15 +27,18 @@ from __future__ import annotations
 import argparse
 import os
 import resource
+import signal
 import statistics
 import subprocess
 import sys
 import tarfile
 import tempfile
+import threading
 import time
 import uuid
 from io import BytesIO
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -79,10 +89,119 @@ def monitor(code: Path, env: dict[str, str], *args: str) -> tuple[float, float, 
     return children_cpu() - cpu, time.perf_counter() - started, done.stderr
 
 
+def tree_cpu(root: int) -> float:
+    """CPU seconds of `root` and its living descendants, with the children each one reaped."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    stats: dict[int, tuple[int, float]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # exited meanwhile: its parent has reaped it
+        parent, cpu = int(fields[1]), sum(int(x) for x in fields[11:15]) / ticks
+        stats[int(entry.name)] = (parent, cpu)
+    tree, frontier = {root}, [root]
+    while frontier:
+        pid = frontier.pop()
+        for child, (parent, _) in stats.items():
+            if parent == pid and child not in tree:
+                tree.add(child)
+                frontier.append(child)
+    return sum(stats[pid][1] for pid in tree if pid in stats)
+
+
+class Service:
+    """A running `monitor schedule` whose log lines are counted as they come."""
+
+    def __init__(self, code: Path, env: dict[str, str], sources: Path, settings: list[str]):
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "monitor", "schedule", "--sources", str(sources), *settings],
+            cwd=code,
+            env=dict(env, PYTHONPATH=str(code)),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        self.finished = 0  # source runs finished ("crawl X: exit N")
+        self.lines: list[str] = []
+        self.marks: list[tuple[int, float]] = []  # (finished runs, tree CPU) after each round
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        for line in self.process.stdout:
+            self.lines.append(line)
+            if ": exit " in line:
+                self.finished += 1
+
+    def mark(self) -> None:
+        self.marks.append((self.finished, tree_cpu(self.process.pid)))
+
+    def stop(self) -> None:
+        self.process.send_signal(signal.SIGTERM)
+        self.process.wait(timeout=120)
+
+
+def service_runs(
+    contenders: dict[str, Path], prefixes: dict[str, str], sources: Path, minutes: int
+) -> dict[str, Any]:
+    """Both services side by side on an every-minute schedule; a mark after each round."""
+    cron = sources.with_name("sources-cron.yaml")
+    text = sources.read_text().replace("\n- id:", "\n- schedule: {cron: '* * * * *'}\n  id:")
+    cron.write_text(text)
+    count = text.count("- schedule:")
+    settings = list(LOCAL_CRAWL_SETTINGS)
+    services = {
+        name: Service(code, dict(os.environ, MONITOR_INDEX_PREFIX=prefixes[name]), cron, settings)
+        for name, code in contenders.items()
+    }
+    try:
+        for round_ in range(minutes + 1):
+            deadline = time.monotonic() + 150
+            while time.monotonic() < deadline and not all(
+                s.finished >= count * (round_ + 1) for s in services.values()
+            ):
+                time.sleep(0.5)
+            if not all(s.finished >= count * (round_ + 1) for s in services.values()):
+                raise SystemExit(
+                    "a scheduler did not finish its round: "
+                    + "".join("".join(s.lines[-20:]) for s in services.values())
+                )
+            time.sleep(3)  # the round's processes have exited and been reaped
+            for service in services.values():
+                service.mark()
+            print(
+                f"round {round_}: "
+                + ", ".join(f"{name} {s.marks[-1][1]:.2f} CPU-s" for name, s in services.items()),
+                flush=True,
+            )
+    finally:
+        for service in services.values():
+            service.stop()
+    result = {}
+    for name, service in services.items():
+        (runs0, cpu0), (runs1, cpu1) = service.marks[0], service.marks[-1]
+        runs = runs1 - runs0
+        result[name] = {
+            "source_runs_measured": runs,
+            "cpu_seconds": round(cpu1 - cpu0, 2),
+            "cpu_seconds_per_source_run": round((cpu1 - cpu0) / runs, 3),
+            "cpu_seconds_per_round": round((cpu1 - cpu0) / (len(service.marks) - 1), 3),
+            "first_round_cpu_seconds": round(cpu0, 2),  # start, imports, the first round
+        }
+        print(
+            f"service {name:<9} {result[name]['cpu_seconds_per_source_run']:.3f} CPU-s a "
+            f"source run, {result[name]['cpu_seconds_per_round']:.3f} a round of {count}"
+        )
+    return {"sources": count, "contenders": result}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--baseline", default=BASELINE)
+    parser.add_argument("--minutes", type=int, default=4, help="service rounds measured")
     args = parser.parse_args()
     ensure_available(EsConfig.from_env())
     server = serve(SITES / "www")
@@ -105,6 +224,7 @@ def main() -> None:
                 )  # fmt: skip
                 results[name].append({"cpu_seconds": round(cpu, 2), "wall_seconds": round(wall, 2)})
                 print(f"{name:<9} CPU {cpu:5.2f} s  wall {wall:5.2f} s", flush=True)
+        service = service_runs(contenders, prefixes, sources, args.minutes)
         for prefix in prefixes.values():
             config = EsConfig.from_env({"MONITOR_INDEX_PREFIX": prefix})
             delete_all(make_client(config), config)
@@ -126,8 +246,9 @@ def main() -> None:
     print(f"{count} sources; CPU ours / baseline: {ratio}")
     path = write_result(
         "schedule_idle",
-        {"baseline_revision": args.baseline, "sources": count, "contenders": summary,
-         "ratio_cpu_ours_to_baseline": ratio},
+        {"baseline_revision": args.baseline, "sources": count,
+         "once": {"contenders": summary, "ratio_cpu_ours_to_baseline": ratio},
+         "service": service},
     )  # fmt: skip
     print(f"wrote {path}")
 

@@ -8,8 +8,10 @@
   the configured interval.
 - Crawls run in processes of their own (`monitor crawl --source A --source B`): the Twisted
   reactor cannot restart within one process, and the scheduler stays responsive. Sources that
-  fall due together (within BATCH_WINDOW seconds) crawl together, in one process: a crawl process
-  costs about a CPU-second to start whatever it finds (bench/schedule_idle.py). APScheduler runs
+  fall due together (within BATCH_WINDOW seconds) crawl together, in one process. A new Python
+  process costs about 0.7 CPU-seconds of imports whatever it finds, so the service forks its
+  crawls from a fork server that imported the crawl's code once (monitor.crawl.forkserver;
+  bench/schedule_idle.py measures both). APScheduler runs
   one job per source (`max_instances=1`: a source never overlaps itself);
   MONITOR_SCHEDULE_CONCURRENCY limits the crawl processes at once. SIGTERM stops scheduling, asks
   running crawls to stop (Scrapy finishes in-flight requests and flushes its pipelines) and waits
@@ -77,12 +79,34 @@ class CrawlOutcome:
     batch: int = 0  # the crawl process it ran in (sources of one batch share it)
 
 
-class CrawlLauncher:
-    """Starts `monitor crawl` processes and remembers them, so SIGTERM can reach them."""
+class _Subprocess:
+    """`monitor crawl` as a new `python -m monitor` process (what `--once` uses)."""
 
-    def __init__(self, sources_file: str, extra: tuple[str, ...] = ()):
+    def __init__(self, args: list[str]):
+        self._process = subprocess.Popen(monitor_command(*args), stdout=subprocess.PIPE, text=True)
+        self.pid = self._process.pid
+
+    def wait(self) -> tuple[int, str]:
+        out, _ = self._process.communicate()
+        return self._process.returncode, out
+
+    def send_signal(self, signum: int) -> None:
+        self._process.send_signal(signum)
+
+
+class CrawlLauncher:
+    """Starts `monitor crawl` processes and remembers them, so SIGTERM can reach them.
+
+    `fork_server` (monitor.crawl.forkserver.ForkServer): crawls are forked from a process that
+    imported the crawl's code once, instead of each starting Python afresh (the service uses it:
+    a run that finds nothing new then costs its work, not its imports)."""
+
+    def __init__(
+        self, sources_file: str, extra: tuple[str, ...] = (), fork_server: Any = None
+    ) -> None:
         self.sources_file, self.extra = sources_file, extra
-        self.running: set[subprocess.Popen] = set()
+        self.fork_server = fork_server
+        self.running: set[Any] = set()
         self.lock = threading.Lock()
         self.stopping = threading.Event()
         self.batches = 0
@@ -92,19 +116,17 @@ class CrawlLauncher:
         if self.stopping.is_set():
             return [CrawlOutcome(source_id, -1, None) for source_id in source_ids]
         selected = [arg for source_id in source_ids for arg in ("--source", source_id)]
-        command = monitor_command(
-            "crawl", "--sources", self.sources_file, *selected, "--json", *self.extra
-        )
+        args = ["crawl", "--sources", self.sources_file, *selected, "--json", *self.extra]
         with self.lock:
             self.batches += 1
             batch = self.batches
         names = ", ".join(source_ids)
         logger.info("crawl %s: starting", names)
-        process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+        process = self.fork_server.start(args) if self.fork_server else _Subprocess(args)
         with self.lock:
             self.running.add(process)
         try:
-            out, _ = process.communicate()
+            returncode, out = process.wait()
         finally:
             with self.lock:
                 self.running.discard(process)
@@ -113,7 +135,7 @@ class CrawlLauncher:
         except (ValueError, KeyError, TypeError):
             summaries = {}
         outcomes = [
-            CrawlOutcome(source_id, process.returncode, summaries.get(source_id), batch)
+            CrawlOutcome(source_id, returncode, summaries.get(source_id), batch)
             for source_id in source_ids
         ]
         for outcome in outcomes:
@@ -121,7 +143,7 @@ class CrawlLauncher:
             logger.info(
                 "crawl %s: exit %s, %s",
                 outcome.source,
-                process.returncode,
+                returncode,
                 summary and f"{summary['indexed']} new, {summary['errors']} errors",
             )
         return outcomes

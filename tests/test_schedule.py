@@ -7,6 +7,7 @@ import json
 import os
 import signal
 import subprocess
+import sys
 import threading
 import time
 from datetime import datetime, timedelta, timezone
@@ -177,3 +178,49 @@ def test_run_records_older_than_the_retention_are_deleted(tmp_path, site_server)
         assert bad.returncode == 2 and "MONITOR_RUNS_RETENTION" in bad.stderr
     finally:
         delete_all(es, config)
+
+
+FORKED = """
+import json, os, sys
+from monitor.crawl.forkserver import ForkServer
+
+server, results = ForkServer(), []
+for _ in range(2):
+    crawl = server.start(sys.argv[1:])
+    code, out = crawl.wait()
+    results.append({"code": code, "summary": json.loads(out), "pid": crawl.pid})
+print(json.dumps({"results": results, "scrapy_here": "scrapy" in sys.modules}))
+"""
+
+
+def test_service_crawls_are_forked_from_a_server_that_imported_them_once(tmp_path, site_server):
+    """The service forks each crawl from the fork server (monitor.crawl.forkserver): two crawls
+    in a row from one server, each with a reactor of its own, the second finding nothing new;
+    the launching process never imports Scrapy; the server's preload installs no reactor and
+    starts no thread (a fork copies only the forking thread)."""
+    config = new_config()
+    path = sources_file(tmp_path, site_server.base)
+    env = dict(os.environ, MONITOR_INDEX_PREFIX=config.index_prefix)
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", FORKED, "crawl", "--sources", path, "--json", "--no-translate",
+             *FAST],
+            cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr[-3000:]
+        report = json.loads(done.stdout)
+        first, second = report["results"]
+        assert first["code"] == second["code"] == 0
+        assert first["pid"] != second["pid"]
+        assert sum(s["indexed"] for s in first["summary"]["sources"]) >= 3
+        assert sum(s["indexed"] for s in second["summary"]["sources"]) == 0  # all known
+        assert not report["scrapy_here"]
+        preload = subprocess.run(
+            [sys.executable, "-c", "import sys, threading, monitor.crawl.preload; "
+             "print('twisted.internet.reactor' in sys.modules, threading.active_count(), "
+             "'scrapy.crawler' in sys.modules, 'spiders.feed' in sys.modules)"],
+            cwd=ROOT, capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+        assert preload.stdout.split() == ["False", "1", "True", "True"], preload.stderr
+    finally:
+        delete_all(make_client(config), config)

@@ -54,6 +54,7 @@ def schedule_cmd(
     from datetime import datetime, timezone
 
     from monitor.alerts.health import recent_runs
+    from monitor.crawl.forkserver import ForkServer
     from monitor.crawl.runs import prune_runs
     from monitor.es.client import call
     from monitor.schedule import CrawlLauncher, run_due_once, serve
@@ -75,7 +76,10 @@ def schedule_cmd(
         )
     extra = tuple(arg for pair in setting_pairs for arg in ("-s", pair))
     es_config, es = connect()
-    launcher = CrawlLauncher(sources_file, extra)
+    # the service forks its crawls from a process that imported their code once; a `--once`
+    # run (from cron) would pay that import itself, so it starts `monitor crawl` directly
+    fork_server = None if once else ForkServer()
+    launcher = CrawlLauncher(sources_file, extra, fork_server=fork_server)
 
     def prune() -> None:
         """The runs index's retention: records older than MONITOR_RUNS_RETENTION go."""

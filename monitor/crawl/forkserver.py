@@ -1,0 +1,126 @@
+"""Crawl processes forked from a server that imported the crawl's code once.
+
+A crawl still runs in a process of its own (the Twisted reactor cannot restart within a process),
+but starting `python -m monitor crawl` spends about 0.7 CPU-seconds importing Scrapy, Twisted,
+the Elasticsearch client and our code before it fetches anything: most of what a scheduled run
+that finds nothing new costs (bench/schedule_idle.py). The long-lived scheduler therefore starts
+crawls from the standard library's fork server (`multiprocessing`'s "forkserver" context): one
+clean, single-threaded process, started once, that imports the crawl's modules (`preload`) and
+forks a child for each crawl. The child runs `monitor crawl ARGS` as the command line would: it
+installs its own reactor (the fork server imports no reactor), opens its own connections, and
+exits; its standard output goes to a file the launcher reads.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import os
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+PRELOAD = ["monitor.crawl.preload"]  # the server imports it: it runs `preload()`
+_COMPONENT_SETTINGS = (  # the settings that name the classes a crawl loads by their dotted path
+    "DOWNLOAD_HANDLERS_BASE",
+    "DOWNLOAD_HANDLERS",
+    "DOWNLOADER_MIDDLEWARES_BASE",
+    "DOWNLOADER_MIDDLEWARES",
+    "SPIDER_MIDDLEWARES_BASE",
+    "SPIDER_MIDDLEWARES",
+    "EXTENSIONS_BASE",
+    "EXTENSIONS",
+    "ITEM_PIPELINES_BASE",
+    "ITEM_PIPELINES",
+)
+_CLASS_SETTINGS = (
+    "DUPEFILTER_CLASS",
+    "SCHEDULER",
+    "SCHEDULER_PRIORITY_QUEUE",
+    "SCHEDULER_DISK_QUEUE",
+    "SCHEDULER_MEMORY_QUEUE",
+    "STATS_CLASS",
+    "SPIDER_LOADER_CLASS",
+    "DOWNLOADER",
+    "DOWNLOADER_HTTPCLIENTFACTORY",
+    "DOWNLOADER_CLIENTCONTEXTFACTORY",
+    "REQUEST_FINGERPRINTER_CLASS",
+    "LOG_FORMATTER",
+)
+
+
+def preload() -> None:
+    """Import what `monitor crawl` imports, without installing a reactor or starting a thread
+    (a fork copies only the thread that forks)."""
+    from scrapy.utils.misc import load_object, walk_modules_iter
+
+    import monitor.cli  # noqa: F401  (the command line, as the child runs it)
+    import monitor.crawl.console  # noqa: F401
+    import monitor.crawl.run  # noqa: F401
+    import monitor.translate.sidecar  # noqa: F401
+    from monitor.crawl.options import project_settings
+
+    settings = project_settings()
+    for name in _COMPONENT_SETTINGS:
+        for key, value in settings.getdict(name).items():  # path: order, or scheme: path
+            for path in (key, value):
+                if isinstance(path, str) and "." in path:
+                    _load(load_object, path)
+    for name in _CLASS_SETTINGS:
+        if isinstance(settings.get(name), str):
+            _load(load_object, settings[name])
+    for module in settings.getlist("SPIDER_MODULES"):
+        for _ in walk_modules_iter(module):
+            pass
+
+
+def _load(load_object, path: str) -> None:
+    with contextlib.suppress(ImportError, NameError, AttributeError, ValueError):
+        load_object(path)  # an optional component that is missing: the crawl itself says so
+
+
+def _run(args: list[str], out: str) -> None:
+    """The child: `monitor ARGS` with standard output into `out`; exits with its exit code."""
+    descriptor = os.open(out, os.O_WRONLY | os.O_TRUNC)
+    sys.stdout.flush()
+    os.dup2(descriptor, 1)
+    os.close(descriptor)
+    from monitor.cli import main
+
+    main(args=args, prog_name="monitor")  # exits (SystemExit carries the exit code)
+
+
+class ForkedCrawl:
+    """One `monitor crawl` forked from the server: `wait()` → (exit code, standard output);
+    a negative code is the signal that ended it, as with subprocess."""
+
+    def __init__(self, context: multiprocessing.context.BaseContext, args: Sequence[str]):
+        handle, self._out = tempfile.mkstemp(prefix="monitor-crawl-", suffix=".out")
+        os.close(handle)
+        self._process = context.Process(target=_run, args=(list(args), self._out), daemon=False)
+        self._process.start()
+        self.pid = self._process.pid
+
+    def wait(self) -> tuple[int, str]:
+        self._process.join()
+        try:
+            return self._process.exitcode or 0, Path(self._out).read_text(errors="replace")
+        finally:
+            Path(self._out).unlink(missing_ok=True)
+
+    def send_signal(self, signum: int) -> None:
+        if self._process.pid and self._process.exitcode is None:
+            with contextlib.suppress(ProcessLookupError):  # it has just exited
+                os.kill(self._process.pid, signum)
+
+
+class ForkServer:
+    """Starts crawls as children of the fork server (started with the first crawl)."""
+
+    def __init__(self) -> None:
+        self._context = multiprocessing.get_context("forkserver")
+        self._context.set_forkserver_preload(PRELOAD)
+
+    def start(self, args: Sequence[str]) -> ForkedCrawl:
+        return ForkedCrawl(self._context, args)

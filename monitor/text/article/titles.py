@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -114,7 +115,9 @@ def site_names(tree: Any, article: dict[str, Any], url: str | None) -> list[str]
     return [n for n in names if n]
 
 
-_HOME_PATHS = {"", "/", "/index.html", "/index.htm", "/index.shtml", "/index.php", "/default.htm"}
+_HOME_FILES = ("index.html", "index.htm", "index.shtml", "index.php", "default.htm")
+_HOME_PATHS = {"", "/", *(f"/{name}" for name in _HOME_FILES)}
+_HOME_LAST = {"", ".", "..", *_HOME_FILES}  # the last segment of an href that may lead home
 MAX_HOME_NAMES = 6
 _HOME_WORD = re.compile(r"\s*(?:首页|主页|首頁|home(?: ?page)?)$", re.IGNORECASE)
 
@@ -126,7 +129,10 @@ def home_names(tree: Any, url: str | None) -> list[str]:
     names: list[str] = []
     host = urlsplit(url or "").hostname
     for link in tree.xpath("//a[@href]")[:300]:
-        target = urlsplit(urljoin(url or "", link.get("href", "").strip()))
+        href = link.get("href", "").strip()
+        if not _may_lead_home(href):  # most links: no need to resolve them
+            continue
+        target = urlsplit(urljoin(url or "", href))
         if target.hostname != host or target.path not in _HOME_PATHS or target.query:
             continue
         for name in (link.text_content(), *link.xpath(".//img/@alt"), link.get("title") or ""):
@@ -138,7 +144,17 @@ def home_names(tree: Any, url: str | None) -> list[str]:
     return names
 
 
-def _is_decoration(part: str, sites: list[str]) -> bool:
+def _may_lead_home(href: str) -> bool:
+    """Whether a link could resolve to a home path: it ends in "/", an index file, "." or "..",
+    or it is a bare "scheme://host"."""
+    href = href.split("#", 1)[0]
+    if "?" in href:
+        return False
+    last = href.rstrip("/").rsplit("/", 1)[-1]
+    return last in _HOME_LAST or href.endswith("/") or href.rstrip("/").count("/") == 2
+
+
+def _is_decoration(part: str, sites: Iterable[str]) -> bool:
     key = name_key(part)
     if not key:
         return True
@@ -172,10 +188,27 @@ def headline(
             rest = page_title[len(norm) :]
             if _SEPARATOR.match(rest) or rest[:1] in "|-–—｜ㅣ_·:：":
                 return candidate.strip()
-    return strip_decoration(title, site_names(tree, article, url) + home_names(tree, url))
+    sites = _Names(site_names(tree, article, url), lambda: home_names(tree, url))
+    return strip_decoration(title, sites)
 
 
-def strip_decoration(title: str, sites: list[str]) -> str:
+class _Names:
+    """The site's names: those stated, then (read only when a title part is not one of those)
+    what the page's home links say."""
+
+    def __init__(self, stated: list[str], more: Callable[[], list[str]]):
+        self.names, self._more = list(stated), more
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self.names
+        if self._more is not None:
+            more, self._more = self._more(), None
+            self.names += more
+            yield from more
+
+
+
+def strip_decoration(title: str, sites: Iterable[str]) -> str:
     """Rule 2: the title without the trailing parts that name the site (`sites`), a date, a
     byline or a section glued to the site's name; never the whole title."""
     spans = list(_SEPARATOR.finditer(title))

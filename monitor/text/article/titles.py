@@ -207,7 +207,6 @@ class _Names:
             yield from more
 
 
-
 def strip_decoration(title: str, sites: Iterable[str]) -> str:
     """Rule 2: the title without the trailing parts that name the site (`sites`), a date, a
     byline or a section glued to the site's name; never the whole title."""

@@ -69,3 +69,10 @@ class TranslationError(MonitorError):
     """A translation model cannot be installed, loaded or run. Exit code 6."""
 
     exit_code = 6
+
+
+class CaptureError(MonitorError):
+    """A raw capture cannot be read: its WARC file is missing, or the record is torn or not a
+    response (`monitor capture`). Exit code 8."""
+
+    exit_code = 8

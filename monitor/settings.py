@@ -78,6 +78,8 @@ SPIDER_MIDDLEWARES = {
 DOWNLOADER_MIDDLEWARES = {
     "monitor.crawl.guard.RequestGuard": 10,  # first: every request, redirects and robots.txt too
     "monitor.crawl.incremental.ConditionalGet": 540,  # inside retry (550): sees only final outcomes
+    # next to the downloader: the response as it came, before decompression and redirects
+    "monitor.crawl.capture.WarcCapture": 950,
 }
 EXTENSIONS = {
     "monitor.crawl.progress.Progress": 500,
@@ -101,6 +103,14 @@ MONITOR_MIN_TEXT_CHARS = 40  # shorter bodies are dropped as "no text" (counted,
 MONITOR_BULK_SIZE = 100  # documents per bulk request
 MONITOR_BULK_INTERVAL = 0.5  # seconds before a partial batch is sent anyway
 MONITOR_PROGRESS_INTERVAL = 5.0  # seconds between progress lines; 0 turns them off
+
+# --- Raw captures (monitor/crawl/capture.py) ----------------------------------------------------
+# Every article and attachment response is written to WARC files as fetched (the evidence behind
+# each stored document: `monitor capture`). MONITOR_WARC_DIR empty: $MONITOR_HOME/warc.
+MONITOR_WARC = True
+MONITOR_WARC_DIR = ""
+MONITOR_WARC_MAX_MB = 1024  # a new file after this many megabytes
+MONITOR_WARC_LISTINGS = False  # listing pages, feeds and sitemaps too
 
 # --- Documents and attachments (spiders/attachments.py, monitor/text/documents.py) ---------------
 # PDF and DOCX files linked from a page are fetched and their text indexed with the page (sources

@@ -121,6 +121,8 @@ class ExtractPipeline(Stage):
     async def _attachment(self, item: Article, attachment: dict[str, Any]) -> dict[str, Any]:
         """An attachment as indexed: its text, or why there is none (download or read error)."""
         entry = {"url": attachment["url"], "name": attachment["name"]}
+        if attachment.get("capture") is not None:
+            entry["capture"] = attachment["capture"]
         if "body" not in attachment:
             return entry | {"error": attachment["error"], "text": ""}
         body = attachment["body"]

@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from monitor.alerts.hook import WatchHook
+from monitor.crawl.capture import settle
 from monitor.crawl.items import Article
 from monitor.crawl.options import CrawlSettings
 from monitor.crawl.record import SeenRecord
@@ -21,12 +22,17 @@ from monitor.es.bulk import known_documents, write
 from monitor.es.client import describe
 from monitor.es.node import ensure_available
 from monitor.es.patience import CLIENT_ERRORS
-from monitor.es.schema import ensure_articles_index
+from monitor.es.schema import ensure_articles_index, ensure_index
+from monitor.text.changes import compare
 from monitor.text.dates import not_after, utc_now_iso
 from pipelines.base import Stage
 from pipelines.dedupe import ContentLedger
 
 logger = logging.getLogger(__name__)
+# what a kept version holds of the stored document (the versions index adds its own fields)
+VERSION_FIELDS = ("url", "title", "text", "content_hash", "crawled_at", "indexed_at", "capture",
+                  "version")  # fmt: skip
+STORED = ("indexed", "changed")  # outcomes that wrote the document's text
 GONE = tuple(f"HTTP {status}" for status in GONE_STATUSES)  # as attachment errors say it
 
 
@@ -85,6 +91,7 @@ def to_document(item: Article) -> tuple[str, dict[str, Any]]:
         "document": doc["document"],
         "attachments": item.attachments,
         "attachments_complete": complete(item.attachments),
+        "capture": item.capture,  # the WARC record it was extracted from
         # new or changed text: any earlier translation is stale
         "translation": {
             "status": "not_needed" if language == "en" else "pending",
@@ -116,6 +123,7 @@ class IndexPipeline(Stage):
         self.one_batch_at_a_time = asyncio.Lock()  # the ledger sees batches in order
         self.es = None
         self.alias = self.config.index_name("articles")
+        self.versions = self.config.index_name("versions")
         # the crawl's translation worker, started with the first document to translate
         self.translation = crawler.settings.get("MONITOR_TRANSLATION_WORKER")
 
@@ -125,8 +133,15 @@ class IndexPipeline(Stage):
         await self.record.patience.call(
             lambda: ensure_articles_index(es, self.config), "the articles index"
         )
+        await self.record.patience.call(
+            lambda: ensure_index(es, self.config, "versions"), "the versions index"
+        )
 
     async def process_item(self, item: Article) -> Article:
+        item.capture = await settle(item.capture, self.stats)  # written by now, as a rule
+        for attachment in item.attachments:
+            if "capture" in attachment:
+                attachment["capture"] = await settle(attachment["capture"], self.stats)
         future = asyncio.get_running_loop().create_future()
         self.batch.append((item, future))
         if len(self.batch) >= self.settings.bulk_size:
@@ -162,26 +177,89 @@ class IndexPipeline(Stage):
             for (i, _), k in zip(docs, kinds, strict=True)
         ]
         now = utc_now_iso()
+        revised = self._versions(docs, kinds, known, now)
         actions = []
         for (doc_id, source), kind in zip(docs, kinds, strict=True):
             if kind == "new":  # first_seen_at is written once; updates leave it as it was
                 actions.append(
                     ("create", doc_id, {**source, "indexed_at": now, "first_seen_at": now})
                 )
-            elif kind == "changed":
+            elif kind == "changed" and doc_id in revised:
+                fields, error = revised[doc_id]
+                if fields is not None:
+                    actions.append(("update", doc_id, {**source, **fields, "indexed_at": now}))
+            elif kind == "changed":  # the same text, its attachments fetched again
                 actions.append(("update", doc_id, {**source, "indexed_at": now}))
         written = iter(write(self.es, self.alias, actions))
         outcomes = []
-        for kind in kinds:
+        for (doc_id, _), kind in zip(docs, kinds, strict=True):
             if kind in ("unchanged", "duplicate"):
                 outcomes.append(("unchanged" if kind == "unchanged" else "duplicates", None))
+                continue
+            fields, error = revised.get(doc_id, ({}, None))
+            if error or fields is None:  # the old version was not kept, or only furniture moved
+                outcomes.append(("errors", error) if error else ("furniture", None))
                 continue
             result, error = next(written)
             if error:
                 outcomes.append(("errors", error))
-            else:  # a create that lost a race with another crawler found its document stored
-                outcomes.append(("unchanged" if result in ("exists", "noop") else "indexed", None))
+            elif result in ("exists", "noop"):  # a create that lost a race with another crawler
+                outcomes.append(("unchanged", None))
+            else:
+                outcomes.append(("changed" if "version" in fields else "indexed", None))
         return outcomes
+
+    def _versions(
+        self,
+        docs: list[tuple[str, dict[str, Any]]],
+        kinds: list[str],
+        known: dict[str, str],
+        now: str,
+    ) -> dict[str, tuple[dict[str, Any] | None, str | None]]:
+        """For stored documents whose text changed: keep the stored version in the versions
+        index first, and give the fields the update adds (version, changed_at, changes).
+        {id: (fields, error)}; fields None: only furniture changed (monitor.text.changes), no
+        version and no write."""
+        ids = [
+            doc_id
+            for (doc_id, source), kind in zip(docs, kinds, strict=True)
+            if kind == "changed" and known.get(doc_id) != source["content_hash"]
+        ]
+        if not ids:
+            return {}
+        stored = {
+            hit["_id"]: hit["_source"]
+            for hit in self.es.mget(index=self.alias, ids=ids, source=list(VERSION_FIELDS))["docs"]
+            if hit.get("found")
+        }
+        new_text = {doc_id: source["text"] for doc_id, source in docs}
+        revised: dict[str, tuple[dict[str, Any] | None, str | None]] = {}
+        actions = []
+        for doc_id in ids:
+            old = stored.get(doc_id)
+            if old is None:
+                continue
+            change = compare(old.get("text"), new_text[doc_id])
+            if change.furniture:
+                revised[doc_id] = (None, None)
+                continue
+            number = old.get("version") or 1
+            kept = {key: old.get(key) for key in VERSION_FIELDS if key != "version"}
+            revised[doc_id] = (
+                {"version": number + 1, "changed_at": now, "changes": change.as_dict()},
+                None,
+            )
+            actions.append((
+                "create",
+                f"{doc_id}:v{number}",
+                {**kept, "document_id": doc_id, "version": number, "replaced_at": now,
+                 "changes": change.as_dict()},
+            ))  # fmt: skip
+        outcomes = write(self.es, self.versions, actions)
+        for (_, version_id, _), (_, error) in zip(actions, outcomes, strict=True):
+            if error:  # the old text is not safe yet: the page is not updated, and retried
+                revised[version_id.rsplit(":v", 1)[0]] = (None, f"version not kept: {error}")
+        return revised
 
     async def _flush(self, batch: list[tuple[Article, asyncio.Future]]) -> None:
         docs = [to_document(item) for item, _ in batch]
@@ -201,7 +279,7 @@ class IndexPipeline(Stage):
             [item for (item, _), (kind, _) in zip(batch, outcomes, strict=True) if kind != "errors"]
         )
         if self.translation is not None and any(
-            kind == "indexed" and source["translation"]["status"] == "pending"
+            kind in STORED and source["translation"]["status"] == "pending"
             for (_, source), (kind, _) in zip(docs, outcomes, strict=True)
         ):
             self.translation.needed()
@@ -210,7 +288,7 @@ class IndexPipeline(Stage):
                 [
                     doc_id
                     for (doc_id, _), (kind, _) in zip(docs, outcomes, strict=True)
-                    if kind == "indexed"
+                    if kind in STORED
                 ]
             )
         for (item, future), (kind, error) in zip(batch, outcomes, strict=True):
@@ -222,7 +300,9 @@ class IndexPipeline(Stage):
                     self.drop("duplicates", f"same text as a stored document: {item.url}")
                 )
             else:
-                self.count(kind)
+                if kind == "changed":  # a new version: counted as stored, and as changed
+                    self.count("changed")
+                self.count("indexed" if kind in STORED else kind)
                 future.set_result(item)
 
     async def _remember(self, items: list[Article]) -> None:

@@ -121,6 +121,7 @@ class AttachmentsMixin:
                 "name": name,
                 "body": response.body,
                 "content_type": response.headers.get(b"Content-Type", b"").decode("latin-1"),
+                "capture": response.meta.get("monitor_capture"),
             }
         )
         yield from self._next_attachment(article, todo[1:], response.meta.get("monitor_from"))

@@ -129,6 +129,7 @@ class SourceSpider(AttachmentsMixin, scrapy.Spider):
                 "etag": header_value(response, b"ETag"),
                 "last_modified": header_value(response, b"Last-Modified"),
             },
+            capture=response.meta.get("monitor_capture"),
         )
         if document is not None:  # a PDF or DOCX linked as the article itself
             yield article

@@ -55,6 +55,20 @@ def no_installed_models(tmp_path_factory):
         os.environ["MONITOR_ARGOS_HOME"] = previous
 
 
+@pytest.fixture(scope="session", autouse=True)
+def warc_dir(tmp_path_factory) -> Path:
+    """Every crawl of the run, subprocesses included, writes its raw captures here, never under
+    the developer's $MONITOR_HOME."""
+    folder = tmp_path_factory.mktemp("warc")
+    previous = os.environ.get("MONITOR_WARC_DIR")
+    os.environ["MONITOR_WARC_DIR"] = str(folder)
+    yield folder
+    if previous is None:
+        os.environ.pop("MONITOR_WARC_DIR", None)
+    else:
+        os.environ["MONITOR_WARC_DIR"] = previous
+
+
 @pytest.fixture(scope="session")
 def es(es_config: EsConfig):
     client = make_client(es_config)

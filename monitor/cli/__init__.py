@@ -8,8 +8,10 @@ import click
 
 from monitor import __version__
 from monitor.cli.alerts import alerts
+from monitor.cli.capture import capture_cmd
 from monitor.cli.crawl import crawl
 from monitor.cli.demo import demo
+from monitor.cli.diff import diff_cmd
 from monitor.cli.es import es
 from monitor.cli.export import export_cmd
 from monitor.cli.extract import extract
@@ -34,6 +36,8 @@ main.add_command(crawl)
 main.add_command(extract)
 main.add_command(search_cmd)
 main.add_command(show_cmd)
+main.add_command(capture_cmd)
+main.add_command(diff_cmd)
 main.add_command(export_cmd)
 main.add_command(searches)
 main.add_command(demo)

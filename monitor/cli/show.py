@@ -15,9 +15,13 @@ WIDTH = 100
 @click.command("show")
 @click.argument("ref", metavar="ID|URL")
 @click.option("--no-text", is_flag=True, help="Metadata only, without the text and attachments.")
+@click.option(
+    "--versions", "with_versions", is_flag=True,
+    help="List the document's versions (its text changed); `monitor diff` compares them.",
+)  # fmt: skip
 @json_option("Print the stored document as one JSON object (every field, `id` included).")
 @domain_errors
-def show_cmd(ref: str, no_text: bool, as_json: bool) -> None:
+def show_cmd(ref: str, no_text: bool, with_versions: bool, as_json: bool) -> None:
     """One document, whole: original title and text beside the translation, paragraph by
     paragraph; source, dates, type, policy and filing fields, attachments with their text, URL.
 
@@ -32,10 +36,38 @@ def show_cmd(ref: str, no_text: bool, as_json: bool) -> None:
     doc = call(config, lambda: find_document(es, alias, ref))
     if doc is None:
         raise QueryError(f"no document {ref!r} in {alias} (an id from `monitor search`, or a URL)")
+    if with_versions:
+        from monitor.search.versions import document_versions
+
+        versions = call(config, lambda: document_versions(es, config.index_name("versions"), doc))
+        if as_json:
+            emit_json({"id": doc["id"], "versions": [_brief(v) for v in versions]})
+            return
+        _print(doc, with_text=False)
+        _print_versions(versions)
+        return
     if as_json:
         emit_json(doc)
         return
     _print(doc, with_text=not no_text)
+
+
+def _brief(version: dict[str, Any]) -> dict[str, Any]:
+    keys = ("version", "crawled_at", "replaced_at", "title", "content_hash", "capture", "changes")
+    return {key: version.get(key) for key in keys} | {"chars": len(version.get("text") or "")}
+
+
+def _print_versions(versions: list[dict[str, Any]]) -> None:
+    click.echo()
+    click.echo(click.style(f"{len(versions)} versions", bold=True))
+    for version in versions:
+        changes = (version.get("changes") or {}).get("summary") or "first"
+        until = version.get("replaced_at") or "now"
+        click.echo(
+            f"  v{version['version']:<3} fetched {version.get('crawled_at')}  (until {until})  "
+            f"{changes:<20} {len(version.get('text') or ''):>6} chars  "
+            f"{(version.get('content_hash') or '')[:12]}"
+        )
 
 
 def _field(label: str, value: Any) -> None:
@@ -63,6 +95,11 @@ def _print(doc: dict[str, Any], with_text: bool) -> None:
     _field("first seen", doc.get("first_seen_at"))
     _field("crawled", doc.get("crawled_at"))
     _field("indexed", doc.get("indexed_at"))
+    if (doc.get("version") or 1) > 1:
+        changes = (doc.get("changes") or {}).get("summary", "")
+        _field("version", f"{doc['version']}, changed {doc.get('changed_at')} ({changes})")
+    if doc.get("withdrawn_at"):
+        _field("WITHDRAWN", f"{doc['withdrawn_at']} ({doc.get('withdrawn_reason') or ''})")
     _field("authors", ", ".join(doc.get("authors") or []))
     _field("editors", ", ".join(doc.get("editors") or []))
     policy = doc.get("policy") or {}

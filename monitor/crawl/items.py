@@ -26,3 +26,6 @@ class Article:
     # stage replaces each body by its text (see spiders/attachments.py, monitor/text/documents.py)
     attachments: list[dict[str, Any]] = field(default_factory=list)
     doc: dict[str, Any] = field(default_factory=dict)  # analyse_page() output
+    # the response's WARC capture (monitor.crawl.capture): a Future until the index stage
+    # settles it into {file, offset, length, record_id, status, date}
+    capture: Any = field(default=None, repr=False)

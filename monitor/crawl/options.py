@@ -45,6 +45,9 @@ class CrawlSettings:
     max_text_chars: int
     es_wait: float
     private_networks: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]
+    warc: bool = True
+    warc_max_bytes: int = 1024 * 1024 * 1024
+    warc_listings: bool = False
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> CrawlSettings:
@@ -73,6 +76,9 @@ class CrawlSettings:
             max_text_chars=_number(settings, "MONITOR_MAX_TEXT_CHARS", int, 1000),
             es_wait=_number(settings, "MONITOR_ES_WAIT", float, 0),
             private_networks=_networks(settings),
+            warc=settings.getbool("MONITOR_WARC"),
+            warc_max_bytes=_number(settings, "MONITOR_WARC_MAX_MB", int, 1) * 1024 * 1024,
+            warc_listings=settings.getbool("MONITOR_WARC_LISTINGS"),
         )
 
     @classmethod

@@ -37,6 +37,27 @@ def _multilingual(raw_keyword: bool = False) -> dict[str, Any]:
 KEYWORD = {"type": "keyword"}
 DATE = {"type": "date"}
 
+# Where a document's raw capture is (monitor.crawl.capture): a WARC file under MONITOR_WARC_DIR
+CAPTURE = {
+    "properties": {
+        "file": KEYWORD,
+        "offset": {"type": "long"},
+        "length": {"type": "long"},
+        "record_id": KEYWORD,
+        "status": {"type": "short"},
+        "date": DATE,
+    }
+}
+
+# What changed against the version before (monitor.text.changes)
+CHANGES = {
+    "properties": {
+        "added": {"type": "integer"},
+        "removed": {"type": "integer"},
+        "summary": {"type": "keyword"},
+    }
+}
+
 ARTICLE_PROPERTIES: dict[str, Any] = {
     "url": KEYWORD,  # the URL the page was finally fetched from (after redirects)
     "canonical_url": KEYWORD,  # the page's own canonical URL when trustworthy; the _id is its hash
@@ -118,8 +139,14 @@ ARTICLE_PROPERTIES: dict[str, Any] = {
             "truncated": {"type": "boolean"},
             "error": {"type": "keyword", "ignore_above": 1024},
             "text": _multilingual(),
+            "capture": CAPTURE,
         }
     },
+    "capture": CAPTURE,  # the WARC record the stored version was extracted from
+    # Versions: the stored text changed (monitor.text.changes); earlier ones in <prefix>-versions
+    "version": {"type": "integer"},  # 1 until the text first changes
+    "changed_at": DATE,
+    "changes": CHANGES,  # against the version before
     # Translation (filled by the translation worker): English and Chinese renderings.
     "title_en": _text("english"),
     "text_en": _text("english"),
@@ -281,6 +308,23 @@ SEARCH_PROPERTIES: dict[str, Any] = {
     "runs": {"type": "integer"},
 }
 
+# Earlier versions of documents whose text changed: `_id` is `<document id>:v<n>`; the document
+# itself holds the latest (version n+1). Written before the document is updated, so no text is lost.
+VERSIONS_VERSION = 1
+VERSION_PROPERTIES: dict[str, Any] = {
+    "document_id": KEYWORD,
+    "version": {"type": "integer"},
+    "url": KEYWORD,
+    "title": {"type": "text", "fields": {"raw": {"type": "keyword", "ignore_above": 512}}},
+    "text": {"type": "text"},
+    "content_hash": KEYWORD,
+    "crawled_at": DATE,  # when this version was fetched
+    "indexed_at": DATE,
+    "replaced_at": DATE,  # when the next version replaced it
+    "capture": CAPTURE,
+    "changes": CHANGES,  # what the next version changed
+}
+
 # kind → (schema version, properties, settings)
 SCHEMAS: dict[str, tuple[int, dict[str, Any], dict[str, Any]]] = {
     "articles": (
@@ -293,6 +337,7 @@ SCHEMAS: dict[str, tuple[int, dict[str, Any], dict[str, Any]]] = {
     "alerts": (ALERTS_VERSION, ALERT_PROPERTIES, {"refresh_interval": "1s"}),
     "watches": (WATCHES_VERSION, WATCH_PROPERTIES, {"refresh_interval": "1s"}),
     "searches": (SEARCHES_VERSION, SEARCH_PROPERTIES, {"refresh_interval": "1s"}),
+    "versions": (VERSIONS_VERSION, VERSION_PROPERTIES, {"refresh_interval": "1s"}),
 }
 
 

@@ -78,6 +78,7 @@ SPIDER_MIDDLEWARES = {
 DOWNLOADER_MIDDLEWARES = {
     "monitor.crawl.guard.RequestGuard": 10,  # first: every request, redirects and robots.txt too
     "monitor.crawl.incremental.ConditionalGet": 540,  # inside retry (550): sees only final outcomes
+    "monitor.crawl.withdrawn.Withdrawals": 545,  # re-checked articles gone: marked withdrawn
     # next to the downloader: the response as it came, before decompression and redirects
     "monitor.crawl.capture.WarcCapture": 950,
 }

@@ -182,3 +182,39 @@ def test_a_changed_page_makes_one_version_with_its_diff_and_furniture_makes_none
     listing = run_monitor("show", now["id"], "--versions", "--json", config=config)
     shown = json.loads(listing.stdout)
     assert [v["version"] for v in shown["versions"]] == [1, 2]
+
+
+def test_a_withdrawn_page_is_marked_kept_and_hidden_from_search(site):
+    """A re-check (recheck: 1s) that gets 404, or a redirect to the home page, marks the document
+    withdrawn: still stored, hidden from search unless --include-withdrawn, shown marked; a page
+    that comes back is unmarked."""
+    root, server, sources, config = site
+    (root / "index.html").write_text("<html><body><h1>江北省工业和信息化厅</h1></body></html>")
+    sources.write_text(sources.read_text() + "    recheck: 1s\n")
+    crawl_json(sources, config)
+    server.fail["/zcwj/a.html"] = 404
+    server.routes["/zcwj/c.html"] = lambda method, query, body: (
+        301, {"Location": f"{server.base}/"}, b""
+    )  # fmt: skip
+    import time
+
+    time.sleep(1.2)  # the records are older than `recheck`
+    summary = crawl_json(sources, config)["jiangbei"]
+    gone, moved = stored(config, "a"), stored(config, "c")
+    assert gone["withdrawn_at"] and gone["withdrawn_reason"] == "HTTP 404"
+    assert moved["withdrawn_at"] and moved["withdrawn_reason"] == "redirected to the home page"
+    assert stored(config, "b").get("withdrawn_at") is None
+    assert summary["errors"] >= 1  # the 404 is still reported as a fetch error
+    hidden = run_monitor("search", "--json", config=config)
+    ids = {h["id"] for h in json.loads(hidden.stdout)["hits"]}
+    assert ids == {stored(config, "b")["id"]}
+    shown = run_monitor("search", "--include-withdrawn", config=config)
+    assert shown.stdout.count("WITHDRAWN") == 2, shown.stdout
+    first_date = gone["withdrawn_at"]
+    time.sleep(1.2)
+    crawl_json(sources, config)  # still gone: the first date stays
+    assert stored(config, "a")["withdrawn_at"] == first_date
+    del server.fail["/zcwj/a.html"]
+    time.sleep(1.2)
+    crawl_json(sources, config)  # back again
+    assert stored(config, "a").get("withdrawn_at") is None

@@ -44,6 +44,7 @@ class Filters:
     until: str | None = None
     sort: str | None = None
     no_expand: bool = False
+    include_withdrawn: bool = False
 
 
 FILTER_OPTIONS = [
@@ -70,6 +71,11 @@ FILTER_OPTIONS = [
         help="Order of the hits  [default: relevance; date for an empty query]",
     ),
     click.option("--no-expand", is_flag=True, help="Search the words as written, untranslated."),
+    click.option(
+        "--include-withdrawn",
+        is_flag=True,
+        help="Also pages a re-check found gone (404, 410, redirected home), marked.",
+    ),
 ]
 
 
@@ -105,6 +111,7 @@ def make_request(
         offset=offset,
         sort=filters.sort or "relevance",
         expand=not filters.no_expand,
+        include_withdrawn=filters.include_withdrawn,
     )
     build_query(request)  # a query that cannot run fails before any connection
     return request
@@ -244,6 +251,8 @@ def print_result(text: str, result: dict[str, Any], size: int) -> None:
         if hit["title_en"]:
             click.echo(f"    {hit['title_en']}")
         facts = [hit["source_id"], hit["doc_type"] or "news", hit["language"], date]
+        if hit.get("withdrawn_at"):
+            facts.insert(0, click.style(f"WITHDRAWN {hit['withdrawn_at'][:10]}", fg="red"))
         if hit.get("concepts_matched") is not None and concepts > 1:
             facts.append(f"{hit['concepts_matched']}/{concepts} concepts")
         click.echo("    " + " · ".join(str(f) for f in facts if f))

@@ -57,6 +57,8 @@ class Seen:
     last_modified: str | None = None
     content_hash: str | None = None
     last_seen_at: str | None = None
+    document_id: str | None = None  # the article stored from it
+    withdrawn_at: str | None = None  # a re-check found it gone (monitor.crawl.withdrawn)
 
     def validators(self) -> dict[str, str]:
         """Headers for a conditional GET (empty when the server gave no validators)."""
@@ -110,6 +112,8 @@ class SeenStore:
                         last_modified=src.get("last_modified"),
                         content_hash=src.get("content_hash"),
                         last_seen_at=src.get("last_seen_at"),
+                        document_id=src.get("document_id"),
+                        withdrawn_at=src.get("withdrawn_at"),
                     )
         return found
 

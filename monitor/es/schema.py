@@ -147,6 +147,9 @@ ARTICLE_PROPERTIES: dict[str, Any] = {
     "version": {"type": "integer"},  # 1 until the text first changes
     "changed_at": DATE,
     "changes": CHANGES,  # against the version before
+    # a re-check found the page gone (404, 410, redirected home): kept, hidden from search
+    "withdrawn_at": DATE,
+    "withdrawn_reason": KEYWORD,
     # Translation (filled by the translation worker): English and Chinese renderings.
     "title_en": _text("english"),
     "text_en": _text("english"),
@@ -227,6 +230,7 @@ SEEN_PROPERTIES: dict[str, Any] = {
     "last_seen_at": DATE,  # last fetched (200) or confirmed unchanged (304)
     # why a page that killed extraction workers is not fetched again (monitor.crawl.extraction)
     "quarantined": {"type": "keyword", "ignore_above": 1024},
+    "withdrawn_at": DATE,  # a re-check found the page gone (monitor.crawl.withdrawn)
 }
 
 # Alerts (source health changes so far): stored before delivery, so a channel that is down loses

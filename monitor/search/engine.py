@@ -174,10 +174,16 @@ class SearchRequest:
     sort: str = "relevance"  # relevance | date
     expand: bool = True  # translate the query's concepts (glossary, CC-CEDICT)
     filters: tuple[dict[str, Any], ...] = field(default=())  # further Elasticsearch filters
+    include_withdrawn: bool = False  # pages a re-check found gone (monitor.crawl.withdrawn)
+
+
+NOT_WITHDRAWN = {"bool": {"must_not": {"exists": {"field": "withdrawn_at"}}}}
 
 
 def _filters(request: SearchRequest) -> list[dict[str, Any]]:
     filters: list[dict[str, Any]] = list(request.filters)
+    if not request.include_withdrawn:
+        filters.append(NOT_WITHDRAWN)
     if request.language:
         filters.append({"term": {"language": request.language}})
     if request.sources:
@@ -292,6 +298,8 @@ def shape_hit(hit: dict[str, Any], weights: dict[str, float] | None = None) -> d
         "snippet": snippet,
         "snippet_en": None,
         "attachment": None,
+        "withdrawn_at": source.get("withdrawn_at"),  # shown only with include_withdrawn
+        "version": source.get("version") or 1,
     }
     if source.get("language") != "en":
         shaped["snippet_en"] = _snippet(highlight, ENGLISH_SNIPPET_FIELDS)[0] or None

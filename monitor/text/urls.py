@@ -20,6 +20,10 @@ TRACKING_PARAMS = {
     "ref",
 }
 
+# the paths of a site's home page (a link home, a redirect of a withdrawn page to it)
+HOME_FILES = ("index.html", "index.htm", "index.shtml", "index.php", "default.htm")
+HOME_PATHS = {"", "/", *(f"/{name}" for name in HOME_FILES)}
+
 
 def canonicalize(url: str) -> str:
     """Lower-case scheme and host; no default port, fragment or tracking params; sorted query."""

@@ -25,6 +25,8 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+from monitor.text.urls import HOME_FILES, HOME_PATHS
+
 _SEPARATOR = re.compile(
     r"\s+[|\-–—_·:*]\s+|\s*[｜ㅣ]\s*|\s+[|–—]|[|–—]\s+|：(?=[^：]{2,30}$)"
     # Chinese sites glue their name on without spaces: "…的通知_江东省工信厅", "…两成-华夏网"
@@ -115,9 +117,7 @@ def site_names(tree: Any, article: dict[str, Any], url: str | None) -> list[str]
     return [n for n in names if n]
 
 
-_HOME_FILES = ("index.html", "index.htm", "index.shtml", "index.php", "default.htm")
-_HOME_PATHS = {"", "/", *(f"/{name}" for name in _HOME_FILES)}
-_HOME_LAST = {"", ".", "..", *_HOME_FILES}  # the last segment of an href that may lead home
+_HOME_LAST = {"", ".", "..", *HOME_FILES}  # the last segment of an href that may lead home
 MAX_HOME_NAMES = 6
 _HOME_WORD = re.compile(r"\s*(?:首页|主页|首頁|home(?: ?page)?)$", re.IGNORECASE)
 
@@ -133,7 +133,7 @@ def home_names(tree: Any, url: str | None) -> list[str]:
         if not _may_lead_home(href):  # most links: no need to resolve them
             continue
         target = urlsplit(urljoin(url or "", href))
-        if target.hostname != host or target.path not in _HOME_PATHS or target.query:
+        if target.hostname != host or target.path not in HOME_PATHS or target.query:
             continue
         for name in (link.text_content(), *link.xpath(".//img/@alt"), link.get("title") or ""):
             name = _HOME_WORD.sub("", " ".join(str(name).split()))  # "华夏网首页" names 华夏网

@@ -113,6 +113,13 @@ MONITOR_WARC_DIR = ""
 MONITOR_WARC_MAX_MB = 1024  # a new file after this many megabytes
 MONITOR_WARC_LISTINGS = False  # listing pages, feeds and sitemaps too
 
+# --- Stories (monitor/es/stories.py) -------------------------------------------------------------
+# Reprints of one story (estimated Jaccard similarity of their word/character 4-grams at least
+# MONITOR_STORY_THRESHOLD, published within MONITOR_STORY_WINDOW of each other) share a story_id;
+# search shows a story once, as its earliest document.
+MONITOR_STORY_WINDOW = "14d"
+MONITOR_STORY_THRESHOLD = 0.5
+
 # --- Documents and attachments (spiders/attachments.py, monitor/text/documents.py) ---------------
 # PDF and DOCX files linked from a page are fetched and their text indexed with the page (sources
 # turn this off with `attachments: false`); a PDF or DOCX linked as an article is a document itself.

@@ -23,6 +23,7 @@ from monitor.es.client import describe
 from monitor.es.node import ensure_available
 from monitor.es.patience import CLIENT_ERRORS
 from monitor.es.schema import ensure_articles_index, ensure_index
+from monitor.es.stories import assign_stories
 from monitor.text.changes import compare
 from monitor.text.dates import not_after, utc_now_iso
 from pipelines.base import Stage
@@ -92,6 +93,7 @@ def to_document(item: Article) -> tuple[str, dict[str, Any]]:
         "attachments": item.attachments,
         "attachments_complete": complete(item.attachments),
         "capture": item.capture,  # the WARC record it was extracted from
+        **_story_fields(doc.get("story")),
         # new or changed text: any earlier translation is stale
         "translation": {
             "status": "not_needed" if language == "en" else "pending",
@@ -105,6 +107,12 @@ def to_document(item: Article) -> tuple[str, dict[str, Any]]:
         "text_zh": None,
     }
     return doc["id"], source
+
+
+def _story_fields(signature: dict[str, Any] | None) -> dict[str, Any]:
+    if not signature:
+        return {"story_bands": None, "story_minhash": None}
+    return {"story_bands": signature["bands"], "story_minhash": signature["minhash"]}
 
 
 class IndexPipeline(Stage):
@@ -178,11 +186,19 @@ class IndexPipeline(Stage):
         ]
         now = utc_now_iso()
         revised = self._versions(docs, kinds, known, now)
+        stories = assign_stories(
+            self.es,
+            self.alias,
+            [(i, d) for (i, d), kind in zip(docs, kinds, strict=True) if kind == "new"],
+            self.settings.story_window,
+            self.settings.story_threshold,
+        )
         actions = []
         for (doc_id, source), kind in zip(docs, kinds, strict=True):
             if kind == "new":  # first_seen_at is written once; updates leave it as it was
+                story = {"story_id": stories[doc_id]}  # a new document joins a story, or starts one
                 actions.append(
-                    ("create", doc_id, {**source, "indexed_at": now, "first_seen_at": now})
+                    ("create", doc_id, {**source, **story, "indexed_at": now, "first_seen_at": now})
                 )
             elif kind == "changed" and doc_id in revised:
                 fields, error = revised[doc_id]

@@ -208,7 +208,7 @@ def test_a_withdrawn_page_is_marked_kept_and_hidden_from_search(site):
     hidden = run_monitor("search", "--json", config=config)
     ids = {h["id"] for h in json.loads(hidden.stdout)["hits"]}
     assert ids == {stored(config, "b")["id"]}
-    shown = run_monitor("search", "--include-withdrawn", config=config)
+    shown = run_monitor("search", "--include-withdrawn", "--expand-stories", config=config)
     assert shown.stdout.count("WITHDRAWN") == 2, shown.stdout
     first_date = gone["withdrawn_at"]
     time.sleep(1.2)

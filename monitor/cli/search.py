@@ -45,6 +45,7 @@ class Filters:
     sort: str | None = None
     no_expand: bool = False
     include_withdrawn: bool = False
+    expand_stories: bool = False
 
 
 FILTER_OPTIONS = [
@@ -72,6 +73,11 @@ FILTER_OPTIONS = [
     ),
     click.option("--no-expand", is_flag=True, help="Search the words as written, untranslated."),
     click.option(
+        "--expand-stories",
+        is_flag=True,
+        help="Every reprint of a story, not one hit per story (its earliest document).",
+    ),
+    click.option(
         "--include-withdrawn",
         is_flag=True,
         help="Also pages a re-check found gone (404, 410, redirected home), marked.",
@@ -95,7 +101,11 @@ def filter_options(fn: Callable) -> Callable:
 
 
 def make_request(
-    query: tuple[str, ...] | str, filters: Filters, size: int = 10, offset: int = 0
+    query: tuple[str, ...] | str,
+    filters: Filters,
+    size: int = 10,
+    offset: int = 0,
+    collapse: bool = False,
 ) -> Any:
     """The SearchRequest of the options; QueryError (exit 2) for bad dates or a bad query."""
     from monitor.search.engine import SearchRequest, build_query
@@ -112,6 +122,7 @@ def make_request(
         sort=filters.sort or "relevance",
         expand=not filters.no_expand,
         include_withdrawn=filters.include_withdrawn,
+        collapse_stories=collapse and not filters.expand_stories,
     )
     build_query(request)  # a query that cannot run fails before any connection
     return request
@@ -130,6 +141,10 @@ def open_index(request: Any) -> tuple[Any, Any, str]:
         raise SearchBackendError(
             f"no index {alias!r} at {config.display_url} yet: run `monitor crawl` first"
         )
+    if request.collapse_stories:  # documents stored before stories get one of their own first
+        from monitor.es.stories import backfill_story_ids
+
+        call(config, lambda: backfill_story_ids(es, alias))
     named = [*request.sources, *build_query(request)[1].sources]
     if named:
         known = {b["key"] for b in call(config, lambda: term_buckets(es, alias, "source_id"))}
@@ -184,7 +199,7 @@ def search_cmd(
         raise click.UsageError("--page and --from are two ways of saying the same thing: pick one")
     text = " ".join(query)
     start = offset if offset is not None else ((page or 1) - 1) * size
-    request = make_request(text, filters, size, start)
+    request = make_request(text, filters, size, start, collapse=True)
     config, es, alias = open_index(request)
     started = utc_now_iso()
     result = call(config, lambda: search(es, alias, request))
@@ -266,6 +281,10 @@ def print_result(text: str, result: dict[str, Any], size: int) -> None:
         if official:
             click.echo("    " + " · ".join(official))
         click.echo(f"    {hit['url']}")
+        if hit.get("similar"):
+            others = sorted({m["source_id"] for m in hit["story"]} - {hit["source_id"]})
+            also = f" (also: {', '.join(others)})" if others else ""
+            click.echo(f"    + {hit['similar']} similar{also}: --expand-stories shows them")
         if hit["attachment"]:
             click.echo(
                 f"    in attachment: {hit['attachment']['name'] or hit['attachment']['url']}"

@@ -7,6 +7,7 @@ import ipaddress
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from scrapy.settings import BaseSettings, Settings, default_settings
@@ -48,6 +49,8 @@ class CrawlSettings:
     warc: bool = True
     warc_max_bytes: int = 1024 * 1024 * 1024
     warc_listings: bool = False
+    story_window: timedelta = timedelta(days=14)
+    story_threshold: float = 0.5
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> CrawlSettings:
@@ -79,6 +82,8 @@ class CrawlSettings:
             warc=settings.getbool("MONITOR_WARC"),
             warc_max_bytes=_number(settings, "MONITOR_WARC_MAX_MB", int, 1) * 1024 * 1024,
             warc_listings=settings.getbool("MONITOR_WARC_LISTINGS"),
+            story_window=_duration(settings, "MONITOR_STORY_WINDOW"),
+            story_threshold=_fraction(settings, "MONITOR_STORY_THRESHOLD"),
         )
 
     @classmethod
@@ -88,6 +93,23 @@ class CrawlSettings:
         if found is None:
             found = crawler._monitor_settings = cls.from_settings(crawler.settings)
         return found
+
+
+def _duration(settings: BaseSettings, name: str) -> timedelta:
+    from monitor.sources.schema import parse_duration
+
+    found = parse_duration(settings.get(name))
+    if found is None:
+        raise ConfigError(f"setting {name}: expected a duration such as 14d or 36h, "
+                          f"got {settings.get(name)!r}")  # fmt: skip
+    return found
+
+
+def _fraction(settings: BaseSettings, name: str) -> float:
+    value = _number(settings, name, float, 0.05)
+    if value > 1:
+        raise ConfigError(f"setting {name}: expected a number from 0.05 to 1, got {value}")
+    return value
 
 
 def _networks(settings: BaseSettings) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:

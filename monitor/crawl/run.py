@@ -30,8 +30,10 @@ from monitor.es.client import call, make_client
 from monitor.es.config import EsConfig
 from monitor.es.node import ensure_available
 from monitor.es.schema import ensure_articles_index
+from monitor.es.stories import reconcile_stories
 from monitor.notify.channels import load_channels
 from monitor.sources.schema import Source
+from monitor.text.dates import utc_now_iso
 
 
 @dataclass
@@ -151,6 +153,7 @@ def _crawl(
         deferred.addErrback(lambda f, record=failure: record.update(error=f.getErrorMessage()))
         runs.append((source, crawler, failure))
     stop = _StopSignals(log)
+    started_at = utc_now_iso()
     from twisted.internet import reactor
 
     # Scrapy installs its handlers "after startup": ours go in front of them a moment later
@@ -171,6 +174,16 @@ def _crawl(
     errors = call(es_config, lambda: record_runs(es, es_config, records))
     for error in errors:
         log(f"warning: a run record was not written: {error}")
+    if any(r.indexed for r in results):  # reprints stored at once by parallel crawlers: one story
+        merged = call(
+            es_config,
+            lambda: reconcile_stories(
+                es, es_config.index_name("articles"), started_at,
+                crawl_settings.story_window, crawl_settings.story_threshold,
+            ),
+        )  # fmt: skip
+        if merged:
+            log(f"stories: {merged} documents joined the story of an earlier reprint")
     if stop.received is not None:  # an interrupted crawl says nothing about the sources' health
         return CrawlResult(results, stop.received)
     try:  # the crawl is done and recorded: a failure here is reported, not fatal

@@ -150,6 +150,10 @@ ARTICLE_PROPERTIES: dict[str, Any] = {
     # a re-check found the page gone (404, 410, redirected home): kept, hidden from search
     "withdrawn_at": DATE,
     "withdrawn_reason": KEYWORD,
+    # Stories: reprints share a story_id (monitor.es.stories); MinHash and LSH keys of the text
+    "story_id": KEYWORD,
+    "story_bands": {"type": "keyword", "doc_values": False},
+    "story_minhash": {"type": "binary"},
     # Translation (filled by the translation worker): English and Chinese renderings.
     "title_en": _text("english"),
     "text_en": _text("english"),

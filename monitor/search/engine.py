@@ -69,7 +69,8 @@ HIGHLIGHT_FIELDS = [
     "text_en",
 ]
 ENGLISH_SNIPPET_FIELDS = ["text_en", "title_en"]
-SOURCE_EXCLUDES = ["text", "text_en", "text_zh", "attachments.text"]
+STORY_MEMBERS = 20  # a collapsed story's documents listed with it
+SOURCE_EXCLUDES = ["text", "text_en", "text_zh", "attachments.text", "story_minhash", "story_bands"]
 # A form in the other language than the query's scores a little less (the analyst wrote these
 # words), a form from the general dictionary (CC-CEDICT) rather than the glossary less again.
 TRANSLATED_WEIGHT = 0.7
@@ -175,6 +176,9 @@ class SearchRequest:
     expand: bool = True  # translate the query's concepts (glossary, CC-CEDICT)
     filters: tuple[dict[str, Any], ...] = field(default=())  # further Elasticsearch filters
     include_withdrawn: bool = False  # pages a re-check found gone (monitor.crawl.withdrawn)
+    # one hit per story (reprints, monitor.es.stories): its earliest document, with the others
+    # counted; every document needs a story_id (monitor.es.stories.backfill_story_ids)
+    collapse_stories: bool = False
 
 
 NOT_WITHDRAWN = {"bool": {"must_not": {"exists": {"field": "withdrawn_at"}}}}
@@ -229,6 +233,19 @@ def build_query(request: SearchRequest, lexicon: Lexicon | None = None, floor: i
         "track_total_hits": True,
         "track_scores": True,
     }
+    if request.collapse_stories:
+        earliest = [{"published_at": {"order": "asc", "missing": "_last", "unmapped_type": "date"}},
+                    {"first_seen_at": {"order": "asc", "unmapped_type": "date"}}]  # fmt: skip
+        body["collapse"] = {
+            "field": "story_id",
+            "inner_hits": [
+                {"name": "earliest", "size": 1, "sort": earliest,
+                 "_source": {"excludes": SOURCE_EXCLUDES}, "highlight": body["highlight"]},
+                {"name": "members", "size": STORY_MEMBERS, "sort": earliest,
+                 "_source": ["source_id", "site", "url", "canonical_url", "published_at",
+                             "title"]},
+            ],
+        }  # fmt: skip
     return body, compiled
 
 
@@ -313,6 +330,23 @@ def shape_hit(hit: dict[str, Any], weights: dict[str, float] | None = None) -> d
     return shaped
 
 
+def _story(hit: dict[str, Any], weights: dict[str, float]) -> dict[str, Any]:
+    """A collapsed story: its earliest document, with the story's size and sources."""
+    earliest = hit["inner_hits"]["earliest"]["hits"]
+    members = hit["inner_hits"]["members"]["hits"]
+    shown = earliest["hits"][0] if earliest["hits"] else hit
+    shaped = shape_hit({**shown, "_score": hit.get("_score")}, weights)
+    shaped["story_id"] = hit["_source"].get("story_id")
+    shaped["similar"] = max(0, members["total"]["value"] - 1)
+    shaped["story"] = [
+        {"id": m["_id"], **{k: m["_source"].get(k) for k in ("source_id", "site", "published_at",
+                                                              "title")},
+         "url": m["_source"].get("canonical_url") or m["_source"].get("url")}
+        for m in members["hits"]
+    ]  # fmt: skip
+    return shaped
+
+
 def search(
     es: Elasticsearch, index: str, request: SearchRequest, lexicon: Lexicon | None = None
 ) -> dict[str, Any]:
@@ -339,7 +373,8 @@ def search(
         for h in hits:
             if h["_id"] in texts:
                 h["_source"]["attachments"] = texts[h["_id"]]
-    shaped = [shape_hit(h, compiled.weights) for h in hits]
+    shaped = [_story(h, compiled.weights) if "inner_hits" in h else shape_hit(h, compiled.weights)
+              for h in hits]  # fmt: skip
     return {
         "total": response["hits"]["total"]["value"],
         "offset": request.offset,

@@ -21,6 +21,7 @@ from monitor.text.encoding import decode_html
 from monitor.text.govdoc import policy_metadata
 from monitor.text.language import detect, warm_up
 from monitor.text.limits import PageRejected
+from monitor.text.stories import signature
 from monitor.text.urls import choose_canonical, document_id
 
 PARAGRAPH_CHARS = 30  # shorter lines are headlines, bylines, editor notes: not part of the hash
@@ -98,6 +99,8 @@ def analyse_page(
         "policy": policy_metadata(decoded.text) or None,
         "document": None,
         "not_article": not_article,  # why the page is not an article (article/pagekind.py)
+        # MinHash and LSH keys of the text: reprints meet under one story_id (text/stories.py)
+        "story": signature(found.text) if found.text and not not_article else None,
     }
 
 

@@ -1,0 +1,197 @@
+"""Stories in the articles index: near-duplicate documents (reprints) share a `story_id`.
+
+A new document with a text signature (monitor.text.stories) asks the index for documents that
+share one of its LSH band keys (`story_bands`) and were published within MONITOR_STORY_WINDOW of
+it, estimates its similarity to each from their stored MinHash, and joins the story of the most
+similar one at or above the threshold; otherwise it starts a story of its own (its own id). The
+documents of one bulk batch are compared with each other too. Search collapses a story to its
+earliest document (monitor.search.engine).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from elasticsearch import Elasticsearch
+
+from monitor.text.stories import THRESHOLD, similarity
+
+CANDIDATES = 50  # documents sharing a band key, looked at per new document
+BACKFILL_BATCH = 1000
+
+
+def _when(source: dict[str, Any]) -> str | None:
+    return source.get("published_at") or source.get("crawled_at")
+
+
+def _window(when: str, window: timedelta) -> dict[str, Any]:
+    moment = datetime.fromisoformat(when.replace("Z", "+00:00"))
+    bounds = {"gte": (moment - window).isoformat(), "lte": (moment + window).isoformat()}
+    undated = {
+        "bool": {
+            "must_not": {"exists": {"field": "published_at"}},
+            "filter": {"range": {"crawled_at": bounds}},
+        }
+    }
+    return {"bool": {"should": [{"range": {"published_at": bounds}}, undated]}}
+
+
+def assign_stories(
+    es: Elasticsearch,
+    index: str,
+    docs: list[tuple[str, dict[str, Any]]],
+    window: timedelta,
+    threshold: float = THRESHOLD,
+) -> dict[str, str]:
+    """{id: story_id} for the new documents `docs` ((id, source) with `story_minhash` and
+    `story_bands`, or without them: a story of their own)."""
+    stories = {doc_id: doc_id for doc_id, _ in docs}
+    signed = [(i, s) for i, s in docs if s.get("story_bands") and _when(s)]
+    if not signed:
+        return stories
+    searches: list[dict[str, Any]] = []
+    for doc_id, source in signed:
+        query = {
+            "bool": {
+                "filter": [{"terms": {"story_bands": source["story_bands"]}},
+                           _window(_when(source), window)],
+                "must_not": [{"ids": {"values": [doc_id]}}],
+            }
+        }  # fmt: skip
+        searches += [
+            {"index": index},
+            {"size": CANDIDATES, "query": query,
+             "_source": ["story_id", "story_minhash", "published_at", "crawled_at"]},
+        ]  # fmt: skip
+    responses = es.msearch(searches=searches)["responses"]
+    earlier: list[tuple[str, dict[str, Any]]] = []  # this batch's documents, in order
+    for (doc_id, source), response in zip(signed, responses, strict=True):
+        candidates = [
+            (hit["_source"].get("story_id") or hit["_id"], hit["_source"])
+            for hit in response.get("hits", {}).get("hits", [])
+        ]
+        candidates += [
+            (stories[other_id], other)
+            for other_id, other in earlier
+            if set(other["story_bands"]) & set(source["story_bands"])
+        ]
+        best, best_score = None, threshold
+        for story_id, other in candidates:
+            score = similarity(source["story_minhash"], other.get("story_minhash") or "")
+            if score >= best_score:
+                best, best_score = story_id, score
+        if best is not None:
+            stories[doc_id] = best
+        earlier.append((doc_id, source))
+    return stories
+
+
+MISSING = {"bool": {"must_not": {"exists": {"field": "story_id"}}}}
+
+
+def backfill_story_ids(es: Elasticsearch, index: str) -> int:
+    """Give documents stored before stories (or written by other tools) a story of their own,
+    so that collapsing by story never folds them together. Returns how many were updated."""
+    from monitor.es.bulk import write
+
+    done = 0
+    while True:
+        hits = es.search(index=index, query=MISSING, size=BACKFILL_BATCH, source=False)
+        ids = [hit["_id"] for hit in hits["hits"]["hits"]]
+        if not ids:
+            return done
+        errors = [
+            e
+            for _, e in write(es, index, [("upsert", i, {"doc": {"story_id": i}}) for i in ids])
+            if e
+        ]
+        es.indices.refresh(index=index)
+        done += len(ids) - len(errors)
+        if errors:  # deleted meanwhile, or refused: do not loop on them
+            return done
+
+
+RECONCILE_MAX = 10000  # new documents of one crawl looked at again
+
+
+def reconcile_stories(
+    es: Elasticsearch,
+    index: str,
+    since: str,
+    window: timedelta,
+    threshold: float = THRESHOLD,
+) -> int:
+    """After a crawl: documents first stored since `since` are compared again with the whole,
+    refreshed index, and stories that turn out to be one are merged (under the story of the
+    earliest stored document). Crawlers that run at once (several sources of one crawl, other
+    processes, other machines) each see the others' documents only once they are refreshed, so
+    two reprints stored at the same moment may have started two stories. Returns how many
+    documents changed story."""
+    es.indices.refresh(index=index)
+    fields = ["story_id", "story_bands", "story_minhash", "published_at", "crawled_at",
+              "first_seen_at"]  # fmt: skip
+    new = es.search(
+        index=index,
+        query={"bool": {"filter": [{"range": {"first_seen_at": {"gte": since}}},
+                                   {"exists": {"field": "story_bands"}}]}},
+        size=RECONCILE_MAX, source=fields,
+    )["hits"]["hits"]  # fmt: skip
+    if not new:
+        return 0
+    parent: dict[str, str] = {}
+    first_seen: dict[str, str] = {}
+
+    def root(story: str) -> str:
+        while parent.get(story, story) != story:
+            story = parent[story]
+        return story
+
+    def note(story: str, source: dict[str, Any]) -> None:
+        seen = source.get("first_seen_at") or ""
+        if story not in first_seen or (seen, story) < (first_seen[story], story):
+            first_seen[story] = seen
+
+    def join(a: str, b: str) -> None:
+        a, b = root(a), root(b)
+        if a == b:
+            return
+        keep, drop = sorted((a, b), key=lambda s: (first_seen.get(s, ""), s))
+        parent[drop] = keep
+
+    searches: list[dict[str, Any]] = []
+    for hit in new:
+        source = hit["_source"]
+        when = _when(source) or source.get("first_seen_at")
+        query = {"bool": {"filter": [{"terms": {"story_bands": source["story_bands"]}},
+                                     _window(when, window)],
+                          "must_not": [{"ids": {"values": [hit["_id"]]}}]}}  # fmt: skip
+        searches += [{"index": index}, {"size": CANDIDATES, "query": query, "_source": fields}]
+    responses = []
+    for start in range(0, len(searches), 200):  # msearch in slices
+        responses += es.msearch(searches=searches[start : start + 200])["responses"]
+    for hit, response in zip(new, responses, strict=True):
+        story = hit["_source"].get("story_id") or hit["_id"]
+        note(story, hit["_source"])
+        for other in response.get("hits", {}).get("hits", []):
+            source = other["_source"]
+            other_story = source.get("story_id") or other["_id"]
+            note(other_story, source)
+            if similarity(hit["_source"]["story_minhash"], source.get("story_minhash") or "") >= (
+                threshold
+            ):
+                join(story, other_story)
+    moved = {story: root(story) for story in list(parent) if root(story) != story}
+    if not moved:
+        return 0
+    from monitor.es.bulk import write
+
+    changed = 0
+    for story, keep in moved.items():
+        members = es.search(
+            index=index, query={"term": {"story_id": story}}, size=RECONCILE_MAX, source=False
+        )["hits"]["hits"]
+        actions = [("upsert", m["_id"], {"doc": {"story_id": keep}}) for m in members]
+        changed += sum(1 for _, error in write(es, index, actions) if not error)
+    es.indices.refresh(index=index)
+    return changed

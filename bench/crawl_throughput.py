@@ -94,7 +94,8 @@ class PeakMemory(threading.Thread):
         return round(main, 1), round(sum(self.cpu.values()) - main, 1)
 
 
-def crawl(base: str, pages: int, mode: str, tmp: Path) -> dict:
+def crawl(base: str, pages: int, mode: str, tmp: Path, settings: tuple[str, ...] = ()) -> dict:
+    """`monitor crawl` of the generated site into a fresh index; `settings`: more -s pairs."""
     config = EsConfig.from_env({"MONITOR_INDEX_PREFIX": f"bench-{uuid.uuid4().hex[:8]}"})
     sources = listing_sources(tmp / f"sources-{mode}.yaml", base)
     env = dict(os.environ, MONITOR_INDEX_PREFIX=config.index_prefix)
@@ -110,6 +111,7 @@ def crawl(base: str, pages: int, mode: str, tmp: Path) -> dict:
         "MONITOR_PROGRESS_INTERVAL=0",
         "-s",
         f"MONITOR_EXTRACT_MODE={mode}",
+        *(arg for pair in settings for arg in ("-s", pair)),
     )
     started = time.perf_counter()
     server_cpu = sum(psutil.Process().cpu_times()[:2])  # the fixture server runs in this process

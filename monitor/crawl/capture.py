@@ -107,7 +107,8 @@ class CaptureWriter:
         ip: str | None,
     ) -> dict[str, Any]:
         out = self._open()
-        writer = WARCWriter(out, gzip=True)
+        buffer = BytesIO()
+        writer = WARCWriter(buffer, gzip=False)  # compressed below: one member per record
         extra = {"WARC-IP-Address": ip} if ip else None
         response = writer.create_warc_record(
             url,
@@ -133,9 +134,13 @@ class CaptureWriter:
         record_id = response.rec_headers.get_header("WARC-Record-ID")
         offset = out.tell()
         writer.write_record(response)
+        out.write(_member(buffer.getvalue()))
         length = out.tell() - offset
         request.rec_headers.add_header("WARC-Concurrent-To", record_id)
+        buffer.seek(0)
+        buffer.truncate()
         writer.write_record(request)
+        out.write(_member(buffer.getvalue()))
         out.flush()
         self.records += 1
         self.bytes += out.tell() - offset
@@ -153,6 +158,15 @@ class CaptureWriter:
         if self._file is not None:
             self._file.close()
             self._file = None
+
+
+GZIP_LEVEL = 3  # warcio compresses at 9: 1.1 ms a 45 KB page against 0.4, for 0.31 vs 0.33 of it
+
+
+def _member(record: bytes) -> bytes:
+    """One record as a gzip member of its own (what readers of .warc.gz expect)."""
+    compressor = zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, zlib.MAX_WBITS + 16)
+    return compressor.compress(record) + compressor.flush()
 
 
 def _reason(status: int) -> str:

@@ -218,3 +218,47 @@ def test_a_withdrawn_page_is_marked_kept_and_hidden_from_search(site):
     time.sleep(1.2)
     crawl_json(sources, config)  # back again
     assert stored(config, "a").get("withdrawn_at") is None
+
+
+def test_watches_hear_of_new_versions_and_withdrawals_when_they_ask(site, tmp_path):
+    """`on: [changed, withdrawn]`: a watch gets an alert for a new version of a matching page and
+    for a matching page found gone; a watch with the default `on: [new]` gets neither."""
+    root, server, sources, config = site
+    (root / "index.html").write_text("<html><body><h1>江北省工业和信息化厅</h1></body></html>")
+    sources.write_text(sources.read_text() + "    recheck: 1s\n")
+    watchlist = tmp_path / "watchlists.yaml"
+    watchlist.write_text(
+        "watches:\n"
+        "  - id: chips-events\n    any: [流片]\n    on: [new, changed, withdrawn]\n"
+        "  - id: chips-new\n    any: [流片]\n"
+    )
+    env = {"MONITOR_WATCHLIST_FILE": str(watchlist)}
+    crawl_json(sources, config, env_extra=env)
+    revised = [PARAGRAPHS[0].replace("百分之三十", "百分之四十"), *PARAGRAPHS[1:]]
+    write(root, "a", page(revised))  # a new version of a page that matches
+    server.fail["/zcwj/b.html"] = 404  # a matching page gone
+    import time
+
+    time.sleep(1.2)
+    crawl_json(sources, config, env_extra=env)
+    es = make_client(config)
+    es.indices.refresh(index=config.index_name("alerts"))
+    alerts = [
+        h["_source"]
+        for h in es.search(index=config.index_name("alerts"), size=100)["hits"]["hits"]
+        if h["_source"]["kind"] == "watch"
+    ]
+    everything = es.search(index=config.index_name("alerts"), size=100)["hits"]["hits"]
+    events = sorted((a["watch_id"], a["event"], a["url"].rsplit("/", 1)[1]) for a in alerts)
+    assert events == [
+        ("chips-events", "changed", "a.html"),
+        ("chips-events", "new", "a.html"),
+        ("chips-events", "new", "b.html"),
+        ("chips-events", "new", "c.html"),
+        ("chips-events", "withdrawn", "b.html"),
+        ("chips-new", "new", "a.html"),
+        ("chips-new", "new", "b.html"),
+        ("chips-new", "new", "c.html"),
+    ], (events, everything)
+    changed = next(a for a in alerts if a["event"] == "changed")
+    assert changed["changes"]["summary"] == "+1 −1 paragraphs"

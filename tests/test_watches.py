@@ -342,3 +342,18 @@ def test_an_english_watch_meets_a_chinese_document_through_its_translation(
     raised = alerts(config)
     assert doc_id in {a["document_id"] for a in raised}
     assert {r["document_id"] for r in hook.received} == {a["document_id"] for a in raised}
+
+
+def test_watch_events_are_read_from_a_bare_on_key_and_checked(tmp_path):
+    """`on:` (which YAML 1.1 reads as the boolean true) lists events; a wrong one names its line;
+    a watch without it alerts on new documents, and keeps the spec hash it had before `on:`."""
+    path = tmp_path / "watchlists.yaml"
+    path.write_text("watches:\n  - id: a\n    any: [x]\n    on: [new, withdrawn]\n"
+                    "  - id: b\n    any: [y]\n")  # fmt: skip
+    first, second = load_watchlist(path)
+    assert first.on == ("new", "withdrawn") and second.on == ("new",)
+    assert "on" not in second.spec() and first.spec()["on"] == ("new", "withdrawn")
+    path.write_text("watches:\n  - id: a\n    any: [x]\n    on: [gone]\n")
+    with pytest.raises(ConfigError) as error:
+        load_watchlist(path)
+    assert "watchlists.yaml:4" in str(error.value) and "'on'" in str(error.value)

@@ -36,11 +36,17 @@ def watch_message(alert: dict[str, Any]) -> Message:
     words, the source and date, and the link to the original."""
     title = alert.get("title") or alert.get("url")
     english = alert.get("title_en")
-    subject = f"[news-monitor] {alert['watch_name']}: {title}"
+    event = {"changed": "changed: ", "withdrawn": "WITHDRAWN: "}.get(alert.get("event") or "", "")
+    subject = f"[news-monitor] {alert['watch_name']}: {event}{title}"
     date = (alert.get("published_at") or "")[:10] or "date unknown"
     snippet = alert.get("snippet") or ""
+    happened = {
+        "changed": f"Changed: a new version ({(alert.get('changes') or {}).get('summary', '')})",
+        "withdrawn": "Withdrawn: the page is gone from its site (the stored copy is kept)",
+    }.get(alert.get("event") or "")
     lines = [
         f"Watch: {alert['watch_name']} ({alert['watch_id']})",
+        *([happened] if happened else []),
         f"Title: {title}",
         *([f"English title: {english}"] if english and english != title else []),
         f"Source: {alert.get('source_id')}, {date}",

@@ -54,6 +54,9 @@ _EM = re.compile(r"<em>(.*?)</em>")
 _RAISING = threading.Lock()  # one crawl process runs a matcher per source
 ORDER = [{"indexed_at": "asc"}, {"canonical_url": "asc"}]  # the URL breaks ties: one per document
 ALERT_SOURCE = [
+    "version",  # events: a new version, a withdrawn page (event_of)
+    "changes",
+    "withdrawn_at",
     "title",
     "title_en",
     "url",
@@ -66,9 +69,23 @@ ALERT_SOURCE = [
 ]
 
 
-def alert_id(watch_id: str, document_id: str) -> str:
-    """One alert per (watch, document), whatever the version, process or retry."""
-    return "watch:" + hashlib.sha1(f"{watch_id}\n{document_id}".encode()).hexdigest()
+def alert_id(watch_id: str, document_id: str, event: str = "new") -> str:
+    """One alert per (watch, document) for `new` whatever the process or retry; per version for
+    `changed` ("changed:v3"); one per withdrawal."""
+    key = f"{watch_id}\n{document_id}" + ("" if event == "new" else f"\n{event}")
+    return "watch:" + hashlib.sha1(key.encode()).hexdigest()
+
+
+def event_of(watch: Watch, source: dict[str, Any]) -> str | None:
+    """What a matching document is to this watch: `withdrawn` (a re-check found it gone),
+    `changed:vN` (a new version, for watches `on: [changed]`), `new`; None when the watch does
+    not alert on it."""
+    if source.get("withdrawn_at"):
+        return "withdrawn" if "withdrawn" in watch.on else None
+    version = source.get("version") or 1
+    if version > 1 and "changed" in watch.on:
+        return f"changed:v{version}"
+    return "new" if "new" in watch.on else None
 
 
 @dataclass(frozen=True)
@@ -267,7 +284,12 @@ class Matcher:
         queued = self._recent_immediate(sorted({a.watch.id for a, _ in found}), now)
         docs = []
         for active, hit in found:
-            alert = alert_document(active, hit, now)
+            event = event_of(active.watch, hit["_source"])
+            if event is None:
+                continue
+            alert = alert_document(active, hit, now) | {"event": event.split(":")[0]}
+            if event.startswith("changed"):
+                alert["changes"] = hit["_source"].get("changes")
             watch = active.watch
             if not watch.channels:  # nobody to tell: kept in the index, for Kibana and `alerts`
                 alert["status"] = "stored"
@@ -278,7 +300,9 @@ class Matcher:
                 alert |= {"status": "queued", "digest_due": due.isoformat(), "mode": "folded"}
             else:
                 queued[watch.id] = queued.get(watch.id, 0) + 1
-            docs.append((alert_id(watch.id, hit["_id"]), alert))
+            docs.append((alert_id(watch.id, hit["_id"], event), alert))
+        if not docs:
+            return []
         results = write(self.es, self.alerts, [("create", i, d) for i, d in docs], refresh=True)
         created = [
             d | {"_id": i} for (i, d), (r, e) in zip(docs, results, strict=True) if r == "created"

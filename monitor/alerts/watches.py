@@ -21,6 +21,8 @@ watches:
     mode: immediate                      # or digest
     digest: {every: daily, at: "08:00", timezone: Asia/Shanghai}   # or {every: hourly}
     rate_limit: {max: 20, per: 1h}       # more immediate alerts than this fold into one digest
+    on: [new, changed, withdrawn]        # events (default [new]): a document first matching,
+                                         # a new version of one, a matching page found gone
 ```
 """
 
@@ -58,7 +60,9 @@ WATCH_KEYS = {
     "digest",
     "rate_limit",
     "enabled",
+    "on",
 }
+EVENTS = ("new", "changed", "withdrawn")  # what a watch alerts on (`on:`)
 FILTER_FIELDS = {  # filter name → what it matches
     "sources": "source_id",
     "doc_types": "doc_type",
@@ -123,10 +127,13 @@ class Watch:
     digest: Digest = Digest()
     rate_limit: RateLimit = RateLimit()
     enabled: bool = True
+    on: tuple[str, ...] = ("new",)
 
     def spec(self) -> dict[str, Any]:
         """The watch as plain JSON (stored with each version; its hash says when it changed)."""
         data = asdict(self)
+        if self.on == ("new",):  # the default: watches written before `on:` keep their hash
+            del data["on"]
         data["rate_limit"] = {
             "max": self.rate_limit.max,
             "per": self.rate_limit.per.total_seconds(),
@@ -153,6 +160,7 @@ class Watch:
                 **{k: v for k, v in data.items() if k in WATCH_KEYS},
                 **{k: tuple(data.get(k) or ()) for k in ("all", "any", "none", "phrases")},
                 "channels": tuple(data.get("channels") or ()),
+                "on": tuple(data.get("on") or ("new",)),
                 "near": tuple(Near(tuple(n["terms"]), n["within"]) for n in data.get("near") or ()),
                 "filters": {k: tuple(v) for k, v in (data.get("filters") or {}).items()},
                 "digest": Digest(**(data.get("digest") or {})),
@@ -215,6 +223,12 @@ def _filter(name: str, values: tuple[str, ...]) -> dict[str, Any]:
 
 class _WatchChecker(yamlfile.EntryChecker):
     kind = "watch"
+
+    def __init__(self, entry: Any, file: str):
+        super().__init__(entry, file)
+        if True in self.raw:  # YAML 1.1 reads a bare `on:` key as the boolean true
+            self.raw = {("on" if k is True else k): v for k, v in self.raw.items()}
+            self.lines = {("on" if k is True else k): v for k, v in self.lines.items()}
 
     def words(self, key: str) -> tuple[str, ...]:
         value = yamlfile.unwrap(self.raw.get(key))
@@ -315,6 +329,15 @@ class _WatchChecker(yamlfile.EntryChecker):
             )
         return RateLimit(limit, per, fold)
 
+    def events(self) -> tuple[str, ...]:
+        if self.raw.get("on") is None:
+            return ("new",)
+        found = self.words("on")
+        wrong = [e for e in found if e not in EVENTS]
+        if wrong or not found:
+            self.fail("on", f"expected a list of {', '.join(EVENTS)}, got {list(found)!r}")
+        return tuple(dict.fromkeys(found))
+
     def build(self, channel_ids: set[str] | None) -> Watch:
         unknown = set(self.raw) - WATCH_KEYS
         if unknown:
@@ -368,6 +391,7 @@ class _WatchChecker(yamlfile.EntryChecker):
             digest=self.digest(),
             rate_limit=self.rate_limit(),
             enabled=self.flag("enabled", True),
+            on=self.events(),
         )
         if not (watch.query or watch.all or watch.any or watch.phrases or watch.near):
             self.fail(None, "a watch needs terms ('all', 'any', 'phrases' or 'near') or a 'query'")

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 from scrapy.http import Request, Response
 
+from monitor.alerts.hook import WatchHook
 from monitor.crawl.record import SeenRecord
 from monitor.crawl.seen import fingerprint
 from monitor.crawl.summary import GONE_STATUSES
@@ -61,6 +62,9 @@ class Withdrawals:
         if reason and not seen.withdrawn_at:
             await self._mark(seen.url, seen.document_id, utc_now_iso(), reason)
             self.crawler.stats.inc_value("monitor/withdrawn/marked")
+            hook = WatchHook.of(self.crawler)
+            if hook is not None:  # watches `on: [withdrawn]` hear of it
+                hook.submit([seen.document_id])
             logger.warning("withdrawn: %s (%s); its document stays, marked", seen.url, reason)
         elif reason is None and response.status in (200, 304) and seen.withdrawn_at:
             await self._mark(seen.url, seen.document_id, None, None)
@@ -77,6 +81,7 @@ class Withdrawals:
                 index=self.articles,
                 id=doc_id,
                 doc={"withdrawn_at": when, "withdrawn_reason": reason},
+                refresh=True,  # searchable at once: the watches match it next
             )
             quiet.update(index=self.seen, id=fingerprint(url), doc={"withdrawn_at": when})
 

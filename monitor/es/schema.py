@@ -242,6 +242,8 @@ SEEN_PROPERTIES: dict[str, Any] = {
 ALERTS_VERSION = 1
 ALERT_PROPERTIES: dict[str, Any] = {
     "kind": KEYWORD,  # source_health | watch | digest
+    "event": KEYWORD,  # watch alerts: new | changed | withdrawn (a watch's `on:`)
+    "changes": CHANGES,  # event changed: what the new version changed
     "source_id": KEYWORD,
     "run_id": KEYWORD,  # the run that showed the change
     "state": KEYWORD,  # ok | silent | broken

@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import NamedTuple
 
@@ -40,33 +41,32 @@ def es_config() -> EsConfig:
     delete_all(make_client(config), config)
 
 
+def _session_folder(tmp_path_factory, variable: str, name: str) -> Iterator[Path]:
+    """A fresh folder named by the environment variable for the whole run (subprocesses
+    included), the variable restored afterwards."""
+    folder = tmp_path_factory.mktemp(name)
+    previous = os.environ.get(variable)
+    os.environ[variable] = str(folder)
+    yield folder
+    if previous is None:
+        os.environ.pop(variable, None)
+    else:
+        os.environ[variable] = previous
+
+
 @pytest.fixture(scope="session", autouse=True)
 def no_installed_models(tmp_path_factory):
     """An empty argostranslate home for the whole run, subprocesses included: a model installed
     on the developer's machine cannot make a "glossary only" test pass for the wrong reason.
     Translation tests install the tiny test model in a home of their own (`argos_home`)."""
-    home = tmp_path_factory.mktemp("no-models")
-    previous = os.environ.get("MONITOR_ARGOS_HOME")
-    os.environ["MONITOR_ARGOS_HOME"] = str(home)
-    yield home
-    if previous is None:
-        os.environ.pop("MONITOR_ARGOS_HOME", None)
-    else:
-        os.environ["MONITOR_ARGOS_HOME"] = previous
+    yield from _session_folder(tmp_path_factory, "MONITOR_ARGOS_HOME", "no-models")
 
 
 @pytest.fixture(scope="session", autouse=True)
-def warc_dir(tmp_path_factory) -> Path:
+def warc_dir(tmp_path_factory) -> Iterator[Path]:
     """Every crawl of the run, subprocesses included, writes its raw captures here, never under
     the developer's $MONITOR_HOME."""
-    folder = tmp_path_factory.mktemp("warc")
-    previous = os.environ.get("MONITOR_WARC_DIR")
-    os.environ["MONITOR_WARC_DIR"] = str(folder)
-    yield folder
-    if previous is None:
-        os.environ.pop("MONITOR_WARC_DIR", None)
-    else:
-        os.environ["MONITOR_WARC_DIR"] = previous
+    yield from _session_folder(tmp_path_factory, "MONITOR_WARC_DIR", "warc")
 
 
 @pytest.fixture(scope="session")

@@ -45,7 +45,6 @@ class Filters:
     sort: str | None = None
     no_expand: bool = False
     include_withdrawn: bool = False
-    expand_stories: bool = False
 
 
 FILTER_OPTIONS = [
@@ -72,11 +71,6 @@ FILTER_OPTIONS = [
         help="Order of the hits  [default: relevance; date for an empty query]",
     ),
     click.option("--no-expand", is_flag=True, help="Search the words as written, untranslated."),
-    click.option(
-        "--expand-stories",
-        is_flag=True,
-        help="Every reprint of a story, not one hit per story (its earliest document).",
-    ),
     click.option(
         "--include-withdrawn",
         is_flag=True,
@@ -107,7 +101,8 @@ def make_request(
     offset: int = 0,
     collapse: bool = False,
 ) -> Any:
-    """The SearchRequest of the options; QueryError (exit 2) for bad dates or a bad query."""
+    """The SearchRequest of the options (`collapse`: one hit per story); QueryError (exit 2)
+    for bad dates or a bad query."""
     from monitor.search.engine import SearchRequest, build_query
     from monitor.search.when import date_range
 
@@ -122,7 +117,7 @@ def make_request(
         sort=filters.sort or "relevance",
         expand=not filters.no_expand,
         include_withdrawn=filters.include_withdrawn,
-        collapse_stories=collapse and not filters.expand_stories,
+        collapse_stories=collapse,
     )
     build_query(request)  # a query that cannot run fails before any connection
     return request
@@ -175,6 +170,11 @@ def open_index(request: Any) -> tuple[Any, Any, str]:
     metavar="NAME",
     help="Also save the query and its filters under NAME (see `monitor searches`).",
 )
+@click.option(
+    "--expand-stories",
+    is_flag=True,
+    help="Every reprint of a story, not one hit per story (its earliest document, + N similar).",
+)
 @json_option("Print one JSON object with a `hits` list.")
 @domain_errors
 def search_cmd(
@@ -185,6 +185,7 @@ def search_cmd(
     offset: int | None,
     explain: bool,
     save_as: str | None,
+    expand_stories: bool,
     as_json: bool,
 ) -> None:
     """Search the indexed documents in Chinese or English: ranked hits, highlighted snippets.
@@ -199,7 +200,7 @@ def search_cmd(
         raise click.UsageError("--page and --from are two ways of saying the same thing: pick one")
     text = " ".join(query)
     start = offset if offset is not None else ((page or 1) - 1) * size
-    request = make_request(text, filters, size, start, collapse=True)
+    request = make_request(text, filters, size, start, collapse=not expand_stories)
     config, es, alias = open_index(request)
     started = utc_now_iso()
     result = call(config, lambda: search(es, alias, request))

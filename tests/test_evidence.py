@@ -262,3 +262,28 @@ def test_watches_hear_of_new_versions_and_withdrawals_when_they_ask(site, tmp_pa
     ], (events, everything)
     changed = next(a for a in alerts if a["event"] == "changed")
     assert changed["changes"]["summary"] == "+1 −1 paragraphs"
+
+
+def test_an_article_a_listing_drops_is_rechecked_before_its_time(site):
+    """A source that re-checks weekly: its listing page stops linking an article that was taken
+    down. The article is re-checked in that very crawl (found gone: withdrawn), while the
+    articles still listed are not fetched again before their re-check is due."""
+    root, server, sources, config = site
+    sources.write_text(sources.read_text() + "    recheck: 7d\n")
+    crawl_json(sources, config)
+    links = "".join(f'<li><a href="/zcwj/{n}.html">文件{n}</a></li>' for n in "bc")
+    (root / "zcwj" / "index.html").write_text(
+        f'<html><body><ul class="list">{links}</ul></body></html>', encoding="utf-8"
+    )
+    server.fail["/zcwj/a.html"] = 410
+    mark = len(server.log)
+    summary = crawl_json(sources, config)["jiangbei"]
+    fetched = [path for path, _ in server.log[mark:]]
+    assert "/zcwj/a.html" in fetched, fetched
+    assert "/zcwj/b.html" not in fetched and "/zcwj/c.html" not in fetched
+    gone = stored(config, "a")
+    assert gone["withdrawn_at"] and gone["withdrawn_reason"] == "HTTP 410"
+    assert summary["errors"] == 1, summary
+    mark = len(server.log)
+    crawl_json(sources, config)  # the listing as last time: nothing is re-checked again
+    assert "/zcwj/a.html" not in [path for path, _ in server.log[mark:]]

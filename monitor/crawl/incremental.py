@@ -20,14 +20,15 @@ updated.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 from collections.abc import AsyncIterator
 from datetime import datetime, timezone
 from typing import Any
 
-from scrapy import Request
-from scrapy.exceptions import IgnoreRequest
+from scrapy import Request, signals
+from scrapy.exceptions import DontCloseSpider, IgnoreRequest
 from scrapy.http import Response
 
 from monitor.crawl.record import SeenRecord
@@ -37,6 +38,7 @@ from monitor.crawl.summary import GONE_STATUSES
 logger = logging.getLogger(__name__)
 
 PAGE_KINDS = ("listing", "feed", "sitemap")
+MAX_LISTED = 1000  # article links kept with a listing page's record (the drop hint)
 BATCH = 500  # article requests looked up together
 FETCHED = ("article", "attachment")  # their failure leaves the listing page unrecorded
 
@@ -63,15 +65,34 @@ class KnownArticles(_SeenUser):
 
     If handling a page raises half-way, the requests it had already produced are still sent, and
     the page is left unrecorded, so the next run reads it again; so is a listing page, feed or
-    sitemap that gave no link at all."""
+    sitemap that gave no link at all.
+
+    For sources that re-check (`recheck:`), a listing page, feed or sitemap records the article
+    links it gave (MAX_LISTED); an article it no longer gives, and that no other page of the
+    crawl gave, is re-checked before the crawl ends (a conditional GET: a page taken down is
+    marked withdrawn, monitor.crawl.withdrawn), whether or not its re-check was due."""
+
+    def __init__(self, crawler: Any):
+        super().__init__(crawler)
+        self.linked: set[str] = set()  # article links any page of this crawl gave
+        self.dropped: set[str] = set()  # links a page gave before and not now
+        self.hinted: set[str] = set()
+        self._rechecking: asyncio.Future | None = None
+        crawler.signals.connect(self.spider_idle, signal=signals.spider_idle)
+
+    def _rechecks(self) -> bool:
+        source = getattr(self.crawler.spider, "source", None)
+        return self.enabled and source is not None and source.recheck is not None
 
     async def process_spider_output(
         self, response: Response, result: AsyncIterator[Any]
     ) -> AsyncIterator[Any]:
         batch: list[Request] = []
+        listed: list[str] = []
         try:
             async for output in result:
                 if isinstance(output, Request) and _kind(output) == "article":
+                    listed.append(output.url)
                     output.meta.setdefault("monitor_from", response.url)
                     if self.enabled:
                         batch.append(output)
@@ -89,10 +110,47 @@ class KnownArticles(_SeenUser):
             raise
         for request in await self._unknown(batch):
             yield request
+        if _kind(response.request) in PAGE_KINDS and self._rechecks():
+            await self._compare_listed(response.request.url, listed)
         if response.meta.get("monitor_links") == 0 and _kind(response.request) in PAGE_KINDS:
             # a listing, feed or sitemap that gave no link (a layout change, an empty feed) is
             # read again next run, not answered 304 as if all were well
             self.record.leave_unrecorded(response.url)
+
+    async def _compare_listed(self, url: str, listed: list[str]) -> None:
+        """Keep the page's article links with its record; note the ones it gave before only."""
+        self.linked.update(listed)
+        fetched = self.record.fetched.get(url)
+        if fetched is not None:
+            fetched[0]["links"] = listed[:MAX_LISTED]
+        before = (await self.record.lookup([url])).get(url)
+        if before is not None and before.links:
+            self.dropped.update(set(before.links) - set(listed))
+
+    def spider_idle(self, spider: Any) -> None:
+        """Before the crawl ends: re-check the articles listing pages dropped (see the class)."""
+        if self._rechecking is not None and not self._rechecking.done():
+            raise DontCloseSpider
+        todo = sorted(self.dropped - self.linked - self.hinted)
+        if todo:
+            self.hinted.update(todo)
+            self._rechecking = asyncio.ensure_future(self._recheck_dropped(spider, todo))
+            raise DontCloseSpider
+
+    async def _recheck_dropped(self, spider: Any, urls: list[str]) -> None:
+        known = await self.record.lookup(urls)
+        for url in urls:
+            record = known.get(url)
+            if record is None or record.kind != "article" or not record.document_id:
+                continue
+            if record.withdrawn_at:  # already found gone: its regular re-check sees it back
+                continue
+            request = spider.article_request(url)
+            if request is None:
+                continue
+            request.meta["monitor_seen"] = record  # a conditional GET with its validators
+            self.record.count("dropped_rechecked")
+            self.crawler.engine.crawl(request.replace(dont_filter=True))
 
     async def _unknown(self, batch: list[Request]) -> list[Request]:
         if not batch:

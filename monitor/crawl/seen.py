@@ -59,6 +59,7 @@ class Seen:
     last_seen_at: str | None = None
     document_id: str | None = None  # the article stored from it
     withdrawn_at: str | None = None  # a re-check found it gone (monitor.crawl.withdrawn)
+    links: tuple[str, ...] = ()  # a listing page's article links, last time (the drop hint)
 
     def validators(self) -> dict[str, str]:
         """Headers for a conditional GET (empty when the server gave no validators)."""
@@ -114,6 +115,7 @@ class SeenStore:
                         last_seen_at=src.get("last_seen_at"),
                         document_id=src.get("document_id"),
                         withdrawn_at=src.get("withdrawn_at"),
+                        links=tuple(src.get("links") or ()),
                     )
         return found
 

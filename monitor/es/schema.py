@@ -235,6 +235,8 @@ SEEN_PROPERTIES: dict[str, Any] = {
     # why a page that killed extraction workers is not fetched again (monitor.crawl.extraction)
     "quarantined": {"type": "keyword", "ignore_above": 1024},
     "withdrawn_at": DATE,  # a re-check found the page gone (monitor.crawl.withdrawn)
+    # a listing page's article links (re-checking sources): one it drops is re-checked
+    "links": {"type": "keyword", "index": False, "doc_values": False},
 }
 
 # Alerts (source health changes so far): stored before delivery, so a channel that is down loses

@@ -142,3 +142,51 @@ def test_ctrl_c_stops_the_crawl_cleanly_with_exit_130_and_no_health_change(es_co
         assert len(urls) == len(set(urls)) == len(paths)
     finally:
         delete_all(make_client(es_config), config)
+
+
+def test_captures_survive_kill_9(es_config, big_site, tmp_path):
+    """A crawl killed with -9 mid-way: every WARC file still reads to its last whole record,
+    every stored document's capture reads back, and the resumed crawl's do too."""
+    from monitor.crawl.capture import read_capture, records
+
+    server, sources, paths = big_site
+    config = new_config()
+    server.delay = 0.02
+    warc = tmp_path / "warc"
+    env = dict(os.environ, MONITOR_INDEX_PREFIX=config.index_prefix, MONITOR_WARC_DIR=str(warc))
+    crawl = subprocess.Popen(
+        crawl_command(sources, "--no-translate"), env=env, stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL, start_new_session=True,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 120
+        es = make_client(config)
+        alias = config.index_name("articles")
+        while not es.indices.exists_alias(name=alias) or es.count(index=alias)["count"] < 20:
+            assert time.monotonic() < deadline and crawl.poll() is None
+            time.sleep(0.1)
+        os.killpg(crawl.pid, signal.SIGKILL)  # mid-crawl: pages fetched, stored, in flight
+        crawl.wait(timeout=30)
+        server.delay = 0
+        files = sorted(warc.glob("*.warc.gz"))
+        assert files and sum(len(list(records(f))) for f in files) > 0
+
+        def every_capture_reads() -> int:
+            es = make_client(config)
+            es.indices.refresh(index=config.index_name("articles"))
+            hits = es.search(index=config.index_name("articles"), size=600, source=["capture"])
+            docs = [h["_source"] for h in hits["hits"]["hits"]]
+            assert all(read_capture(warc, d["capture"]).status == 200 for d in docs)
+            return len(docs)
+
+        assert 0 < every_capture_reads() < len(paths)
+        again = subprocess.run(
+            crawl_command(sources, "--no-translate", "--json"),
+            env=env, capture_output=True, text=True, timeout=300,
+        )  # fmt: skip
+        assert again.returncode == 0, again.stderr[-2000:]
+        assert every_capture_reads() == len(paths)
+    finally:
+        if crawl.poll() is None:
+            os.killpg(crawl.pid, signal.SIGKILL)
+        delete_all(make_client(es_config), config)

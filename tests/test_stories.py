@@ -56,9 +56,9 @@ def reprint(n: int, rng: random.Random) -> tuple[str, list[str]]:
     """The story as reprint n tells it: another headline and byline, and 0–30 % edited (a
     paragraph cut or reworded, a sentence added)."""
     paragraphs = list(STORY)
-    edits = n % 4  # 0 to 3 edited paragraphs (up to about 30 %); the first four are exact
-    if n >= 4:  # (copies with another headline); the others differ from each other too
-        paragraphs[n % len(paragraphs)] += f"（第{n}次转载）"
+    edits = n % 4  # 0 to 3 edited paragraphs (up to about 30 %)
+    if n:  # every reprint differs from the others (an exact copy is dropped by the hash dedupe)
+        paragraphs[n % len(paragraphs)] += f"本文为第{n}次转载。"
     for _ in range(edits):
         kind = rng.choice(["cut", "reword", "add"])
         at = rng.randrange(len(paragraphs))

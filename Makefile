@@ -9,7 +9,8 @@ STAMP := $(VENV)/.installed
 MONITOR := $(BIN)/monitor
 export MONITOR_HOME ?= $(CURDIR)/var
 
-.PHONY: run test demo es es-stop lint format bench bench-quality bench-throughput bench-incremental bench-pdf bench-faults bench-watches bench-search bench-peers bench-idle clean help
+
+.PHONY: run test demo es es-stop redis lint format bench bench-quality bench-throughput bench-incremental bench-pdf bench-faults bench-watches bench-search bench-peers bench-idle clean help
 
 help:
 	@echo "make run      crawl the sources in sources.yaml into Elasticsearch, print a summary"
@@ -34,8 +35,17 @@ es-stop: $(STAMP)
 run: es
 	$(MONITOR) crawl
 
-test: es
+test: es redis
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# redis-server from Debian's packages: the tests of distributed mode start their own on loopback.
+redis:
+	@command -v redis-server >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing redis-server (Debian package) for the distributed-mode tests"; \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -q redis-server >/dev/null \
+	    || { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q redis-server >/dev/null; }; \
+	  else echo "redis-server is missing: sudo apt-get install redis-server (distributed-mode tests)"; exit 2; fi; }
 
 demo: es
 	$(BIN)/python -m monitor.demo

@@ -204,6 +204,45 @@ def due_sources(
     return [s for s in sources if next_due(s.schedule, history.get(s.id, []), now) <= now]
 
 
+def due_slots(
+    sources: list[Source], history: dict[str, list[dict]], now: datetime
+) -> list[tuple[Source, str]]:
+    """(source, slot) for the sources due now. The slot names the time the source fell due,
+    which every scheduler reading the runs index computes alike (a source never crawled: the
+    slot `first`), so distributed schedulers enqueue each slot once (monitor.distributed.jobs)."""
+    from monitor.distributed.jobs import slot_of
+
+    found = []
+    for source in sources:
+        runs = history.get(source.id, [])
+        due = next_due(source.schedule, runs, now)
+        if due <= now:
+            found.append((source, slot_of(due) if runs and runs[0].get("started_at") else "first"))
+    return found
+
+
+class Dispatcher:
+    """Distributed mode: a due crawl becomes a job on the shared queue (`monitor worker`s run
+    it) instead of a local process."""
+
+    def __init__(self, connection: Any, sources_file: str, extra: tuple[str, ...] = ()):
+        self.connection, self.sources_file, self.extra = connection, sources_file, list(extra)
+
+    def dispatch(self, source: Source, slot: str) -> str | None:
+        from monitor.distributed.connection import lease_ttl
+        from monitor.distributed.jobs import enqueue_crawl
+
+        interval = (source.schedule.every or timedelta(hours=1)).total_seconds()
+        job = enqueue_crawl(
+            self.connection, source.id, slot, self.sources_file, self.extra,
+            slot_seconds=min(interval, 10 * lease_ttl()),
+        )  # fmt: skip
+        logger.info(
+            "crawl %s: %s", source.id, f"queued as {job}" if job else f"slot {slot} already queued"
+        )
+        return job
+
+
 def run_due_once(
     sources: list[Source],
     history: dict[str, list[dict]],
@@ -247,6 +286,7 @@ def serve(
     launcher: CrawlLauncher,
     concurrency: int,
     housekeeping: Any = None,
+    dispatcher: Dispatcher | None = None,
 ) -> None:
     """The long-lived service, until SIGTERM or SIGINT. `housekeeping` (e.g. the runs index's
     retention) is called at the start and after crawls, at most hourly."""
@@ -279,6 +319,15 @@ def serve(
         return trigger, due
 
     def job(source: Source) -> None:
+        if dispatcher is not None:  # distributed: queue it; the history moves when it has run
+            now = datetime.now(timezone.utc)
+            for _, slot in due_slots([source], {source.id: history_of(source.id)}, now):
+                dispatcher.dispatch(source, slot)
+            if not source.schedule.cron:
+                interval = adaptive_interval(source.schedule.every, history_of(source.id))
+                scheduler.modify_job(source.id, next_run_time=now + interval)
+            housekeeping()
+            return
         batcher.crawl(source.id)
         housekeeping()
         if not launcher.stopping.is_set() and not source.schedule.cron:

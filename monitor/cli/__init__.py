@@ -23,6 +23,7 @@ from monitor.cli.show import show_cmd
 from monitor.cli.sources import sources
 from monitor.cli.translate import models, status_cmd, translate_cmd
 from monitor.cli.watch import alertd, watch
+from monitor.cli.worker import worker_cmd
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -50,3 +51,4 @@ main.add_command(alerts)
 main.add_command(sources)
 main.add_command(watch)
 main.add_command(alertd)
+main.add_command(worker_cmd)

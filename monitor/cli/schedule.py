@@ -56,13 +56,17 @@ def schedule_cmd(
     from monitor.alerts.health import recent_runs
     from monitor.crawl.forkserver import ForkServer
     from monitor.crawl.runs import prune_runs
+    from monitor.distributed.connection import redis_url
     from monitor.es.client import call
-    from monitor.schedule import CrawlLauncher, run_due_once, serve
+    from monitor.schedule import CrawlLauncher, Dispatcher, due_slots, run_due_once, serve
     from monitor.sources import load_sources, select_sources
     from monitor.sources.schema import parse_duration
 
     logging.basicConfig(  # the crawl console's time format (monitor.crawl.console)
-        stream=sys.stdout, level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S"
+        stream=sys.stderr if as_json else sys.stdout,  # --json: stdout is the JSON alone
+        level=logging.INFO,
+        format="%(asctime)s %(message)s",
+        datefmt="%H:%M:%S",
     )
     for noisy in ("elastic_transport", "apscheduler"):  # one line per HTTP request, per job
         logging.getLogger(noisy).setLevel(logging.WARNING)
@@ -78,7 +82,12 @@ def schedule_cmd(
     es_config, es = connect()
     # the service forks its crawls from a process that imported their code once; a `--once`
     # run (from cron) would pay that import itself, so it starts `monitor crawl` directly
-    fork_server = None if once else ForkServer()
+    dispatcher = None
+    if redis_url():  # distributed mode: crawls are jobs on the shared queue (monitor worker)
+        from monitor.distributed.connection import connect as connect_redis
+
+        dispatcher = Dispatcher(connect_redis(), sources_file, extra)
+    fork_server = None if once or dispatcher else ForkServer()
     launcher = CrawlLauncher(sources_file, extra, fork_server=fork_server)
 
     def prune() -> None:
@@ -91,6 +100,19 @@ def schedule_cmd(
                 "runs: %d records older than %s deleted", pruned, runs_retention
             )
 
+    if once and dispatcher is not None:
+        now = datetime.fromisoformat(now_text) if now_text else datetime.now(timezone.utc)
+        history = call(es_config, lambda: recent_runs(es, es_config))
+        queued = [
+            {"source": source.id, "slot": slot, "job": dispatcher.dispatch(source, slot)}
+            for source, slot in due_slots(sources, history, now)
+        ]
+        prune()
+        if as_json:
+            emit_json({"queued": queued})
+        elif not queued:
+            click.echo("nothing is due")
+        return
     if once:
         now = datetime.fromisoformat(now_text) if now_text else datetime.now(timezone.utc)
         history = call(es_config, lambda: recent_runs(es, es_config))
@@ -119,4 +141,5 @@ def schedule_cmd(
         launcher,
         concurrency,
         housekeeping=prune,
+        dispatcher=dispatcher,
     )

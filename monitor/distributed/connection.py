@@ -1,0 +1,59 @@
+"""The Redis connection of distributed mode, from MONITOR_REDIS_URL; absent, the single-machine
+mode is used everywhere."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+from urllib.parse import urlsplit
+
+from monitor.errors import ConfigError, SearchBackendError
+
+ENV = "MONITOR_REDIS_URL"
+LEASE_TTL_ENV = "MONITOR_LEASE_TTL"  # seconds a source's lease lasts unless renewed
+DEFAULT_LEASE_TTL = 60.0
+
+
+def redis_url() -> str | None:
+    return os.environ.get(ENV) or None
+
+
+def display_url(url: str) -> str:
+    """The URL without its password."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.scheme}://{host}{port}{parts.path}"
+
+
+def connect(url: str | None = None) -> Any:
+    """A checked connection (one PING); ConfigError for a bad URL, exit 3 when unreachable."""
+    from redis import Redis
+    from redis.exceptions import RedisError
+
+    url = url or redis_url()
+    if not url:
+        raise ConfigError(f"{ENV} is not set: distributed mode needs a Redis URL")
+    if urlsplit(url).scheme not in ("redis", "rediss", "unix"):
+        raise ConfigError(f"{ENV}: expected redis://host:port/db, got {display_url(url)!r}")
+    connection = Redis.from_url(url, socket_connect_timeout=5, health_check_interval=30)
+    try:
+        connection.ping()
+    except RedisError as exc:
+        raise SearchBackendError(
+            f"cannot reach Redis at {display_url(url)} ({type(exc).__name__})"
+        ) from None
+    return connection
+
+
+def lease_ttl() -> float:
+    raw = os.environ.get(LEASE_TTL_ENV)
+    if not raw:
+        return DEFAULT_LEASE_TTL
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{LEASE_TTL_ENV}: expected seconds, got {raw!r}") from None
+    if value < 1:
+        raise ConfigError(f"{LEASE_TTL_ENV}: at least 1 second, got {raw!r}")
+    return value

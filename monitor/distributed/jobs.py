@@ -1,0 +1,127 @@
+"""Crawl jobs: one per source and slot, on the RQ queue `crawls`, run by `monitor worker`.
+
+- **Once per slot.** A scheduler enqueues a source's due crawl under a slot key (the source and
+  the time it fell due, which every scheduler computes alike from the runs index): a Redis
+  `SET NX` on `monitor:slot:<source>:<slot>` decides, so two schedulers never enqueue one slot
+  twice. The key lives for the source's interval, at most 10 lease TTLs: a crawl that died
+  without recording its run leaves the source due at the same slot, which is enqueued again once
+  the key is gone (a crawl still running holds the lease: the second job is skipped).
+- **One crawler per source.** The job takes the source's lease (redis-py's `Lock`: a token with
+  a TTL, MONITOR_LEASE_TTL, renewed while the crawl runs, released by token). A worker killed
+  with -9 stops renewing: the lease expires and the next job for the source (its next slot) takes
+  it; the seen-record makes that crawl fetch only what was not stored. A job that cannot get the
+  lease within one TTL is skipped (another worker is crawling the source).
+- **One process per crawl.** The job runs `monitor crawl --source ID` as a subprocess, as the
+  single-machine scheduler does (the reactor rule).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import re
+import signal
+import subprocess
+from datetime import datetime
+from typing import Any
+
+from redis.exceptions import LockError
+
+from monitor import command as monitor_command
+
+logger = logging.getLogger("monitor.worker")
+
+QUEUE = "crawls"
+JOB_TIMEOUT = 24 * 3600  # a crawl may take long (a backfill); the lease is what guards a source
+SOURCES_ENV = "MONITOR_WORKER_SOURCES"  # a worker's own sources file, if paths differ per machine
+
+
+def slot_of(due: datetime) -> str:
+    """The slot a due time names: to the minute, UTC."""
+    return due.strftime("%Y%m%dT%H%MZ")
+
+
+def job_id(source_id: str, slot: str) -> str:
+    return "crawl-" + re.sub(r"[^\w-]", "_", source_id) + "-" + slot
+
+
+def enqueue_crawl(
+    connection: Any,
+    source_id: str,
+    slot: str,
+    sources_file: str,
+    extra: list[str],
+    slot_seconds: float,
+) -> str | None:
+    """Enqueue the source's crawl for `slot` unless some scheduler did within `slot_seconds`:
+    the job id, or None."""
+    import uuid
+
+    from rq import Queue
+
+    key = f"monitor:slot:{source_id}:{slot}"
+    if not connection.set(key, "1", nx=True, ex=max(1, int(slot_seconds))):
+        return None
+    job = Queue(QUEUE, connection=connection).enqueue(
+        crawl_source,
+        source_id,
+        os.path.abspath(sources_file),
+        extra,
+        job_id=f"{job_id(source_id, slot)}-{uuid.uuid4().hex[:6]}",
+        job_timeout=JOB_TIMEOUT,
+        result_ttl=7 * 24 * 3600,
+        failure_ttl=7 * 24 * 3600,
+        description=f"crawl {source_id} (slot {slot})",
+    )
+    return job.id
+
+
+def crawl_source(source_id: str, sources_file: str, extra: list[str]) -> dict[str, Any]:
+    """The job: under the source's lease, `monitor crawl --source ID --json` in a subprocess."""
+    from rq import get_current_job
+
+    from monitor.distributed.connection import lease_ttl
+
+    ttl = lease_ttl()
+    connection = get_current_job().connection
+    lease = connection.lock(
+        f"monitor:lease:{source_id}", timeout=ttl, blocking=True, blocking_timeout=ttl + 1
+    )
+    if not lease.acquire():
+        logger.info("crawl %s: skipped, another worker holds its lease", source_id)
+        return {"source": source_id, "skipped": "leased by another worker"}
+    try:
+        sources_file = os.environ.get(SOURCES_ENV) or sources_file
+        command = monitor_command(
+            "crawl", "--sources", sources_file, "--source", source_id, "--json", *extra
+        )
+        logger.info("crawl %s: starting", source_id)
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+        out = _wait_renewing(process, lease, ttl, source_id)
+        try:
+            summary = json.loads(out)["sources"][0]
+        except (ValueError, KeyError, IndexError, TypeError):
+            summary = None
+        logger.info("crawl %s: exit %s", source_id, process.returncode)
+        return {"source": source_id, "returncode": process.returncode, "summary": summary}
+    finally:
+        with contextlib.suppress(LockError):  # expired meanwhile: nothing to release
+            lease.release()
+
+
+def _wait_renewing(process: subprocess.Popen, lease: Any, ttl: float, source_id: str) -> str:
+    """The crawl's output; the lease renewed every third of its TTL meanwhile. A lease lost
+    (this worker was stalled past the TTL and another took the source) stops the crawl."""
+    while True:
+        try:
+            out, _ = process.communicate(timeout=ttl / 3)
+            return out
+        except subprocess.TimeoutExpired:
+            pass
+        try:
+            lease.reacquire()
+        except LockError as exc:
+            logger.warning("crawl %s: lease lost (%s): stopping the crawl", source_id, exc)
+            process.send_signal(signal.SIGTERM)

@@ -1,0 +1,221 @@
+"""Distributed mode against a real redis-server (Debian's package, started here on loopback) and
+the real node: schedulers enqueue each slot once, workers share the jobs, a worker killed with -9
+loses its source's lease and another finishes the source, every page stored once."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+
+import pytest
+
+from monitor import command as monitor_command
+from monitor.demo.server import LOCAL_CRAWL_SETTINGS, serve
+from monitor.es.client import make_client
+from monitor.es.schema import delete_all
+from tests.conftest import ROOT, new_config, run_monitor
+from tests.sites.generated import generate_site, write_listing
+
+FAST = (*LOCAL_CRAWL_SETTINGS, "-s", "MONITOR_PROGRESS_INTERVAL=0")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def redis_server(tmp_path_factory):
+    exe = shutil.which("redis-server")
+    if exe is None:
+        pytest.fail("redis-server is missing: `make test` installs Debian's redis-server")
+    port = free_port()
+    folder = tmp_path_factory.mktemp("redis")
+    process = subprocess.Popen(
+        [exe, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+         "--dir", str(folder)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    from redis import Redis
+
+    client = Redis(port=port)
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            client.ping()
+            break
+        except Exception:
+            assert time.monotonic() < deadline and process.poll() is None, "redis did not start"
+            time.sleep(0.05)
+    yield f"redis://127.0.0.1:{port}/0", client
+    process.terminate()
+    process.wait(timeout=10)
+
+
+@pytest.fixture()
+def redis_env(redis_server):
+    url, client = redis_server
+    client.flushall()
+    return {"MONITOR_REDIS_URL": url, "MONITOR_LEASE_TTL": "3"}, client
+
+
+def sample_sources(tmp_path, base: str, copies: int = 1) -> str:
+    """The gov listing, the Atom feed and the sitemap of the sample sites, `copies` times under
+    other ids (copy n's documents are the same pages: stored once, by whichever runs first)."""
+    lines = ["sources:"]
+    for n in range(copies):
+        lines += [
+            f"  - id: gov{n}\n    type: listing\n    urls: {base}/gov/zcwj/index.html\n"
+            "    links: ul.list li a\n    pages: {pattern: 'index_{n}.html', count: 2}",
+            f"  - id: atom{n}\n    type: feed\n    urls: {base}/ennews/atom.xml",
+            f"  - id: sitemap{n}\n    type: sitemap\n    urls: {base}/ennews/sitemap.xml",
+        ]
+    path = tmp_path / "sources.yaml"
+    path.write_text("\n".join(lines) + "\n")
+    return str(path)
+
+
+def schedule_once(path: str, config, env: dict, *extra: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        monitor_command("schedule", "--sources", path, "--once", "--json", *FAST, *extra),
+        cwd=ROOT, env=dict(os.environ, MONITOR_INDEX_PREFIX=config.index_prefix, **env),
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+
+
+def worker(config, env: dict, *extra: str, **popen) -> subprocess.Popen:
+    return subprocess.Popen(
+        monitor_command("worker", *extra),
+        cwd=ROOT, env=dict(os.environ, MONITOR_INDEX_PREFIX=config.index_prefix, **env),
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, **popen,
+    )  # fmt: skip
+
+
+def kill_tree(pid: int) -> None:
+    """SIGKILL a process and every process below it, whatever session they are in."""
+    import psutil
+
+    root = psutil.Process(pid)
+    for process in [*root.children(recursive=True), root]:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            process.send_signal(signal.SIGKILL)
+
+
+def runs_by_source(config) -> dict[str, int]:
+    es = make_client(config)
+    es.indices.refresh(index=config.index_name("runs"))
+    hits = es.search(index=config.index_name("runs"), size=100)["hits"]["hits"]
+    counted: dict[str, int] = {}
+    for hit in hits:
+        counted[hit["_source"]["source_id"]] = counted.get(hit["_source"]["source_id"], 0) + 1
+    return counted
+
+
+def test_two_schedulers_enqueue_each_slot_once_and_three_workers_share_nine_sources(
+    tmp_path, site_server, redis_env
+):
+    env, client = redis_env
+    config = new_config()
+    path = sample_sources(tmp_path, site_server.base, copies=3)
+    site_server.delay = 0.05  # the jobs overlap: the workers share them
+    try:
+        first, second = schedule_once(path, config, env), schedule_once(path, config, env)
+        outputs = [json.loads(p.communicate(timeout=120)[0])["queued"] for p in (first, second)]
+        assert all(p.returncode == 0 for p in (first, second))
+        queued = [q for out in outputs for q in out if q["job"]]
+        assert sorted(q["source"] for q in queued) == sorted(
+            f"{kind}{n}" for kind in ("gov", "atom", "sitemap") for n in range(3)
+        )  # nine sources, each enqueued by one scheduler only
+        assert client.llen("rq:queue:crawls") == 9
+        workers = [worker(config, env, "--burst", "--json") for _ in range(3)]
+        done = [json.loads(w.communicate(timeout=300)[0].strip().splitlines()[-1]) for w in workers]
+        assert [w.returncode for w in workers] == [0, 0, 0]
+        assert sum(d["successful_jobs"] for d in done) == 9
+        assert sum(1 for d in done if d["successful_jobs"]) >= 2  # shared, not one worker alone
+        assert runs_by_source(config) == {s: 1 for s in (q["source"] for q in queued)}
+        # just crawled: a second pair of schedulers finds nothing due
+        again = [schedule_once(path, config, env) for _ in range(2)]
+        assert all(json.loads(p.communicate(timeout=120)[0])["queued"] == [] for p in again)
+    finally:
+        site_server.delay = 0
+        delete_all(make_client(config), config)
+
+
+@pytest.fixture()
+def big_site(tmp_path):
+    paths = generate_site(tmp_path / "www", 150)
+    write_listing(tmp_path / "www", paths, per_page=50)
+    server = serve(tmp_path / "www")
+    sources = tmp_path / "sources.yaml"
+    sources.write_text(
+        f"sources:\n  - id: big\n    type: listing\n    urls: {server.base}/site/list/index.html\n"
+        "    links: ul.articles a\n    next: a.next\n    schedule: {every: 1m}\n"
+    )
+    yield server, str(sources), paths
+    server.shutdown()
+
+
+def test_a_worker_killed_mid_crawl_loses_its_lease_and_another_finishes_the_source(
+    big_site, redis_env
+):
+    server, path, paths = big_site
+    env, client = redis_env
+    config = new_config()
+    server.delay = 0.03
+    victim = None
+    try:
+        scheduler = schedule_once(path, config, env)
+        assert json.loads(scheduler.communicate(timeout=120)[0])["queued"][0]["job"]
+        victim = worker(config, env)
+        es = make_client(config)
+        alias = config.index_name("articles")
+        deadline = time.monotonic() + 120
+        while not es.indices.exists_alias(name=alias) or es.count(index=alias)["count"] < 20:
+            assert time.monotonic() < deadline and victim.poll() is None
+            time.sleep(0.1)
+        assert client.exists("monitor:lease:big")
+        kill_tree(victim.pid)  # the machine dies: worker, its work horse (a session of its own)
+        victim.wait(timeout=30)  # and the crawl with its extraction workers
+        server.delay = 0
+        # no run was recorded: the source is due at the same slot, enqueued again once the
+        # slot key (min(interval, 10 lease TTLs) = 30 s here) is gone; the dead lease expires
+        deadline = time.monotonic() + 60
+        while True:
+            again = schedule_once(path, config, env)
+            queued = json.loads(again.communicate(timeout=120)[0])["queued"]
+            if queued and queued[0]["job"]:
+                break
+            assert time.monotonic() < deadline, queued
+            time.sleep(2)
+        rescuer = worker(config, env, "--burst", "--json")
+        out = rescuer.communicate(timeout=300)[0]
+        assert rescuer.returncode == 0 and '"successful_jobs": 1' in out, out[-2000:]
+        es.indices.refresh(index=alias)
+        urls = [h["_source"]["url"] for h in es.search(index=alias, size=500)["hits"]["hits"]]
+        assert len(urls) == len(set(urls)) == len(paths)  # every page, once
+        runs = make_client(config).search(index=config.index_name("runs"))["hits"]["hits"]
+        assert runs_by_source(config) == {"big": 1}, [
+            {k: r["_source"].get(k) for k in ("started_at", "pages", "new_documents",
+                                              "interrupted", "run_id")} for r in runs]  # fmt: skip
+    finally:
+        if victim is not None and victim.poll() is None:
+            kill_tree(victim.pid)
+        delete_all(make_client(config), config)
+
+
+def test_distributed_mode_names_an_unreachable_redis_in_one_line(tmp_path, site_server):
+    config = new_config()
+    path = sample_sources(tmp_path, site_server.base)
+    result = run_monitor(
+        "schedule", "--sources", path, "--once", config=config,
+        env_extra={"MONITOR_REDIS_URL": f"redis://127.0.0.1:{free_port()}/0"},
+    )  # fmt: skip
+    assert result.returncode == 3, result.stderr
+    assert result.stderr.count("\n") == 1 and "cannot reach Redis" in result.stderr

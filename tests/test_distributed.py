@@ -31,39 +31,52 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+class RedisServer:
+    """redis-server on a loopback port, its data in `folder` (append-only file, fsync always: a
+    restart keeps every job)."""
+
+    def __init__(self, folder):
+        self.exe = shutil.which("redis-server")
+        if self.exe is None:
+            pytest.fail("redis-server is missing: `make test` installs Debian's redis-server")
+        self.port, self.folder = free_port(), folder
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.start()
+
+    def start(self) -> None:
+        from redis import Redis
+
+        self.process = subprocess.Popen(
+            [self.exe, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "yes", "--appendfsync", "always", "--dir", str(self.folder)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        self.client = Redis(port=self.port)
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                self.client.ping()
+                return
+            except Exception:
+                assert time.monotonic() < deadline and self.process.poll() is None
+                time.sleep(0.05)
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=20)
+
+
 @pytest.fixture(scope="module")
 def redis_server(tmp_path_factory):
-    exe = shutil.which("redis-server")
-    if exe is None:
-        pytest.fail("redis-server is missing: `make test` installs Debian's redis-server")
-    port = free_port()
-    folder = tmp_path_factory.mktemp("redis")
-    process = subprocess.Popen(
-        [exe, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-         "--dir", str(folder)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    from redis import Redis
-
-    client = Redis(port=port)
-    deadline = time.monotonic() + 20
-    while True:
-        try:
-            client.ping()
-            break
-        except Exception:
-            assert time.monotonic() < deadline and process.poll() is None, "redis did not start"
-            time.sleep(0.05)
-    yield f"redis://127.0.0.1:{port}/0", client
-    process.terminate()
-    process.wait(timeout=10)
+    server = RedisServer(tmp_path_factory.mktemp("redis"))
+    yield server
+    server.stop()
 
 
 @pytest.fixture()
 def redis_env(redis_server):
-    url, client = redis_server
-    client.flushall()
-    return {"MONITOR_REDIS_URL": url, "MONITOR_LEASE_TTL": "3"}, client
+    redis_server.client.flushall()
+    return {"MONITOR_REDIS_URL": redis_server.url, "MONITOR_LEASE_TTL": "3"}, redis_server.client
 
 
 def sample_sources(tmp_path, base: str, copies: int = 1) -> str:
@@ -110,6 +123,8 @@ def kill_tree(pid: int) -> None:
 
 def runs_by_source(config) -> dict[str, int]:
     es = make_client(config)
+    if not es.indices.exists_alias(name=config.index_name("runs")):
+        return {}
     es.indices.refresh(index=config.index_name("runs"))
     hits = es.search(index=config.index_name("runs"), size=100)["hits"]["hits"]
     counted: dict[str, int] = {}
@@ -219,3 +234,47 @@ def test_distributed_mode_names_an_unreachable_redis_in_one_line(tmp_path, site_
     )  # fmt: skip
     assert result.returncode == 3, result.stderr
     assert result.stderr.count("\n") == 1 and "cannot reach Redis" in result.stderr
+
+
+def test_status_shows_the_workers_and_the_queue_and_a_redis_restart_loses_no_job(
+    tmp_path, site_server, redis_server, redis_env
+):
+    """`monitor status` lists a running worker (host, pid, heartbeat) and the queue; Redis
+    restarted while a worker waits for jobs: the worker reconnects, and the jobs queued before
+    the restart (kept by Redis's append-only file) all run."""
+    env, client = redis_env
+    config = new_config()
+    path = sample_sources(tmp_path, site_server.base)
+    running = worker(config, env)
+    try:
+        from redis import Redis
+
+        deadline = time.monotonic() + 60
+        while not Redis(port=redis_server.port).smembers("rq:workers"):
+            assert time.monotonic() < deadline and running.poll() is None
+            time.sleep(0.1)
+        status = run_monitor("status", "--json", config=config, env_extra=env)
+        assert status.returncode == 0, status.stderr
+        queue = json.loads(status.stdout)["distributed"]
+        assert queue["waiting"] == 0 and len(queue["workers"]) == 1
+        assert queue["workers"][0]["pid"] == running.pid
+        assert queue["workers"][0]["heartbeat_age_seconds"] < 30
+        redis_server.stop()  # Redis goes away under an idle worker, and comes back
+        time.sleep(2)
+        redis_server.start()
+        scheduler = schedule_once(path, config, env)
+        queued = json.loads(scheduler.communicate(timeout=120)[0])["queued"]
+        assert len([q for q in queued if q["job"]]) == 3
+        redis_server.stop()  # and again, with three jobs waiting: the file keeps them
+        redis_server.start()
+        deadline = time.monotonic() + 180
+        while sum(runs_by_source(config).values()) < 3:
+            assert time.monotonic() < deadline and running.poll() is None, running.stdout
+            time.sleep(1)
+        assert runs_by_source(config) == {"gov0": 1, "atom0": 1, "sitemap0": 1}
+        running.send_signal(signal.SIGTERM)  # a clean stop
+        assert running.wait(timeout=60) == 0
+    finally:
+        if running.poll() is None:
+            kill_tree(running.pid)
+        delete_all(make_client(config), config)

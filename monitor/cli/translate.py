@@ -196,6 +196,13 @@ def status_cmd(as_json: bool) -> None:
     es_config, es = connect()
     report = call(es_config, lambda: translation_status(es, es_config, TranslateConfig.from_env()))
     report["sources"] = call(es_config, lambda: source_health(es, es_config))
+    from monitor.distributed.connection import redis_url
+
+    if redis_url():  # distributed mode: the workers and the queue too
+        from monitor.distributed.connection import connect as connect_redis
+        from monitor.distributed.status import queue_status
+
+        report["distributed"] = queue_status(connect_redis())
     if as_json:
         emit_json(report)
         return
@@ -218,3 +225,20 @@ def status_cmd(as_json: bool) -> None:
             f"{wait['documents']} {wait['language']} documents wait for a {wait['language']}→"
             f"{wait['target']} model: run `{wait['command']}`"
         )
+    if "distributed" in report:
+        _print_distributed(report["distributed"])
+
+
+def _print_distributed(queue: dict) -> None:
+    oldest = queue["oldest_job"]
+    waited = f"; the oldest waits for {oldest['waiting_seconds']:.0f} s" if oldest else ""
+    click.echo(f"queue {queue['queue']}: {queue['waiting']} jobs waiting{waited}")
+    click.echo(f"{len(queue['workers'])} workers" + (":" if queue["workers"] else ""))
+    for w in queue["workers"]:
+        beat = w["heartbeat_age_seconds"]
+        click.echo(
+            f"  {w['name']:<28} {w['host']:<16} pid {w['pid']:<7} {w['state']:<5} "
+            f"{w['job'] or '-':<40} heartbeat {'-' if beat is None else f'{beat:.0f} s ago'}"
+        )
+    if queue["leases"]:
+        click.echo("being crawled (leases): " + ", ".join(queue["leases"]))

@@ -1,0 +1,50 @@
+"""What `monitor status` says of distributed mode: the workers, the queue and its oldest job."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from monitor.distributed.jobs import QUEUE
+
+
+def _age(moment: datetime | None, now: datetime) -> float | None:
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return round((now - moment).total_seconds(), 1)
+
+
+def queue_status(connection: Any) -> dict[str, Any]:
+    """{"queue", "waiting", "oldest_waiting_seconds", "oldest_job", "workers": [{name, host, pid,
+    state, job, heartbeat_age_seconds}], "leases": [source ids being crawled]}."""
+    from rq import Queue, Worker
+    from rq.job import Job
+
+    now = datetime.now(timezone.utc)
+    queue = Queue(QUEUE, connection=connection)
+    waiting = queue.count
+    oldest = None
+    first = queue.get_job_ids(0, 1)
+    if first:
+        job = Job.fetch(first[0], connection=connection)
+        oldest = {"id": job.id, "description": job.description,
+                  "waiting_seconds": _age(job.enqueued_at, now)}  # fmt: skip
+    workers = [
+        {
+            "name": worker.name,
+            "host": worker.hostname,
+            "pid": worker.pid,
+            "state": worker.get_state(),
+            "job": worker.get_current_job_id(),
+            "heartbeat_age_seconds": _age(worker.last_heartbeat, now),
+        }
+        for worker in Worker.all(connection=connection)
+    ]
+    leases = sorted(
+        key.decode().removeprefix("monitor:lease:")
+        for key in connection.scan_iter(match="monitor:lease:*", count=1000)
+    )
+    return {"queue": QUEUE, "waiting": waiting, "oldest_job": oldest, "workers": workers,
+            "leases": leases}  # fmt: skip

@@ -19,19 +19,26 @@ from monitor.cli.common import domain_errors, emit_json, json_option
     help="This machine's copy of the sources file, when its path differs from the scheduler's.",
 )
 @click.option("--burst", is_flag=True, help="Exit once the queue is empty (batch runs, tests).")
+@click.option(
+    "--translate",
+    is_flag=True,
+    help="Crawls start their own translation worker (default: run `monitor translate --follow`).",
+)
 @click.option("--name", help="The worker's name (default: host.pid).")
 @json_option("With --burst: print how many jobs this worker ran, as JSON.")
 @domain_errors
-def worker_cmd(sources_file: str | None, burst: bool, name: str | None, as_json: bool) -> None:
+def worker_cmd(
+    sources_file: str | None, burst: bool, translate: bool, name: str | None, as_json: bool
+) -> None:
     """Run crawl jobs from the queue `crawls` on Redis (MONITOR_REDIS_URL), one crawl process at
     a time, each under its source's lease. Logs to stdout; SIGTERM finishes the running job,
     then stops (a second SIGTERM stops at once)."""
     import logging
 
-    from rq import Queue, Worker
+    from rq import Queue, SimpleWorker
 
     from monitor.distributed.connection import connect
-    from monitor.distributed.jobs import QUEUE, SOURCES_ENV
+    from monitor.distributed.jobs import QUEUE, SOURCES_ENV, TRANSLATE_ENV
 
     logging.basicConfig(  # the scheduler's format
         stream=sys.stdout, level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S"
@@ -39,13 +46,16 @@ def worker_cmd(sources_file: str | None, burst: bool, name: str | None, as_json:
     connection = connect()
     if sources_file:
         os.environ[SOURCES_ENV] = os.path.abspath(sources_file)  # the jobs' processes inherit it
-    worker = Worker(
+    os.environ[TRANSLATE_ENV] = "1" if translate else "0"
+    # jobs run in this process (not a forked work horse): its fork server, started with the
+    # first job, then forks every crawl with their imports already paid
+    worker = SimpleWorker(
         [Queue(QUEUE, connection=connection)],
         connection=connection,
         name=name or f"{socket.gethostname()}.{os.getpid()}",
     )
     worker.work(burst=burst, logging_level="INFO", with_scheduler=False)
-    worker.refresh()  # the counts are kept in Redis (the job ran in a forked work horse)
+    worker.refresh()  # the counts, as kept in Redis
     if as_json:
         emit_json(
             {

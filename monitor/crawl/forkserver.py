@@ -102,6 +102,11 @@ class ForkedCrawl:
         self._process.start()
         self.pid = self._process.pid
 
+    def join(self, timeout: float | None = None) -> bool:
+        """Whether the crawl has ended (waiting at most `timeout` seconds)."""
+        self._process.join(timeout)
+        return self._process.exitcode is not None
+
     def wait(self) -> tuple[int, str]:
         self._process.join()
         try:

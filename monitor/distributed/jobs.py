@@ -11,8 +11,11 @@
   with -9 stops renewing: the lease expires and the next job for the source (its next slot) takes
   it; the seen-record makes that crawl fetch only what was not stored. A job that cannot get the
   lease within one TTL is skipped (another worker is crawling the source).
-- **One process per crawl.** The job runs `monitor crawl --source ID` as a subprocess, as the
-  single-machine scheduler does (the reactor rule).
+- **One process per crawl.** The job runs `monitor crawl --source ID` in a process of its own
+  (the reactor rule), forked from the worker's fork server as the single-machine service does
+  (monitor.crawl.forkserver: the crawl's imports are paid once per worker, not per job). The
+  crawl runs without a translation worker unless the worker was started with `--translate`:
+  translation is `monitor translate --follow`, on any machine (a GPU machine runs only that).
 """
 
 from __future__ import annotations
@@ -23,19 +26,17 @@ import logging
 import os
 import re
 import signal
-import subprocess
 from datetime import datetime
 from typing import Any
 
 from redis.exceptions import LockError
-
-from monitor import command as monitor_command
 
 logger = logging.getLogger("monitor.worker")
 
 QUEUE = "crawls"
 JOB_TIMEOUT = 24 * 3600  # a crawl may take long (a backfill); the lease is what guards a source
 SOURCES_ENV = "MONITOR_WORKER_SOURCES"  # a worker's own sources file, if paths differ per machine
+TRANSLATE_ENV = "MONITOR_WORKER_TRANSLATE"  # "1": crawls start their translation worker
 
 
 def slot_of(due: datetime) -> str:
@@ -93,35 +94,33 @@ def crawl_source(source_id: str, sources_file: str, extra: list[str]) -> dict[st
         logger.info("crawl %s: skipped, another worker holds its lease", source_id)
         return {"source": source_id, "skipped": "leased by another worker"}
     try:
+        from monitor.crawl.forkserver import ForkServer
+
         sources_file = os.environ.get(SOURCES_ENV) or sources_file
-        command = monitor_command(
-            "crawl", "--sources", sources_file, "--source", source_id, "--json", *extra
-        )
+        translate = () if os.environ.get(TRANSLATE_ENV) == "1" else ("--no-translate",)
+        args = ["crawl", "--sources", sources_file, "--source", source_id, "--json",
+                *translate, *extra]  # fmt: skip
         logger.info("crawl %s: starting", source_id)
-        process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
-        out = _wait_renewing(process, lease, ttl, source_id)
+        crawl = ForkServer().start(args)
+        _wait_renewing(crawl, lease, ttl, source_id)
+        returncode, out = crawl.wait()
         try:
             summary = json.loads(out)["sources"][0]
         except (ValueError, KeyError, IndexError, TypeError):
             summary = None
-        logger.info("crawl %s: exit %s", source_id, process.returncode)
-        return {"source": source_id, "returncode": process.returncode, "summary": summary}
+        logger.info("crawl %s: exit %s", source_id, returncode)
+        return {"source": source_id, "returncode": returncode, "summary": summary}
     finally:
         with contextlib.suppress(LockError):  # expired meanwhile: nothing to release
             lease.release()
 
 
-def _wait_renewing(process: subprocess.Popen, lease: Any, ttl: float, source_id: str) -> str:
-    """The crawl's output; the lease renewed every third of its TTL meanwhile. A lease lost
-    (this worker was stalled past the TTL and another took the source) stops the crawl."""
-    while True:
-        try:
-            out, _ = process.communicate(timeout=ttl / 3)
-            return out
-        except subprocess.TimeoutExpired:
-            pass
+def _wait_renewing(crawl: Any, lease: Any, ttl: float, source_id: str) -> None:
+    """Until the crawl ends, the lease renewed every third of its TTL. A lease lost (this worker
+    was stalled past the TTL and another took the source) stops the crawl."""
+    while not crawl.join(ttl / 3):
         try:
             lease.reacquire()
         except LockError as exc:
             logger.warning("crawl %s: lease lost (%s): stopping the crawl", source_id, exc)
-            process.send_signal(signal.SIGTERM)
+            crawl.send_signal(signal.SIGTERM)

@@ -6,8 +6,8 @@ of `--pages` articles each (the generated pages of bench/crawl_throughput.py). F
 count, in one run: a fresh index prefix and queue, `monitor schedule --once` enqueues one job per
 source, N `monitor worker --burst` run them; wall time from the first worker's start to the last
 one's exit, and the CPU seconds of the workers and everything they started (crawls, extraction
-workers). Scaling factor = pages/s with N workers ÷ pages/s with one (targets: ≥ 1.8 at 2,
-≥ 3.2 at 4; CPU per page should stay flat).
+workers; sampled from /proc ten times a second). Scaling factor = pages/s with N workers ÷
+pages/s with one (targets: ≥ 1.8 at 2, ≥ 3.2 at 4; CPU per page should stay flat).
 
     python bench/scaling.py [--sources 8] [--pages 60] [--delay 0.2] [--workers 1,2,4]
 
@@ -17,17 +17,20 @@ Writes bench/results/scaling.json. Needs the local node (or MONITOR_ES_URL) and 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
-import resource
 import shutil
 import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from pathlib import Path
+
+import psutil
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -42,9 +45,33 @@ from monitor.es.schema import delete_all  # noqa: E402
 from tests.sites.generated import generate_site  # noqa: E402
 
 
-def children_cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
+class TreeCpu(threading.Thread):
+    """CPU seconds (user + system, each process's own) of processes and all their descendants,
+    sampled ten times a second: crawls forked from a fork server are reaped by it, not by the
+    worker, so the kernel's children totals would miss them."""
+
+    def __init__(self, pids: list[int]):
+        super().__init__(daemon=True)
+        self.roots = [psutil.Process(pid) for pid in pids]
+        self.seen: dict[int, float] = {}
+        self.running = True
+
+    def run(self) -> None:
+        while self.running:
+            for root in self.roots:
+                try:
+                    for process in [root, *root.children(recursive=True)]:
+                        with contextlib.suppress(psutil.Error):
+                            times = process.cpu_times()
+                            self.seen[process.pid] = times.user + times.system
+                except psutil.Error:
+                    continue
+            time.sleep(0.1)
+
+    def total(self) -> float:
+        self.running = False
+        self.join()
+        return sum(self.seen.values())
 
 
 def start_redis(folder: Path) -> tuple[subprocess.Popen, str]:
@@ -91,15 +118,17 @@ def run(count: int, sources: Path, redis_url: str) -> dict:
         cwd=ROOT, env=env, capture_output=True, text=True, check=True,
     )  # fmt: skip
     jobs = [q for q in json.loads(queued.stdout)["queued"] if q["job"]]
-    cpu, started = children_cpu(), time.perf_counter()
+    started = time.perf_counter()
     workers = [
         subprocess.Popen(monitor_command("worker", "--burst", "--json"), cwd=ROOT, env=env,
                          stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         for _ in range(count)
     ]  # fmt: skip
+    cpu_meter = TreeCpu([w.pid for w in workers])
+    cpu_meter.start()
     done = [json.loads(w.communicate()[0].strip().splitlines()[-1]) for w in workers]
     seconds = time.perf_counter() - started
-    cpu = children_cpu() - cpu
+    cpu = cpu_meter.total()
     es = make_client(config)
     es.indices.refresh(index=config.index_name("articles"))
     stored = es.count(index=config.index_name("articles"))["count"]

@@ -88,8 +88,11 @@ class ExtractionPool:
         if self.mode == "thread":
             _init()
             return ThreadPoolExecutor(size, thread_name_prefix="extract")
-        # spawn: a fork of a process running a reactor and threads is not safe
-        context = multiprocessing.get_context("spawn")
+        # Not a fork of this process (it runs a reactor and threads): workers are forked from a
+        # fork server that imported the extraction code and loaded the language profiles once
+        # (monitor/text/preload.py), so a worker starts in milliseconds, not a second of imports
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["monitor.text.preload"])
         return ProcessPoolExecutor(
             size,
             mp_context=context,

@@ -61,6 +61,13 @@ def limit_worker(memory_mb: int, parent: int) -> None:
 
 
 def _watch_parent(parent: int) -> None:
-    while os.getppid() == parent:
+    """Exit when the crawl is gone: our parent changed (a spawned worker reparented, or the fork
+    server that forked us exited with the crawl), or the crawl's pid is no more."""
+    first = os.getppid()
+    while os.getppid() == first:
+        try:
+            os.kill(parent, 0)
+        except ProcessLookupError:
+            break
         time.sleep(0.5)
     os._exit(1)

@@ -97,6 +97,19 @@ def expected_articles() -> list[dict]:
     return json.loads((SITES / "expected.json").read_text(encoding="utf-8"))
 
 
+def stored_count(es, alias: str) -> int:
+    """Documents in `alias` while a crawl writes them: 0 before the index exists, or while its
+    shard starts (503)."""
+    from elasticsearch import ApiError
+
+    try:
+        return es.count(index=alias)["count"] if es.indices.exists_alias(name=alias) else 0
+    except ApiError as exc:
+        if exc.meta.status in (404, 503):
+            return 0
+        raise
+
+
 def run_monitor(
     *args: str,
     config: EsConfig | None = None,

@@ -14,7 +14,7 @@ import pytest
 from monitor.demo.server import crawl_command, serve
 from monitor.es.client import make_client
 from monitor.es.schema import delete_all
-from tests.conftest import new_config
+from tests.conftest import new_config, stored_count
 from tests.faultkit import TcpProxy
 from tests.sites.generated import generate_site, write_listing
 
@@ -162,7 +162,7 @@ def test_captures_survive_kill_9(es_config, big_site, tmp_path):
         deadline = time.monotonic() + 120
         es = make_client(config)
         alias = config.index_name("articles")
-        while not es.indices.exists_alias(name=alias) or es.count(index=alias)["count"] < 20:
+        while stored_count(es, alias) < 20:
             assert time.monotonic() < deadline and crawl.poll() is None
             time.sleep(0.1)
         os.killpg(crawl.pid, signal.SIGKILL)  # mid-crawl: pages fetched, stored, in flight

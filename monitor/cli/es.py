@@ -19,12 +19,27 @@ def es() -> None:
 
 
 @es.command("start")
+@click.option(
+    "--nodes",
+    type=click.IntRange(1, 9),
+    default=1,
+    show_default=True,
+    help="Start a local cluster of this many nodes (ports MONITOR_ES_PORT, +1, ...).",
+)
 @domain_errors
-def es_start() -> None:
-    """Install (first time) and start the local node; wait until it is healthy."""
+def es_start(nodes: int) -> None:
+    """Install (first time) and start the local node, or a local cluster of several nodes on
+    loopback; wait until it is healthy."""
     from monitor.es.node import LocalNode
 
-    node = LocalNode(EsConfig.from_env())
+    config = EsConfig.from_env()
+    if nodes > 1:
+        from monitor.es.cluster import LocalCluster
+
+        urls = LocalCluster(config, nodes).start(log=info)
+        info(f"a cluster of {nodes} nodes is running; use it with MONITOR_ES_URL={','.join(urls)}")
+        return
+    node = LocalNode(config)
     node.start(log=info)
     info(f"Elasticsearch is running at {node.config.effective_url} (pid {node.pid()})")
 
@@ -32,10 +47,15 @@ def es_start() -> None:
 @es.command("stop")
 @domain_errors
 def es_stop() -> None:
-    """Stop the local node cleanly."""
+    """Stop the local node (and a local cluster started on the same port) cleanly."""
+    from monitor.es.cluster import LocalCluster
     from monitor.es.node import LocalNode
 
-    stopped = LocalNode(EsConfig.from_env()).stop()
+    config = EsConfig.from_env()
+    cluster = LocalCluster.existing(config)
+    if cluster is not None and cluster.stop():
+        info(f"the local cluster of {cluster.nodes} nodes stopped")
+    stopped = LocalNode(config).stop()
     info("Elasticsearch stopped" if stopped else "Elasticsearch was not running")
 
 

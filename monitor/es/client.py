@@ -37,7 +37,7 @@ def make_client(config: EsConfig, **overrides: Any) -> Elasticsearch:
         options["ca_certs"] = config.ca_certs
     # orjson encodes a bulk body several times faster than the standard library
     options["serializer"] = OrjsonSerializer()
-    return Elasticsearch(config.effective_url, **options | overrides)
+    return Elasticsearch(config.hosts, **options | overrides)
 
 
 def describe(exc: Exception, config: EsConfig) -> str:
@@ -69,5 +69,12 @@ def term_buckets(
     body: dict[str, Any] = {"terms": {"field": field, "size": size}}
     if aggs:
         body["aggs"] = aggs
-    response = es.search(index=index, size=0, aggs={"buckets": body})
+    try:
+        response = es.search(index=index, size=0, aggs={"buckets": body})
+    except ApiError as exc:
+        if exc.meta.status != 503:
+            raise
+        # another process has just created the index: its shard is starting
+        es.cluster.health(index=index, wait_for_status="yellow", timeout="30s")
+        response = es.search(index=index, size=0, aggs={"buckets": body})
     return response["aggregations"]["buckets"]["buckets"]

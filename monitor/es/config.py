@@ -83,9 +83,15 @@ class EsConfig:
         return self.url or f"http://127.0.0.1:{self.local_port}"
 
     @property
+    def hosts(self) -> list[str]:
+        """The cluster's URLs: MONITOR_ES_URL may list several, comma-separated (the client
+        fails over between them)."""
+        return [u.strip() for u in self.effective_url.split(",") if u.strip()]
+
+    @property
     def display_url(self) -> str:
-        """The URL without credentials, for logs and messages."""
-        return _redact_url(self.effective_url)
+        """The URL(s) without credentials, for logs and messages."""
+        return ",".join(_redact_url(u) for u in self.hosts)
 
     def index_name(self, kind: str) -> str:
         """The alias for one kind of document, e.g. `monitor-articles`."""
@@ -104,13 +110,14 @@ def _coerce(attr: str, name: str, raw: Any) -> Any:
     if attr == "home":
         return Path(raw)
     if attr == "url":
-        try:
-            parts = urlsplit(str(raw))
-            parts.port  # noqa: B018 -- raises ValueError on a port out of range or not a number
-        except ValueError as exc:
-            raise ConfigError(f"{name}: {exc}, in {_redact_url(str(raw))!r}") from None
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ConfigError(f"{name}: expected an http(s) URL, got {_redact_url(str(raw))!r}")
+        for url in str(raw).split(","):  # several: the nodes of one cluster
+            try:
+                parts = urlsplit(url.strip())
+                parts.port  # noqa: B018 -- raises ValueError on a port out of range or not a number
+            except ValueError as exc:
+                raise ConfigError(f"{name}: {exc}, in {_redact_url(url)!r}") from None
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                raise ConfigError(f"{name}: expected an http(s) URL, got {_redact_url(url)!r}")
     if attr == "ca_certs" and not Path(raw).is_file():
         raise ConfigError(f"{name}: CA file not found: {raw}")
     return str(raw)

@@ -12,12 +12,12 @@ import time
 
 import pytest
 
-from monitor.demo.server import crawl_command, serve
+from monitor.demo.server import crawl_command
 from monitor.es.client import make_client
 from monitor.es.cluster import LocalCluster
 from monitor.es.config import EsConfig
 from tests.conftest import new_config, stored_count
-from tests.sites.generated import generate_site, write_listing
+from tests.sites.generated import served_listing
 
 
 def free_base() -> int:
@@ -53,15 +53,8 @@ def cluster():
 
 def test_a_node_killed_mid_crawl_loses_and_doubles_nothing(cluster, tmp_path):
     local, urls = cluster
-    paths = generate_site(tmp_path / "www", 200)
-    write_listing(tmp_path / "www", paths, per_page=50)
-    server = serve(tmp_path / "www")
+    server, sources, paths = served_listing(tmp_path, 200)
     server.delay = 0.02
-    sources = tmp_path / "sources.yaml"
-    sources.write_text(
-        f"sources:\n  - id: big\n    type: listing\n    urls: {server.base}/site/list/index.html\n"
-        "    links: ul.articles a\n    next: a.next\n"
-    )
     config = new_config(MONITOR_ES_URL=urls)
     env = dict(os.environ, MONITOR_ES_URL=urls, MONITOR_INDEX_PREFIX=config.index_prefix)
     crawl = subprocess.Popen(

@@ -16,11 +16,11 @@ import time
 import pytest
 
 from monitor import command as monitor_command
-from monitor.demo.server import LOCAL_CRAWL_SETTINGS, serve
+from monitor.demo.server import LOCAL_CRAWL_SETTINGS
 from monitor.es.client import make_client
 from monitor.es.schema import delete_all
 from tests.conftest import ROOT, new_config, run_monitor, stored_count
-from tests.sites.generated import generate_site, write_listing
+from tests.sites.generated import served_listing
 
 FAST = (*LOCAL_CRAWL_SETTINGS, "-s", "MONITOR_PROGRESS_INTERVAL=0")
 
@@ -170,14 +170,7 @@ def test_two_schedulers_enqueue_each_slot_once_and_three_workers_share_nine_sour
 
 @pytest.fixture()
 def big_site(tmp_path):
-    paths = generate_site(tmp_path / "www", 150)
-    write_listing(tmp_path / "www", paths, per_page=50)
-    server = serve(tmp_path / "www")
-    sources = tmp_path / "sources.yaml"
-    sources.write_text(
-        f"sources:\n  - id: big\n    type: listing\n    urls: {server.base}/site/list/index.html\n"
-        "    links: ul.articles a\n    next: a.next\n    schedule: {every: 1m}\n"
-    )
+    server, sources, paths = served_listing(tmp_path, 150, "    schedule: {every: 1m}\n")
     yield server, str(sources), paths
     server.shutdown()
 

@@ -11,25 +11,17 @@ import time
 
 import pytest
 
-from monitor.demo.server import crawl_command, serve
+from monitor.demo.server import crawl_command
 from monitor.es.client import make_client
 from monitor.es.schema import delete_all
 from tests.conftest import new_config, stored_count
 from tests.faultkit import TcpProxy
-from tests.sites.generated import generate_site, write_listing
+from tests.sites.generated import served_listing
 
 
 @pytest.fixture()
 def big_site(tmp_path):
-    pages = 300
-    paths = generate_site(tmp_path / "www", pages)
-    write_listing(tmp_path / "www", paths, per_page=50)
-    server = serve(tmp_path / "www")
-    sources = tmp_path / "sources.yaml"
-    sources.write_text(
-        f"sources:\n  - id: big\n    type: listing\n    urls: {server.base}/site/list/index.html\n"
-        "    links: ul.articles a\n    next: a.next\n"
-    )
+    server, sources, paths = served_listing(tmp_path, 300)
     yield server, sources, paths
     server.shutdown()
 

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from monitor.errors import LocalNodeError
 from monitor.es.config import EsConfig
-from monitor.es.node import ES_VERSION, SERVICE_USER, LocalNode, _java_home
+from monitor.es.node import ES_VERSION, SERVICE_USER, LocalNode, _java_home, running_pid
 
 
 class LocalCluster:
@@ -43,14 +43,7 @@ class LocalCluster:
         return self.root / f"node-{i}"
 
     def pid(self, i: int) -> int | None:
-        try:
-            pid = int((self.node_dir(i) / "node.pid").read_text().strip())
-            os.kill(pid, 0)
-            return pid
-        except (FileNotFoundError, ValueError, ProcessLookupError):
-            return None
-        except PermissionError:
-            return pid
+        return running_pid(self.node_dir(i) / "node.pid")
 
     def _configure(self, i: int) -> None:
         node = self.node_dir(i)

@@ -51,6 +51,18 @@ def _run(cmd: list[str], what: str, **kwargs: Any) -> subprocess.CompletedProces
     return result
 
 
+def running_pid(pid_file: Path) -> int | None:
+    """The pid a node wrote, if that process still runs (it may belong to the service user)."""
+    try:
+        pid = int(pid_file.read_text().strip())
+        os.kill(pid, 0)
+        return pid
+    except (FileNotFoundError, ValueError, ProcessLookupError):
+        return None
+    except PermissionError:
+        return pid
+
+
 def _java_home() -> str:
     home = os.environ.get("ES_JAVA_HOME") or os.environ.get("JAVA_HOME")
     if home and Path(home, "bin", "java").exists():
@@ -228,14 +240,7 @@ class LocalNode:
     # --- life cycle ---------------------------------------------------------------------------
 
     def pid(self) -> int | None:
-        try:
-            pid = int(self.pid_file.read_text().strip())
-            os.kill(pid, 0)
-            return pid
-        except (FileNotFoundError, ValueError, ProcessLookupError):
-            return None
-        except PermissionError:
-            return pid
+        return running_pid(self.pid_file)
 
     def client(self) -> Elasticsearch:
         from monitor.es.client import make_client

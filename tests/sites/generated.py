@@ -6,6 +6,7 @@ from __future__ import annotations
 import random
 import shutil
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -92,3 +93,20 @@ def listing_sources(path: Path, base: str) -> Path:
         "    links: ul.articles a\n    next: a.next\n"
     )
     return path
+
+
+def served_listing(folder: Path, pages: int, source_extra: str = "") -> tuple[Any, Path, list[str]]:
+    """`pages` generated articles behind listing pages of 50, served on 127.0.0.1, and a sources
+    file with the one source `big` over them (`source_extra`: more YAML lines of that source).
+    (server, sources file, article paths); the caller shuts the server down."""
+    from monitor.demo.server import serve
+
+    paths = generate_site(folder / "www", pages)
+    write_listing(folder / "www", paths, per_page=50)
+    server = serve(folder / "www")
+    sources = folder / "sources.yaml"
+    sources.write_text(
+        f"sources:\n  - id: big\n    type: listing\n    urls: {server.base}/site/list/index.html\n"
+        "    links: ul.articles a\n    next: a.next\n" + source_extra
+    )
+    return server, sources, paths

@@ -132,6 +132,7 @@ class IndexPipeline(Stage):
         self.es = None
         self.alias = self.config.index_name("articles")
         self.versions = self.config.index_name("versions")
+        self.versions_ready = False
         # the crawl's translation worker, started with the first document to translate
         self.translation = crawler.settings.get("MONITOR_TRANSLATION_WORKER")
 
@@ -140,9 +141,6 @@ class IndexPipeline(Stage):
         self.es = es = self.record.client()
         await self.record.patience.call(
             lambda: ensure_articles_index(es, self.config), "the articles index"
-        )
-        await self.record.patience.call(
-            lambda: ensure_index(es, self.config, "versions"), "the versions index"
         )
 
     async def process_item(self, item: Article) -> Article:
@@ -271,6 +269,9 @@ class IndexPipeline(Stage):
                 {**kept, "document_id": doc_id, "version": number, "replaced_at": now,
                  "changes": change.as_dict()},
             ))  # fmt: skip
+        if actions and not self.versions_ready:  # made with the first version, not at each start
+            ensure_index(self.es, self.config, "versions")
+            self.versions_ready = True
         outcomes = write(self.es, self.versions, actions)
         for (_, version_id, _), (_, error) in zip(actions, outcomes, strict=True):
             if error:  # the old text is not safe yet: the page is not updated, and retried

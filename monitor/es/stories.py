@@ -10,6 +10,7 @@ earliest document (monitor.search.engine).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -18,6 +19,7 @@ from elasticsearch import Elasticsearch
 from monitor.text.stories import THRESHOLD, similarity
 
 CANDIDATES = 50  # documents sharing a band key, looked at per new document
+CANDIDATE_FIELDS = ["story_id", "story_minhash", "first_seen_at"]  # what a candidate brings
 BACKFILL_BATCH = 1000
 
 
@@ -61,8 +63,7 @@ def assign_stories(
         }  # fmt: skip
         searches += [
             {"index": index},
-            {"size": CANDIDATES, "query": query,
-             "_source": ["story_id", "story_minhash", "published_at", "crawled_at"]},
+            {"size": CANDIDATES, "query": query, "_source": CANDIDATE_FIELDS},
         ]  # fmt: skip
     responses = es.msearch(searches=searches)["responses"]
     earlier: list[tuple[str, dict[str, Any]]] = []  # this batch's documents, in order
@@ -112,7 +113,27 @@ def backfill_story_ids(es: Elasticsearch, index: str) -> int:
             return done
 
 
-RECONCILE_MAX = 10000  # new documents of one crawl looked at again
+RECONCILE_MAX = 10000  # documents of one story moved at once
+RECONCILE_PAGE = 100  # new documents compared again per _msearch
+
+
+def _new_documents(es: Elasticsearch, index: str, since: str) -> Iterator[list[dict[str, Any]]]:
+    """Pages of the documents first stored since `since` that have a signature."""
+    query = {"bool": {"filter": [{"range": {"first_seen_at": {"gte": since}}},
+                                 {"exists": {"field": "story_bands"}}]}}  # fmt: skip
+    fields = ["story_id", "story_bands", "story_minhash", "published_at", "crawled_at",
+              "first_seen_at"]  # fmt: skip
+    after = None
+    while True:
+        extra = {"search_after": after} if after else {}
+        hits = es.search(
+            index=index, query=query, size=RECONCILE_PAGE, source=fields,
+            sort=[{"first_seen_at": "asc"}, {"url": "asc"}], **extra,
+        )["hits"]["hits"]  # fmt: skip
+        if not hits:
+            return
+        yield hits
+        after = hits[-1]["sort"]
 
 
 def reconcile_stories(
@@ -129,16 +150,6 @@ def reconcile_stories(
     two reprints stored at the same moment may have started two stories. Returns how many
     documents changed story."""
     es.indices.refresh(index=index)
-    fields = ["story_id", "story_bands", "story_minhash", "published_at", "crawled_at",
-              "first_seen_at"]  # fmt: skip
-    new = es.search(
-        index=index,
-        query={"bool": {"filter": [{"range": {"first_seen_at": {"gte": since}}},
-                                   {"exists": {"field": "story_bands"}}]}},
-        size=RECONCILE_MAX, source=fields,
-    )["hits"]["hits"]  # fmt: skip
-    if not new:
-        return 0
     parent: dict[str, str] = {}
     first_seen: dict[str, str] = {}
 
@@ -159,28 +170,31 @@ def reconcile_stories(
         keep, drop = sorted((a, b), key=lambda s: (first_seen.get(s, ""), s))
         parent[drop] = keep
 
-    searches: list[dict[str, Any]] = []
-    for hit in new:
-        source = hit["_source"]
-        when = _when(source) or source.get("first_seen_at")
-        query = {"bool": {"filter": [{"terms": {"story_bands": source["story_bands"]}},
-                                     _window(when, window)],
-                          "must_not": [{"ids": {"values": [hit["_id"]]}}]}}  # fmt: skip
-        searches += [{"index": index}, {"size": CANDIDATES, "query": query, "_source": fields}]
-    responses = []
-    for start in range(0, len(searches), 200):  # msearch in slices
-        responses += es.msearch(searches=searches[start : start + 200])["responses"]
-    for hit, response in zip(new, responses, strict=True):
-        story = hit["_source"].get("story_id") or hit["_id"]
-        note(story, hit["_source"])
-        for other in response.get("hits", {}).get("hits", []):
-            source = other["_source"]
-            other_story = source.get("story_id") or other["_id"]
-            note(other_story, source)
-            if similarity(hit["_source"]["story_minhash"], source.get("story_minhash") or "") >= (
-                threshold
-            ):
-                join(story, other_story)
+    # a page of new documents at a time, their candidates in one _msearch: memory stays that of
+    # one page whatever the crawl stored
+    for new in _new_documents(es, index, since):
+        searches: list[dict[str, Any]] = []
+        for hit in new:
+            source = hit["_source"]
+            when = _when(source) or source.get("first_seen_at")
+            query = {"bool": {"filter": [{"terms": {"story_bands": source["story_bands"]}},
+                                         _window(when, window)],
+                              "must_not": [{"ids": {"values": [hit["_id"]]}}]}}  # fmt: skip
+            body = {"size": CANDIDATES, "query": query, "_source": CANDIDATE_FIELDS}
+            searches += [{"index": index}, body]
+        responses = es.msearch(searches=searches)["responses"]
+        for hit, response in zip(new, responses, strict=True):
+            story = hit["_source"].get("story_id") or hit["_id"]
+            note(story, hit["_source"])
+            for other in response.get("hits", {}).get("hits", []):
+                other_source = other["_source"]
+                other_story = other_source.get("story_id") or other["_id"]
+                note(other_story, other_source)
+                score = similarity(
+                    hit["_source"]["story_minhash"], other_source.get("story_minhash") or ""
+                )
+                if score >= threshold:
+                    join(story, other_story)
     moved = {story: root(story) for story in list(parent) if root(story) != story}
     if not moved:
         return 0

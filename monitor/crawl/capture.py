@@ -21,6 +21,7 @@ stage.
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 import logging
 import os
@@ -42,13 +43,13 @@ from warcio.exceptions import ArchiveLoadFailed
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
+from monitor.crawl.incremental import FETCHED, PAGE_KINDS
 from monitor.crawl.options import CrawlSettings
 from monitor.errors import CaptureError, ConfigError
 
 logger = logging.getLogger(__name__)
 
-PAGE_KINDS = ("listing", "feed", "sitemap", "api")
-CAPTURED_KINDS = ("article", "attachment")
+LISTING_KINDS = (*PAGE_KINDS, "api")  # captured only with MONITOR_WARC_LISTINGS
 
 
 def _headers(headers: Any) -> list[tuple[str, str]]:
@@ -200,7 +201,7 @@ class WarcCapture:
 
     def __init__(self, crawler: Any, writer: CaptureWriter, listings: bool):
         self.crawler, self.writer = crawler, writer
-        self.kinds = CAPTURED_KINDS + (PAGE_KINDS if listings else ())
+        self.kinds = FETCHED + (LISTING_KINDS if listings else ())
         crawler.signals.connect(self.closed, signal=signals.spider_closed)
 
     @classmethod
@@ -231,8 +232,6 @@ async def settle(pending: Any, stats: Any = None) -> dict[str, Any] | None:
     """The capture reference once written; None (counted, logged) if the write failed."""
     if pending is None or isinstance(pending, dict):
         return pending
-    import asyncio
-
     try:
         return await asyncio.wrap_future(pending)
     except Exception as exc:  # a full disk must not cost the page: it is stored uncaptured

@@ -228,19 +228,31 @@ class Dispatcher:
     def __init__(self, connection: Any, sources_file: str, extra: tuple[str, ...] = ()):
         self.connection, self.sources_file, self.extra = connection, sources_file, list(extra)
 
-    def dispatch(self, source: Source, slot: str) -> str | None:
+    def dispatch(self, source: Source, slot: str) -> list[str]:
+        """The source's slot as jobs (a shared crawl's parts, for a distributed source); none
+        when another scheduler queued that slot."""
         from monitor.distributed.connection import lease_ttl
         from monitor.distributed.jobs import enqueue_crawl
 
         interval = (source.schedule.every or timedelta(hours=1)).total_seconds()
-        job = enqueue_crawl(
+        jobs = enqueue_crawl(
             self.connection, source.id, slot, self.sources_file, self.extra,
-            slot_seconds=min(interval, 10 * lease_ttl()),
+            slot_seconds=min(interval, 10 * lease_ttl()), parts=self.parts(source),
         )  # fmt: skip
-        logger.info(
-            "crawl %s: %s", source.id, f"queued as {job}" if job else f"slot {slot} already queued"
-        )
-        return job
+        done = f"queued as {', '.join(jobs)}" if jobs else f"slot {slot} already queued"
+        logger.info("crawl %s: %s", source.id, done)
+        return jobs
+
+    def parts(self, source: Source) -> int:
+        """How many workers crawl the source together: `distributed: N`, or `true`: one per
+        live worker; 0: one worker alone."""
+        from monitor.sources.schema import ALL_WORKERS
+
+        if source.distributed != ALL_WORKERS:
+            return source.distributed
+        from rq import Worker
+
+        return max(1, len(Worker.all(connection=self.connection)))
 
 
 def run_due_once(

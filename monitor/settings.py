@@ -120,6 +120,14 @@ MONITOR_WARC_LISTINGS = False  # listing pages, feeds and sitemaps too
 MONITOR_STORY_WINDOW = "14d"
 MONITOR_STORY_THRESHOLD = 0.5
 
+# --- Shared crawls (distributed mode, monitor/distributed/shared.py) ----------------------------
+# `monitor crawl --shared NAME` (workers pass the slot of a source marked `distributed:`): the
+# crawl's requests and duplicate filter live in Redis (MONITOR_REDIS_URL, scrapy-redis), and every
+# process given the same NAME fetches disjoint URLs of the source.
+MONITOR_SHARED_RUN = ""  # the shared crawl's name; empty: the crawl's own in-memory queue
+MONITOR_SHARED_TTL = 86400  # seconds the queue and filter are kept after the last activity
+MONITOR_SHARED_TIMEOUT = 10  # seconds per Redis command (then 3 retries with backoff)
+
 # --- Documents and attachments (spiders/attachments.py, monitor/text/documents.py) ---------------
 # PDF and DOCX files linked from a page are fetched and their text indexed with the page (sources
 # turn this off with `attachments: false`); a PDF or DOCX linked as an article is a document itself.

@@ -65,6 +65,10 @@ class SourceSpider(AttachmentsMixin, scrapy.Spider):
             crawler.settings.set("DOWNLOAD_DELAY", source.delay, priority="spider")
         if source.concurrency is not None:
             crawler.settings.set("CONCURRENT_REQUESTS_PER_DOMAIN", source.concurrency, "spider")
+        if crawler.settings.get("MONITOR_SHARED_RUN"):  # one crawl over many processes (Redis)
+            crawler.settings.set(
+                "SCHEDULER", "monitor.distributed.shared.SharedScheduler", priority="spider"
+            )
         return super().from_crawler(crawler, *args, source=source, **kwargs)
 
     def article_request(

@@ -8,6 +8,7 @@ import pytest
 
 from monitor.errors import ConfigError
 from monitor.es.config import EsConfig
+from monitor.sources.schema import ALL_WORKERS
 from monitor.sources import load_sources, select_sources
 
 GOOD = """\
@@ -49,6 +50,11 @@ def test_valid_sources_load_typed(tmp_path):
     assert feed.urls == ("https://example.com/rss.xml", "https://example.com/rss2.xml")
     assert [s.id for s in select_sources(sources)] == ["miit-policy"]  # disabled one left out
     assert [s.id for s in select_sources(sources, ["feed-one"])] == ["feed-one"]
+    assert policy.distributed == 0  # one worker, unless the source says otherwise
+    split = GOOD.replace("    language: zh\n", "    language: zh\n    distributed: 3\n")
+    assert load_sources(write(tmp_path, split))[0].distributed == 3
+    every = GOOD.replace("    language: zh\n", "    language: zh\n    distributed: true\n")
+    assert load_sources(write(tmp_path, every))[0].distributed == ALL_WORKERS
 
 
 @pytest.mark.parametrize(
@@ -76,6 +82,11 @@ def test_valid_sources_load_typed(tmp_path):
             "urls: https://www.miit.gov.cn/zwgk/zcwj/index.html",
             "urls: ftp://x/y",
             (":4:", "not an http(s) URL"),
+        ),
+        (
+            "    language: zh\n",
+            "    language: zh\n    distributed: many\n",
+            (":8:", "field 'distributed'", "a number of workers", "'many'"),
         ),
     ],
 )

@@ -20,7 +20,7 @@ from monitor.demo.server import LOCAL_CRAWL_SETTINGS
 from monitor.es.client import make_client
 from monitor.es.schema import delete_all
 from tests.conftest import ROOT, new_config, run_monitor, stored_count
-from tests.sites.generated import served_listing
+from tests.sites.generated import served_listing, served_sitemap
 
 FAST = (*LOCAL_CRAWL_SETTINGS, "-s", "MONITOR_PROGRESS_INTERVAL=0")
 
@@ -220,6 +220,57 @@ def test_a_worker_killed_mid_crawl_loses_its_lease_and_another_finishes_the_sour
     finally:
         if victim is not None and victim.poll() is None:
             kill_tree(victim.pid)
+        delete_all(make_client(config), config)
+
+
+@pytest.fixture()
+def big_sitemap(tmp_path):
+    server, sources, paths = served_sitemap(tmp_path, 240, "    distributed: 3\n")
+    yield server, str(sources), paths
+    server.shutdown()
+
+
+def test_a_distributed_source_is_crawled_by_three_workers_and_each_url_fetched_once(
+    big_sitemap, redis_env
+):
+    """A sitemap source marked `distributed: 3`: the slot becomes three jobs, parts of one shared
+    crawl (scrapy-redis queue and duplicate filter in Redis); three workers fetch disjoint URLs,
+    every URL once, every page stored once, and the parts are judged as one run (a part that
+    fetched only articles is not a source whose pages gave no links)."""
+    server, path, paths = big_sitemap
+    env, client = redis_env
+    config = new_config()
+    server.delay = 0.1  # bound by waiting, as on the web: the parts overlap
+    try:
+        scheduler = schedule_once(path, config, env)
+        [queued] = json.loads(scheduler.communicate(timeout=120)[0])["queued"]
+        assert len(queued["jobs"]) == 3 and client.llen("rq:queue:crawls") == 3
+        workers = [worker(config, env, "--burst", "--json") for _ in range(3)]
+        logs = [w.communicate(timeout=300)[0] for w in workers]
+        assert [w.returncode for w in workers] == [0, 0, 0], logs
+        from rq.job import Job
+
+        results = [Job.fetch(j, connection=client).return_value() for j in queued["jobs"]]
+        assert all(r and r["returncode"] == 0 for r in results), (results, logs)
+        parts = [r["summary"] for r in results]
+        assert {p["shared"] for p in parts} == {queued["slot"]}
+        assert sum(p["shared_last"] for p in parts) == 1  # one part judged the source's health
+        fetched = [r for r in server.requests if r.startswith("/site/")]
+        assert sorted(fetched) == sorted(paths)  # every URL, each once, over all the parts
+        assert sum(1 for p in parts if p["pages"] > 1) >= 2  # shared, not one part alone
+        assert server.requests.count("/sitemap.xml") == 1  # every part sent it: fetched once
+        es = make_client(config)
+        alias = config.index_name("articles")
+        es.indices.refresh(index=alias)
+        urls = [h["_source"]["url"] for h in es.search(index=alias, size=500)["hits"]["hits"]]
+        assert len(urls) == len(set(urls)) == len(paths)
+        status = run_monitor("status", "--json", config=config, env_extra=env)
+        [big] = [s for s in json.loads(status.stdout)["sources"] if s["source"] == "big"]
+        assert big["state"] == "ok" and big["runs"] == 1, big  # the three parts as one run
+        assert not list(client.scan_iter(match="monitor:share:big:*:busy:*"))
+        assert client.ttl(f"monitor:share:big:{queued['slot']}:dupefilter") > 0  # kept, expiring
+    finally:
+        server.delay = 0
         delete_all(make_client(config), config)
 
 

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from monitor.alerts.health import Rhythm, classify, source_health
+from monitor.alerts.health import Rhythm, classify, merge_parts, source_health
 from monitor.demo.server import render_sources, serve
 from monitor.es.bulk import write
 from monitor.es.client import make_client
@@ -122,6 +122,24 @@ HOURLY_QUIET_FOR_A_WEEK = rhythm(timedelta(hours=1), timedelta(days=7))
 )
 def test_health_rules(history, pace, state):
     assert classify(history, pace, NOW)[0] == state
+
+
+def test_the_parts_of_a_shared_crawl_are_judged_as_one_run():
+    """Distributed mode: one part read the sitemap (its links), two fetched only articles (no
+    links of their own); alone, those two would look broken."""
+    parts = [
+        run(40, links=0, shared="t1"),
+        run(35, links=0, shared="t1", health="ok"),
+        run(25, links=100, shared="t1"),
+        run(3),
+    ]
+    merged = merge_parts(parts)
+    assert len(merged) == 2 and merged[0]["links"] == 100 and merged[0]["new_documents"] == 100
+    assert merged[0]["health"] == "ok" and merged[1] == run(3)
+    assert classify(merged, None, NOW)[0] == "ok"
+    assert classify(parts[:1], None, NOW)[0] == "broken"  # what a part alone would say
+    failed = merge_parts([run(0, shared="t2", failed=True), run(9, shared="t2")])
+    assert not failed[0]["failed"]  # one part failed, the crawl did not
 
 
 def test_silence_says_why():

@@ -14,6 +14,7 @@
 - ok: otherwise; `never run` when there is no run yet.
 
 Runs stopped by Ctrl-C or SIGTERM (`interrupted`) are left out: they say nothing of the source.
+The parts of one shared crawl (distributed mode: several workers on one source) count as one run.
 """
 
 from __future__ import annotations
@@ -86,6 +87,36 @@ class Rhythm:
         )
 
 
+# a shared crawl's parts, summed into one run (the rest is the newest part's)
+PART_COUNTS = ("pages", "new_documents", "unchanged", "skipped", "errors", "no_text", "known",
+               "not_modified", "listing_pages", "listing_links", "links")  # fmt: skip
+
+
+def merge_parts(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The runs, newest first, with the parts of each shared crawl as one run: its counts summed,
+    failed or interrupted only when every part was, its health state whichever part holds it."""
+    merged: list[dict[str, Any]] = []
+    whole: dict[str, dict[str, Any]] = {}
+    for run in runs:
+        key = run.get("shared")
+        if not key:
+            merged.append(run)
+        elif key not in whole:
+            whole[key] = dict(run)
+            merged.append(whole[key])
+        else:
+            into = whole[key]
+            for name in PART_COUNTS:
+                into[name] = into.get(name, 0) + run.get(name, 0)
+            for name in ("failed", "interrupted"):
+                into[name] = bool(into.get(name) and run.get(name))
+            into["errors_by_kind"] = {**(run.get("errors_by_kind") or {}),
+                                      **(into.get("errors_by_kind") or {})}  # fmt: skip
+            if not into.get("health") and run.get("health"):
+                into["health"], into["health_reason"] = run["health"], run.get("health_reason")
+    return merged
+
+
 def _stored(run: dict[str, Any]) -> int:
     return run["new_documents"] + run["unchanged"]
 
@@ -123,7 +154,10 @@ def recent_runs(es: Elasticsearch, config: EsConfig) -> dict[str, list[dict[str,
     """Each source's last HISTORY runs, newest first (the scheduler reads them too)."""
     latest = {"runs": {"top_hits": {"size": HISTORY, "sort": [{"started_at": "desc"}]}}}
     buckets = term_buckets(es, config.index_name("runs"), "source_id", aggs=latest)
-    return {b["key"]: [hit["_source"] for hit in b["runs"]["hits"]["hits"]] for b in buckets}
+    return {
+        b["key"]: merge_parts([hit["_source"] for hit in b["runs"]["hits"]["hits"]])
+        for b in buckets
+    }
 
 
 def rhythms(es: Elasticsearch, config: EsConfig) -> dict[str, Rhythm]:

@@ -41,6 +41,12 @@ from monitor.cli.common import (
     is_flag=True,
     help="Fetch every page again, ignoring the seen-record (which is still updated).",
 )
+@click.option(
+    "--shared",
+    metavar="NAME",
+    help="Join the shared crawl NAME (distributed mode, MONITOR_REDIS_URL): every process given "
+    "the same NAME takes requests from one queue in Redis, so each URL is fetched once.",
+)
 @domain_errors
 def crawl(
     sources_file: str,
@@ -52,6 +58,7 @@ def crawl(
     full: bool,
     channels_file: str,
     watchlist_file: str,
+    shared: str | None,
 ) -> None:
     """Crawl the configured sources into Elasticsearch; print a per-source summary.
 
@@ -75,6 +82,12 @@ def crawl(
     }
     if full:
         overrides["MONITOR_INCREMENTAL"] = False
+    if shared:
+        from monitor.distributed.connection import connect
+        from monitor.distributed.shared import check_run_name
+
+        overrides["MONITOR_SHARED_RUN"] = check_run_name(shared)
+        connect()  # unreachable: one line and exit 3 now, not one per source later
     from monitor.crawl.options import CrawlSettings, check_overrides, project_settings
     from monitor.es.config import EsConfig
 

@@ -103,10 +103,11 @@ def schedule_cmd(
     if once and dispatcher is not None:
         now = datetime.fromisoformat(now_text) if now_text else datetime.now(timezone.utc)
         history = call(es_config, lambda: recent_runs(es, es_config))
-        queued = [
-            {"source": source.id, "slot": slot, "job": dispatcher.dispatch(source, slot)}
-            for source, slot in due_slots(sources, history, now)
-        ]
+        queued = []
+        for source, slot in due_slots(sources, history, now):
+            jobs = dispatcher.dispatch(source, slot)  # a shared crawl's parts: several
+            queued.append({"source": source.id, "slot": slot, "job": jobs[0] if jobs else None,
+                           "jobs": jobs})  # fmt: skip
         prune()
         if as_json:
             emit_json({"queued": queued})

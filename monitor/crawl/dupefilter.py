@@ -17,14 +17,11 @@ from scrapy.http import Request
 logger = logging.getLogger(__name__)
 
 
-class RedirectAwareDupeFilter(RFPDupeFilter):
-    stats: Any = None
+class CountsRedirects:
+    """The counting, for any duplicate filter class (Scrapy's, or the shared one in Redis of
+    monitor.distributed.shared); `stats` is the crawler's."""
 
-    @classmethod
-    def from_crawler(cls, crawler: Any) -> RedirectAwareDupeFilter:
-        dupefilter = super().from_crawler(crawler)
-        dupefilter.stats = crawler.stats
-        return dupefilter
+    stats: Any = None
 
     def log(self, request: Request, spider: Any) -> None:
         chain = request.meta.get("redirect_urls")
@@ -36,4 +33,12 @@ class RedirectAwareDupeFilter(RFPDupeFilter):
                 logger.warning(
                     "cannot fetch %s: a redirect loop (%s)", chain[0], " → ".join(chain[:5])
                 )
-        super().log(request, spider)
+        super().log(request, spider)  # type: ignore[misc]
+
+
+class RedirectAwareDupeFilter(CountsRedirects, RFPDupeFilter):
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> RedirectAwareDupeFilter:
+        dupefilter = super().from_crawler(crawler)
+        dupefilter.stats = crawler.stats
+        return dupefilter

@@ -189,14 +189,30 @@ def _crawl(
     try:  # the crawl is done and recorded: a failure here is reported, not fatal
         if settings.getbool("MONITOR_WATCHES"):  # due digests, delivered with the rest below
             call(es_config, lambda: send_due_digests(es, es_config))
-        # health changes raised, then every pending alert (health, watch, digest) delivered once
-        call(
-            es_config,
-            lambda: raise_health_alerts(es, es_config, channels, [s.id for s in sources], log),
-        )
+        # health changes raised, then every pending alert (health, watch, digest) delivered once;
+        # a shared crawl's parts are judged together, after its last part
+        judged = [r.source for r in results if not r.shared or r.shared_last]
+        for r in results:
+            if r.shared and r.shared_last:
+                call(es_config, lambda r=r: _await_parts(es, es_config, r))
+        call(es_config, lambda: raise_health_alerts(es, es_config, channels, judged, log))
     except MonitorError as exc:
         log(f"warning: health and watch alerts not checked: {exc}")
     return CrawlResult(results)
+
+
+def _await_parts(es: Any, es_config: EsConfig, summary: SourceSummary, wait: float = 30) -> None:
+    """Until the runs of every part of the shared crawl are recorded (at most `wait` seconds: a
+    part killed with -9 never records one)."""
+    alias = es_config.index_name("runs")
+    query = {"bool": {"filter": [{"term": {"source_id": summary.source}},
+                                 {"term": {"shared": summary.shared}}]}}  # fmt: skip
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline:
+        es.indices.refresh(index=alias)
+        if es.count(index=alias, query=query)["count"] >= summary.shared_parts:
+            return
+        time.sleep(0.5)
 
 
 def _catch_up(es: Any, es_config: EsConfig, channels: Any, log) -> None:

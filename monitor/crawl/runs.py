@@ -53,6 +53,7 @@ def run_document(run_id: str, summary: SourceSummary, stats: Mapping[str, Any]) 
         "skipped": summary.skipped,
         "errors": summary.errors,
         "known": summary.known,
+        "shared": summary.shared,  # parts of one shared crawl: judged together (alerts.health)
         "not_modified": summary.not_modified,
         "no_text": stats.get("monitor/extract/no_text", 0),
         "attachments": stats.get("monitor/attachments/fetched", 0),

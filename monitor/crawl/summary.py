@@ -63,6 +63,9 @@ class SourceSummary:
     reasons: dict[str, int] = field(default_factory=dict)  # skipped/refused/errors by reason
     examples: dict[str, list[str]] = field(default_factory=dict)  # reason → its first few URLs
     duration: float | None = None  # seconds, from the spider's opening to its closing
+    shared: str | None = None  # a part of this shared crawl (monitor.distributed.shared)
+    shared_parts: int = 0  # the parts that joined it, when this one ended
+    shared_last: bool = False  # the last part out: the source's health is judged after it
 
     @property
     def interrupted(self) -> bool:
@@ -74,6 +77,8 @@ class SourceSummary:
         if self.interrupted:
             return False
         nothing = self.pages == 0 and self.not_modified == 0
+        if self.shared and not self.errors:  # a part that found the others had done it all
+            nothing = False
         return bool(self.failure) or nothing or self.finish_reason not in (None, "finished")
 
     @property
@@ -113,6 +118,9 @@ def summarize(source: str, kind: str, stats: Mapping[str, Any]) -> SourceSummary
         reasons=reasons(stats),
         examples=examples(stats),
         duration=_seconds(stats),
+        shared=stats.get("monitor/shared/run"),
+        shared_parts=stats.get("monitor/shared/parts", 0),
+        shared_last=bool(stats.get("monitor/shared/last")),
     )
 
 

@@ -26,17 +26,27 @@ def display_url(url: str) -> str:
     return f"{parts.scheme}://{host}{port}{parts.path}"
 
 
-def connect(url: str | None = None) -> Any:
-    """A checked connection (one PING); ConfigError for a bad URL, exit 3 when unreachable."""
+def connect(url: str | None = None, socket_timeout: float | None = None) -> Any:
+    """A checked connection (one PING); ConfigError for a bad URL, exit 3 when unreachable.
+    `socket_timeout`: each command's bound, retried 3 times with backoff (a crawl's queue)."""
     from redis import Redis
-    from redis.exceptions import RedisError
+    from redis.backoff import ExponentialBackoff
+    from redis.exceptions import ConnectionError, RedisError, TimeoutError
+    from redis.retry import Retry
 
     url = url or redis_url()
     if not url:
         raise ConfigError(f"{ENV} is not set: distributed mode needs a Redis URL")
     if urlsplit(url).scheme not in ("redis", "rediss", "unix"):
         raise ConfigError(f"{ENV}: expected redis://host:port/db, got {display_url(url)!r}")
-    connection = Redis.from_url(url, socket_connect_timeout=5, health_check_interval=30)
+    options: dict[str, Any] = {}
+    if socket_timeout:
+        options = {
+            "socket_timeout": socket_timeout,
+            "retry": Retry(ExponentialBackoff(cap=4, base=0.5), 3),
+            "retry_on_error": [ConnectionError, TimeoutError],
+        }
+    connection = Redis.from_url(url, socket_connect_timeout=5, health_check_interval=30, **options)
     try:
         connection.ping()
     except RedisError as exc:

@@ -11,6 +11,9 @@
   with -9 stops renewing: the lease expires and the next job for the source (its next slot) takes
   it; the seen-record makes that crawl fetch only what was not stored. A job that cannot get the
   lease within one TTL is skipped (another worker is crawling the source).
+- **One big source on many workers.** A source marked `distributed: N` becomes N jobs per slot,
+  each under a lease of its own, each a part of the shared crawl named after the slot: one
+  request queue and duplicate filter in Redis (monitor.distributed.shared, scrapy-redis).
 - **One process per crawl.** The job runs `monitor crawl --source ID` in a process of its own
   (the reactor rule), forked from the worker's fork server as the single-machine service does
   (monitor.crawl.forkserver: the crawl's imports are paid once per worker, not per job). The
@@ -55,61 +58,80 @@ def enqueue_crawl(
     sources_file: str,
     extra: list[str],
     slot_seconds: float,
-) -> str | None:
+    parts: int = 0,
+) -> list[str]:
     """Enqueue the source's crawl for `slot` unless some scheduler did within `slot_seconds`:
-    the job id, or None."""
+    the job ids (none when it was). `parts` > 0: that many jobs crawl the source together, as
+    the shared crawl named after the slot (monitor.distributed.shared)."""
     import uuid
 
     from rq import Queue
 
     key = f"monitor:slot:{source_id}:{slot}"
     if not connection.set(key, "1", nx=True, ex=max(1, int(slot_seconds))):
-        return None
-    job = Queue(QUEUE, connection=connection).enqueue(
-        crawl_source,
-        source_id,
-        os.path.abspath(sources_file),
-        extra,
-        job_id=f"{job_id(source_id, slot)}-{uuid.uuid4().hex[:6]}",
-        job_timeout=JOB_TIMEOUT,
-        result_ttl=7 * 24 * 3600,
-        failure_ttl=7 * 24 * 3600,
-        description=f"crawl {source_id} (slot {slot})",
-    )
-    return job.id
+        return []
+    queue = Queue(QUEUE, connection=connection)
+    jobs = []
+    for part in range(1, parts + 1) if parts else (None,):
+        name = f"{job_id(source_id, slot)}{f'-part{part}' if part else ''}"
+        of = f", part {part}/{parts}" if part else ""
+        job = queue.enqueue(
+            crawl_source,
+            source_id,
+            os.path.abspath(sources_file),
+            extra,
+            shared=slot if part else None,
+            part=part,
+            job_id=f"{name}-{uuid.uuid4().hex[:6]}",
+            job_timeout=JOB_TIMEOUT,
+            result_ttl=7 * 24 * 3600,
+            failure_ttl=7 * 24 * 3600,
+            description=f"crawl {source_id} (slot {slot}{of})",
+        )
+        jobs.append(job.id)
+    return jobs
 
 
-def crawl_source(source_id: str, sources_file: str, extra: list[str]) -> dict[str, Any]:
-    """The job: under the source's lease, `monitor crawl --source ID --json` in a subprocess."""
+def crawl_source(
+    source_id: str,
+    sources_file: str,
+    extra: list[str],
+    shared: str | None = None,
+    part: int | None = None,
+) -> dict[str, Any]:
+    """The job: under the source's lease (a part's own lease, for a shared crawl),
+    `monitor crawl --source ID --json [--shared SLOT]` in a subprocess."""
     from rq import get_current_job
 
     from monitor.distributed.connection import lease_ttl
 
     ttl = lease_ttl()
     connection = get_current_job().connection
+    leased = f"{source_id}/part{part}" if part else source_id
     lease = connection.lock(
-        f"monitor:lease:{source_id}", timeout=ttl, blocking=True, blocking_timeout=ttl + 1
+        f"monitor:lease:{leased}", timeout=ttl, blocking=True, blocking_timeout=ttl + 1
     )
     if not lease.acquire():
-        logger.info("crawl %s: skipped, another worker holds its lease", source_id)
-        return {"source": source_id, "skipped": "leased by another worker"}
+        logger.info("crawl %s: skipped, another worker holds its lease", leased)
+        return {"source": source_id, "part": part, "skipped": "leased by another worker"}
     try:
         from monitor.crawl.forkserver import ForkServer
 
         sources_file = os.environ.get(SOURCES_ENV) or sources_file
         translate = () if os.environ.get(TRANSLATE_ENV) == "1" else ("--no-translate",)
+        share = ("--shared", shared) if shared else ()
         args = ["crawl", "--sources", sources_file, "--source", source_id, "--json",
-                *translate, *extra]  # fmt: skip
-        logger.info("crawl %s: starting", source_id)
+                *translate, *share, *extra]  # fmt: skip
+        logger.info("crawl %s: starting", leased)
         crawl = ForkServer().start(args)
-        _wait_renewing(crawl, lease, ttl, source_id)
+        _wait_renewing(crawl, lease, ttl, leased)
         returncode, out = crawl.wait()
         try:
             summary = json.loads(out)["sources"][0]
         except (ValueError, KeyError, IndexError, TypeError):
             summary = None
-        logger.info("crawl %s: exit %s", source_id, returncode)
-        return {"source": source_id, "returncode": returncode, "summary": summary}
+        logger.info("crawl %s: exit %s", leased, returncode)
+        return {"source": source_id, "part": part, "returncode": returncode, "summary": summary}
     finally:
         with contextlib.suppress(LockError):  # expired meanwhile: nothing to release
             lease.release()

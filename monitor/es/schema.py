@@ -208,6 +208,7 @@ RUN_PROPERTIES: dict[str, Any] = {
     "health": KEYWORD,  # the source's state after this run (ok | silent | broken)
     "health_reason": {"type": "keyword", "ignore_above": 1024},
     "known": COUNT,  # article links not fetched: already seen (incremental crawling)
+    "shared": KEYWORD,  # the shared crawl this run was a part of (distributed: judged together)
     "not_modified": COUNT,  # listing pages, feeds, sitemaps answered 304
     "attachments": COUNT,  # attachment files fetched
     "attachment_errors": COUNT,  # attachments that could not be fetched

@@ -43,7 +43,9 @@ SOURCE_KEYS = {
     "api",
     "attachment_hosts",
     "private_networks",
+    "distributed",
 }
+ALL_WORKERS = -1  # `distributed: true`: one part per live worker
 DOC_TYPES = ("news", "policy", "filing")
 PAGES_KEYS = {"pattern", "count", "start"}
 SCHEDULE_KEYS = {"every", "cron", "jitter"}
@@ -135,6 +137,9 @@ class Source:
     attachment_hosts: tuple[str, ...] = ()  # other hosts (and their subdomains) for attachments
     # non-public networks this source may reach (loopback, private, link-local): none by default
     private_networks: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
+    # distributed mode: a scheduled crawl split over this many workers sharing one request queue
+    # (monitor.distributed.shared); ALL_WORKERS: one part per live worker; 0: one worker
+    distributed: int = 0
 
     @property
     def hosts(self) -> tuple[str, ...]:
@@ -221,6 +226,19 @@ class _SourceChecker(yamlfile.EntryChecker):
                 f"'every' must be a duration of at least 1m (e.g. 30m, 2h), got {raw['every']!r}",
             )
         return Schedule(every=every, jitter=jitter)
+
+    def parts(self) -> int:
+        value = self.raw.get("distributed")
+        if value is None or value is False:
+            return 0
+        if value is True:
+            return ALL_WORKERS
+        if isinstance(value, int) and 1 <= value <= 64:
+            return value
+        self.fail(
+            "distributed", f"expected true, false or a number of workers (1-64), got {value!r}"
+        )
+        raise AssertionError("unreachable")
 
     def choice(self, key: str, allowed: tuple[str, ...]) -> str | None:
         value = self.raw.get(key)
@@ -349,6 +367,7 @@ class _SourceChecker(yamlfile.EntryChecker):
             api=parse_api(self, parse_duration) if kind == "api" else None,
             attachment_hosts=self.hosts("attachment_hosts"),
             private_networks=self.networks("private_networks"),
+            distributed=self.parts(),
         )
 
 

@@ -110,3 +110,23 @@ def served_listing(folder: Path, pages: int, source_extra: str = "") -> tuple[An
         "    links: ul.articles a\n    next: a.next\n" + source_extra
     )
     return server, sources, paths
+
+
+def served_sitemap(folder: Path, pages: int, source_extra: str = "") -> tuple[Any, Path, list[str]]:
+    """`pages` generated articles listed in one sitemap, served on 127.0.0.1, and a sources file
+    with the one sitemap source `big` over them; as served_listing."""
+    from monitor.demo.server import serve
+
+    paths = generate_site(folder / "www", pages)
+    server = serve(folder / "www")
+    entries = "".join(f"<url><loc>{server.base}{p}</loc></url>" for p in paths)
+    (folder / "www" / "sitemap.xml").write_text(
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{entries}</urlset>\n'
+    )
+    sources = folder / "sources.yaml"
+    sources.write_text(
+        f"sources:\n  - id: big\n    type: sitemap\n    urls: {server.base}/sitemap.xml\n"
+        + source_extra
+    )
+    return server, sources, paths

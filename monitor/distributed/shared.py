@@ -1,0 +1,201 @@
+"""One crawl over many workers: a request queue and duplicate filter shared in Redis (scrapy-redis).
+
+A source marked `distributed: N` (or `true`: a part per live worker) is crawled at each slot by N
+jobs, its parts, each a `monitor crawl --shared <slot>` on whichever worker takes it; a user may
+run `monitor crawl --shared NAME` on several machines alike. Every part runs the source's spider
+with this scheduler:
+
+- **Each URL once.** Requests go to one Redis priority queue,
+  `monitor:share:<source>:<run>:requests`, through one duplicate filter, `...:dupefilter`
+  (scrapy-redis's): a URL is fetched by the one part that pops it. Every part sends the start
+  requests; the filter keeps the first.
+- **Nobody stops early.** A part with nothing to do stays while the queue holds requests or
+  another part is busy (its key `...:busy:<part>`, refreshed as it pops, expiring after
+  MONITOR_LEASE_TTL if it died): that part's pages may add requests. A part stops only when the
+  queue is empty and no other part is busy, so no request is left behind while a part runs.
+- **A part killed with -9** loses only the requests it had popped and not finished (at most
+  CONCURRENT_REQUESTS); they are not in the seen-record, so the source's next slot fetches them.
+- **Kept, then expired.** The queue and the filter outlive the parts (SCHEDULER_PERSIST): a part
+  that starts late or is retried finds the URLs done and ends at once. They expire
+  MONITOR_SHARED_TTL after the last activity.
+- **Judged once.** The last part out (a counter of open parts) says so in its run record; the
+  source's health is judged on the parts together (monitor.alerts.health.merge_parts).
+
+Redis is reached synchronously from the reactor's thread (scrapy-redis's design): two round trips
+a request on loopback or a LAN, bounded by socket timeouts and retried a few times. A queue that
+stays unreachable stops the part, counted as `monitor/shared/errors`.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+from typing import Any
+
+from redis.exceptions import RedisError
+from scrapy import signals
+from scrapy.exceptions import CloseSpider, DontCloseSpider
+from scrapy_redis.dupefilter import RFPDupeFilter
+from scrapy_redis.scheduler import Scheduler
+
+from monitor.crawl.dupefilter import CountsRedirects
+from monitor.errors import ConfigError
+
+logger = logging.getLogger(__name__)
+
+QUEUE_CLASS = "scrapy_redis.queue.PriorityQueue"
+_RUN_RE = re.compile(r"^[\w.-]{1,80}$")
+
+
+def check_run_name(name: str) -> str:
+    """A shared crawl's name (`--shared`): letters, digits, '.', '_' or '-'."""
+    if not _RUN_RE.match(name):
+        raise ConfigError(
+            f"--shared: use letters, digits, '.', '_' or '-' (at most 80), got {name!r}"
+        )
+    return name
+
+
+def share_key(source_id: str, run: str) -> str:
+    return f"monitor:share:{source_id}:{run}"
+
+
+class SharedDupeFilter(CountsRedirects, RFPDupeFilter):
+    """scrapy-redis's filter (a Redis set of request fingerprints), counting redirects as ours."""
+
+    def close(self, reason: str = "") -> None:
+        """Kept for the other parts (scrapy-redis's own close deletes the set)."""
+
+
+class SharedScheduler(Scheduler):
+    """scrapy-redis's scheduler, persistent, with the parts' busy keys and the idle rule above."""
+
+    crawler: Any = None
+    stopping = False
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> SharedScheduler:
+        from monitor.distributed.connection import connect, lease_ttl
+
+        settings = crawler.settings
+        run = check_run_name(str(settings.get("MONITOR_SHARED_RUN")))
+        key = share_key(crawler.spider.source.id, run)
+        server = connect(socket_timeout=settings.getfloat("MONITOR_SHARED_TIMEOUT"))
+        debug = settings.getbool("DUPEFILTER_DEBUG")
+        dupefilter = SharedDupeFilter(server, f"{key}:dupefilter", debug)
+        dupefilter.stats = crawler.stats
+        scheduler = cls(
+            server=server,
+            persist=True,
+            queue_key=f"{key}:requests",
+            queue_cls=QUEUE_CLASS,
+            dupefilter=dupefilter,
+            dupefilter_key=f"{key}:dupefilter",
+        )
+        scheduler.crawler = crawler  # stats counted here: scrapy-redis's use a deprecated form
+        scheduler.run, scheduler.key = run, key
+        scheduler.part = uuid.uuid4().hex[:10]
+        scheduler.busy_ttl = max(1, int(lease_ttl()))
+        scheduler.keep = max(60, int(settings.getfloat("MONITOR_SHARED_TTL")))
+        scheduler.last_beat = 0.0
+        crawler.signals.connect(scheduler.spider_idle, signal=signals.spider_idle)
+        return scheduler
+
+    @property
+    def _kept(self) -> tuple[str, ...]:
+        return tuple(f"{self.key}:{name}" for name in ("requests", "dupefilter", "open", "parts"))
+
+    def open(self, spider: Any) -> None:
+        super().open(spider)
+        self.crawler.stats.set_value("monitor/shared/run", self.run)
+        with self.server.pipeline() as pipe:
+            pipe.incr(f"{self.key}:open").sadd(f"{self.key}:parts", self.part)
+            pipe.scard(f"{self.key}:parts")
+            _, _, parts = pipe.execute()
+        logger.info("shared crawl %s: part %s joined (%s parts so far)", self.key, self.part, parts)
+        self._beat()
+
+    def _beat(self) -> None:
+        """This part is busy; the shared keys live on while any part works."""
+        self.last_beat = time.monotonic()
+        with self.server.pipeline(transaction=False) as pipe:
+            pipe.set(f"{self.key}:busy:{self.part}", "1", ex=self.busy_ttl)
+            for name in self._kept:
+                pipe.expire(name, self.keep)
+            pipe.execute()
+
+    def enqueue_request(self, request: Any) -> bool:
+        try:
+            queued = super().enqueue_request(request)
+        except RedisError as exc:
+            self._unreachable(exc, request.url)
+            return False
+        if queued:
+            self.crawler.stats.inc_value("monitor/shared/enqueued")
+        return queued
+
+    def next_request(self) -> Any:
+        try:
+            request = super().next_request()
+            if request is None:
+                return None
+            self.crawler.stats.inc_value("monitor/shared/dequeued")
+            if time.monotonic() - self.last_beat > self.busy_ttl / 3:
+                self._beat()
+        except RedisError as exc:
+            self._unreachable(exc, None)
+            return None
+        return request
+
+    def has_pending_requests(self) -> bool:
+        try:
+            return super().has_pending_requests()
+        except RedisError as exc:
+            self._unreachable(exc, None)
+            return False
+
+    def spider_idle(self, spider: Any) -> None:
+        """Stay while the queue holds requests or another part is busy."""
+        try:
+            self.server.delete(f"{self.key}:busy:{self.part}")
+            self.last_beat = 0.0
+            if len(self.queue) or self._others_busy():
+                raise DontCloseSpider
+        except RedisError as exc:
+            self._unreachable(exc, None)
+            raise CloseSpider("shared_queue_unreachable") from None
+
+    def _others_busy(self) -> bool:
+        others = [p.decode() for p in self.server.smembers(f"{self.key}:parts")]
+        others = [p for p in others if p != self.part]
+        return bool(others) and self.server.exists(*(f"{self.key}:busy:{p}" for p in others)) > 0
+
+    def close(self, reason: str) -> None:
+        try:
+            with self.server.pipeline() as pipe:
+                pipe.delete(f"{self.key}:busy:{self.part}").decr(f"{self.key}:open")
+                pipe.scard(f"{self.key}:parts")
+                _, still_open, parts = pipe.execute()
+            self.crawler.stats.set_value("monitor/shared/parts", parts)
+            if still_open <= 0:  # the last part out: the others' runs are recorded, or soon
+                self.crawler.stats.set_value("monitor/shared/last", 1)
+                for name in self._kept:
+                    self.server.expire(name, self.keep)
+        except RedisError as exc:
+            logger.warning("shared crawl %s: not closed in Redis (%s)", self.key, exc)
+
+    def _unreachable(self, exc: Exception, url: str | None) -> None:
+        """Redis failed past its retries: this part stops (what it popped is fetched next slot)."""
+        self.crawler.stats.inc_value("monitor/shared/errors")
+        logger.error(
+            "shared crawl %s: Redis unreachable (%s: %s)%s; stopping this part",
+            self.key, type(exc).__name__, exc, f", {url} not queued" if url else "",
+        )  # fmt: skip
+        engine = getattr(self.crawler, "engine", None)
+        if not self.stopping and engine is not None and engine.spider is not None:
+            from scrapy.utils.defer import deferred_from_coro
+
+            self.stopping = True
+            deferred_from_coro(engine.close_spider_async(reason="shared_queue_unreachable"))

@@ -2,14 +2,18 @@
 
 A local site answers every request after `--delay` seconds (200 ms: crawling is bound by
 waiting, as on the real web, so two cores are not the limit), serving `--sources` listing pages
-of `--pages` articles each (the generated pages of bench/crawl_throughput.py). For each worker
-count, in one run: a fresh index prefix and queue, `monitor schedule --once` enqueues one job per
-source, N `monitor worker --burst` run them; wall time from the first worker's start to the last
+of `--pages` articles each (the generated pages of bench/crawl_throughput.py) and one sitemap of
+them all. Two layouts: `sources` (each listing source one job) and `shared` (the sitemap as one
+source marked `distributed: N`, N jobs sharing one request queue in Redis). Against one node and
+a three-node local cluster (`--elasticsearch one,cluster`). For each worker count, in one run: a
+fresh index prefix and queue, `monitor schedule --once` enqueues the jobs, N
+`monitor worker --burst` run them; wall time from the first worker's start to the last
 one's exit, and the CPU seconds of the workers and everything they started (crawls, extraction
 workers; sampled from /proc ten times a second). Scaling factor = pages/s with N workers ÷
 pages/s with one (targets: ≥ 1.8 at 2, ≥ 3.2 at 4; CPU per page should stay flat).
 
     python bench/scaling.py [--sources 8] [--pages 60] [--delay 0.2] [--workers 1,2,4]
+                            [--layout sources,shared] [--elasticsearch one,cluster]
 
 Writes bench/results/scaling.json. Needs the local node (or MONITOR_ES_URL) and redis-server.
 """
@@ -39,6 +43,7 @@ from bench.common import write_result  # noqa: E402
 from monitor import command as monitor_command  # noqa: E402
 from monitor.demo.server import LOCAL_CRAWL_SETTINGS, serve  # noqa: E402
 from monitor.es.client import make_client  # noqa: E402
+from monitor.es.cluster import LocalCluster, free_base_port  # noqa: E402
 from monitor.es.config import EsConfig  # noqa: E402
 from monitor.es.node import ensure_available  # noqa: E402
 from monitor.es.schema import delete_all  # noqa: E402
@@ -90,7 +95,9 @@ def start_redis(folder: Path) -> tuple[subprocess.Popen, str]:
     return process, f"redis://127.0.0.1:{port}/0"
 
 
-def write_sites(root: Path, sources: int, pages: int, base: str, target: Path) -> int:
+def write_sites(root: Path, sources: int, pages: int, base: str) -> tuple[list[str], Path]:
+    """The articles, a listing page per source (`sources` listing sources of `pages` articles),
+    and one sitemap of them all (the one distributed source of --layout shared)."""
     paths = generate_site(root, sources * pages)
     lists = root / "lists"
     lists.mkdir()
@@ -102,22 +109,40 @@ def write_sites(root: Path, sources: int, pages: int, base: str, target: Path) -
         (lists / f"s{k}.html").write_text(page)
         lines += [f"  - id: site{k}", "    type: listing", f"    urls: {base}/lists/s{k}.html",
                   "    links: ul.articles a", "    next: a.next"]  # fmt: skip
-    target.write_text("\n".join(lines) + "\n")
-    return len(paths)
+    listed = root.parent / "sources.yaml"
+    listed.write_text("\n".join(lines) + "\n")
+    entries = "".join(f"<url><loc>{base}{p}</loc></url>" for p in paths)
+    (root / "sitemap.xml").write_text(
+        f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{entries}</urlset>'
+    )
+    return paths, listed
 
 
-def run(count: int, sources: Path, redis_url: str) -> dict:
+def shared_sources(folder: Path, base: str, parts: int) -> Path:
+    """One sitemap source over every article, crawled by `parts` workers together."""
+    path = folder / f"shared-{parts}.yaml"
+    path.write_text(
+        f"sources:\n  - id: backfill\n    type: sitemap\n    urls: {base}/sitemap.xml\n"
+        f"    distributed: {parts}\n"
+    )
+    return path
+
+
+def run(count: int, sources: Path, redis_url: str, es_urls: str | None) -> dict:
     from redis import Redis
 
     Redis.from_url(redis_url).flushall()
-    config = EsConfig.from_env({"MONITOR_INDEX_PREFIX": f"bench-scale-{uuid.uuid4().hex[:8]}"})
-    env = dict(os.environ, MONITOR_INDEX_PREFIX=config.index_prefix, MONITOR_REDIS_URL=redis_url)
+    overrides = {"MONITOR_INDEX_PREFIX": f"bench-scale-{uuid.uuid4().hex[:8]}"}
+    if es_urls:
+        overrides["MONITOR_ES_URL"] = es_urls
+    config = EsConfig.from_env(overrides)
+    env = dict(os.environ, MONITOR_REDIS_URL=redis_url, **overrides)
     settings = [*LOCAL_CRAWL_SETTINGS, "-s", "MONITOR_PROGRESS_INTERVAL=0"]
     queued = subprocess.run(
         monitor_command("schedule", "--sources", str(sources), "--once", "--json", *settings),
         cwd=ROOT, env=env, capture_output=True, text=True, check=True,
     )  # fmt: skip
-    jobs = [q for q in json.loads(queued.stdout)["queued"] if q["job"]]
+    jobs = [j for q in json.loads(queued.stdout)["queued"] for j in q["jobs"]]
     started = time.perf_counter()
     workers = [
         subprocess.Popen(monitor_command("worker", "--burst", "--json"), cwd=ROOT, env=env,
@@ -145,37 +170,78 @@ def run(count: int, sources: Path, redis_url: str) -> dict:
     }
 
 
+def series(
+    counts: list[int], layout: str, tmp: Path, base: str, listed: Path, redis_url: str,
+    es_urls: str | None, served: int,
+) -> list[dict]:  # fmt: skip
+    rows = []
+    for count in counts:
+        sources = listed if layout == "sources" else shared_sources(tmp, base, count)
+        row = run(count, sources, redis_url, es_urls)
+        rows.append(row | {"pages_served": served})
+        print(json.dumps({"layout": layout, "cluster": bool(es_urls), **rows[-1]}), flush=True)
+    for row in rows:
+        row["scaling"] = round(row["pages_per_second"] / rows[0]["pages_per_second"], 2)
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sources", type=int, default=8)
     parser.add_argument("--pages", type=int, default=60)
     parser.add_argument("--delay", type=float, default=0.2)
     parser.add_argument("--workers", default="1,2,4")
+    parser.add_argument(
+        "--layout", default="sources,shared",
+        help="sources: --sources listing sources, a job each; shared: one sitemap source of "
+        "all the pages, `distributed:` over every worker (scrapy-redis)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--elasticsearch", default="one,cluster",
+        help="one: the local node (or MONITOR_ES_URL); cluster: a three-node local cluster",
+    )  # fmt: skip
     args = parser.parse_args()
+    counts = [int(n) for n in args.workers.split(",")]
     ensure_available(EsConfig.from_env())
+    results: dict[str, dict[str, list[dict]]] = {}
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
         redis, redis_url = start_redis(tmp)
         (tmp / "www").mkdir()
         server = serve(tmp / "www")
-        total = write_sites(tmp / "www", args.sources, args.pages, server.base, tmp / "s.yaml")
+        paths, listed = write_sites(tmp / "www", args.sources, args.pages, server.base)
         server.delay = args.delay
-        rows = []
         try:
-            for count in (int(n) for n in args.workers.split(",")):
-                rows.append(run(count, tmp / "s.yaml", redis_url) | {"pages_served": total})
-                print(json.dumps(rows[-1]), flush=True)
+            for target in args.elasticsearch.split(","):
+                cluster, urls = None, None
+                if target == "cluster":
+                    cluster = LocalCluster(
+                        EsConfig.from_env({"MONITOR_ES_PORT": str(free_base_port())}), 3
+                    )
+                    urls = ",".join(cluster.start(timeout=400, log=lambda line: None))
+                try:
+                    for layout in args.layout.split(","):
+                        results.setdefault(target, {})[layout] = series(
+                            counts, layout, tmp, server.base, listed, redis_url, urls, len(paths)
+                        )
+                finally:
+                    if cluster is not None:
+                        cluster.stop()
+                        shutil.rmtree(cluster.root, ignore_errors=True)
         finally:
             server.shutdown()
             redis.terminate()
-    base = rows[0]["pages_per_second"]
-    for row in rows:
-        row["scaling"] = round(row["pages_per_second"] / base, 2)
-    print("scaling: " + ", ".join(f"{r['workers']} workers {r['scaling']}×" for r in rows))
+    for target, layouts in results.items():
+        for layout, rows in layouts.items():
+            scaling = ", ".join(f"{r['workers']} workers {r['scaling']}×" for r in rows)
+            print(f"{target} node(s), {layout}: {scaling}")
     write_result(
         "scaling",
         {"sources": args.sources, "pages_per_source": args.pages, "delay_seconds": args.delay,
-         "elasticsearch": "one local node", "runs": rows},
+         "layouts": {"sources": f"{args.sources} listing sources, one job each",
+                     "shared": "one sitemap source, distributed: <workers> (scrapy-redis)"},
+         "elasticsearch": {"one": "one local node", "cluster": "three local nodes, a replica"},
+         "results": results},
     )  # fmt: skip
     print("wrote bench/results/scaling.json")
 

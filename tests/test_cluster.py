@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import time
 
@@ -14,34 +13,15 @@ import pytest
 
 from monitor.demo.server import crawl_command
 from monitor.es.client import make_client
-from monitor.es.cluster import LocalCluster
+from monitor.es.cluster import LocalCluster, free_base_port
 from monitor.es.config import EsConfig
 from tests.conftest import new_config, stored_count
 from tests.sites.generated import served_listing
 
 
-def free_base() -> int:
-    """A port p with p, p+1, p+2 and p+100, p+101, p+102 free."""
-    for _ in range(50):
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            base = probe.getsockname()[1]
-        if base > 65000:
-            continue
-        ports = [base + i for i in range(3)] + [base + 100 + i for i in range(3)]
-        try:
-            for port in ports:
-                with socket.socket() as probe:
-                    probe.bind(("127.0.0.1", port))
-            return base
-        except OSError:
-            continue
-    raise RuntimeError("no free ports")
-
-
 @pytest.fixture(scope="module")
 def cluster():
-    config = EsConfig.from_env({"MONITOR_ES_PORT": str(free_base())})
+    config = EsConfig.from_env({"MONITOR_ES_PORT": str(free_base_port())})
     local = LocalCluster(config, 3)
     try:
         urls = local.start(timeout=400)

@@ -25,6 +25,26 @@ from monitor.es.config import EsConfig
 from monitor.es.node import ES_VERSION, SERVICE_USER, LocalNode, _java_home, running_pid
 
 
+def free_base_port(nodes: int = 3) -> int:
+    """A port p with p … p+nodes-1 (HTTP) and p+100 … (transport) free on loopback."""
+    import socket
+
+    for _ in range(50):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            base = probe.getsockname()[1]
+        if base > 65535 - 100 - nodes:
+            continue
+        try:
+            for port in [base + i for i in range(nodes)] + [base + 100 + i for i in range(nodes)]:
+                with socket.socket() as probe:
+                    probe.bind(("127.0.0.1", port))
+            return base
+        except OSError:
+            continue
+    raise LocalNodeError("no free loopback ports for a local cluster")
+
+
 class LocalCluster:
     def __init__(self, config: EsConfig, nodes: int):
         if nodes < 2:

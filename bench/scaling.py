@@ -9,7 +9,8 @@ a three-node local cluster (`--elasticsearch one,cluster`). For each worker coun
 fresh index prefix and queue, `monitor schedule --once` enqueues the jobs, N
 `monitor worker --burst` run them; wall time from the first worker's start to the last
 one's exit, and the CPU seconds of the workers and everything they started (crawls, extraction
-workers; sampled from /proc ten times a second). Scaling factor = pages/s with N workers ÷
+workers; sampled from /proc ten times a second), and how busy the whole machine's cores were
+(Elasticsearch, Redis and the site included). Scaling factor = pages/s with N workers ÷
 pages/s with one (targets: ≥ 1.8 at 2, ≥ 3.2 at 4; CPU per page should stay flat).
 
     python bench/scaling.py [--sources 8] [--pages 60] [--delay 0.2] [--workers 1,2,4]
@@ -33,6 +34,7 @@ import threading
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 import psutil
 
@@ -151,9 +153,11 @@ def run(count: int, sources: Path, redis_url: str, es_urls: str | None) -> dict:
     ]  # fmt: skip
     cpu_meter = TreeCpu([w.pid for w in workers])
     cpu_meter.start()
+    machine = psutil.cpu_times()
     done = [json.loads(w.communicate()[0].strip().splitlines()[-1]) for w in workers]
     seconds = time.perf_counter() - started
     cpu = cpu_meter.total()
+    busy = _busy(psutil.cpu_times()) - _busy(machine)
     es = make_client(config)
     es.indices.refresh(index=config.index_name("articles"))
     stored = es.count(index=config.index_name("articles"))["count"]
@@ -167,7 +171,14 @@ def run(count: int, sources: Path, redis_url: str, es_urls: str | None) -> dict:
         "pages_per_second": round(stored / seconds, 2),
         "cpu_seconds": round(cpu, 1),
         "cpu_ms_per_page": round(cpu / max(stored, 1) * 1000, 1),
+        # the whole machine (workers, Elasticsearch, Redis, the site): how near the cores' limit
+        "machine_cpu_busy": round(busy / (seconds * (psutil.cpu_count() or 1)), 2),
     }
+
+
+def _busy(times: Any) -> float:
+    """CPU seconds the machine spent not idle (all cores)."""
+    return sum(times) - times.idle - getattr(times, "iowait", 0.0)
 
 
 def series(

@@ -242,3 +242,8 @@ def _print_distributed(queue: dict) -> None:
         )
     if queue["leases"]:
         click.echo("being crawled (leases): " + ", ".join(queue["leases"]))
+    for c in queue.get("shared", []):
+        click.echo(
+            f"shared crawl {c['source']} ({c['run']}): {c['waiting']} requests waiting, "
+            f"{c['busy']} of {c['parts']} parts busy"
+        )

@@ -18,7 +18,8 @@ def _age(moment: datetime | None, now: datetime) -> float | None:
 
 def queue_status(connection: Any) -> dict[str, Any]:
     """{"queue", "waiting", "oldest_waiting_seconds", "oldest_job", "workers": [{name, host, pid,
-    state, job, heartbeat_age_seconds}], "leases": [source ids being crawled]}."""
+    state, job, heartbeat_age_seconds}], "leases": [source ids being crawled], "shared": [shared
+    crawls: {source, run, waiting, parts, busy}]}."""
     from rq import Queue, Worker
     from rq.job import Job
 
@@ -47,4 +48,20 @@ def queue_status(connection: Any) -> dict[str, Any]:
         for key in connection.scan_iter(match="monitor:lease:*", count=1000)
     )
     return {"queue": QUEUE, "waiting": waiting, "oldest_job": oldest, "workers": workers,
-            "leases": leases}  # fmt: skip
+            "leases": leases, "shared": shared_crawls(connection)}  # fmt: skip
+
+
+def shared_crawls(connection: Any) -> list[dict[str, Any]]:
+    """The shared crawls with parts still open (monitor.distributed.shared): requests waiting,
+    parts that joined, parts busy now."""
+    found = []
+    for key in connection.scan_iter(match="monitor:share:*:open", count=1000):
+        base = key.decode().removesuffix(":open")
+        if int(connection.get(key) or 0) <= 0:
+            continue  # over: kept only for late parts
+        source, run = base.removeprefix("monitor:share:").split(":", 1)
+        parts = [p.decode() for p in connection.smembers(f"{base}:parts")]
+        busy = connection.exists(*(f"{base}:busy:{p}" for p in parts)) if parts else 0
+        found.append({"source": source, "run": run, "parts": len(parts), "busy": busy,
+                      "waiting": connection.zcard(f"{base}:requests")})  # fmt: skip
+    return sorted(found, key=lambda c: (c["source"], c["run"]))

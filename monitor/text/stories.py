@@ -34,6 +34,13 @@ def _bands() -> tuple[int, int]:
     return lsh.b, lsh.r
 
 
+def warm_up() -> None:
+    """datasketch imported and the band layout chosen (for a fork server to share)."""
+    import datasketch  # noqa: F401
+
+    _bands()
+
+
 def shingles(text: str) -> set[bytes]:
     tokens = [t.lower() for t in _TOKEN.findall(text or "")]
     return {

@@ -6,12 +6,13 @@ of `--pages` articles each (the generated pages of bench/crawl_throughput.py) an
 them all. Two layouts: `sources` (each listing source one job) and `shared` (the sitemap as one
 source marked `distributed: N`, N jobs sharing one request queue in Redis). Against one node and
 a three-node local cluster (`--elasticsearch one,cluster`). For each worker count, in one run: a
-fresh index prefix and queue, `monitor schedule --once` enqueues the jobs, N
-`monitor worker --burst` run them; wall time from the first worker's start to the last
-one's exit, and the CPU seconds of the workers and everything they started (crawls, extraction
-workers; sampled from /proc ten times a second), and how busy the whole machine's cores were
-(Elasticsearch, Redis and the site included). Scaling factor = pages/s with N workers ÷
-pages/s with one (targets: ≥ 1.8 at 2, ≥ 3.2 at 4; CPU per page should stay flat).
+fresh index prefix and queue, N `monitor worker`s started and registered (their fork servers up,
+as long-running workers are), then the jobs enqueued as a scheduler does; wall time from the
+enqueueing to the last job's end, and the CPU seconds of the workers and everything they
+started (crawls, extraction workers; sampled from /proc ten times a second), and how busy the
+whole machine's cores were (Elasticsearch, Redis and the site included). Scaling factor =
+pages/s with N workers ÷ pages/s with one (targets: ≥ 1.8 at 2, ≥ 3.2 at 4; CPU per page
+should stay flat).
 
     python bench/scaling.py [--sources 8] [--pages 60] [--delay 0.2] [--workers 1,2,4]
                             [--layout sources,shared] [--elasticsearch one,cluster]
@@ -26,6 +27,7 @@ import contextlib
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -62,23 +64,29 @@ class TreeCpu(threading.Thread):
         self.roots = [psutil.Process(pid) for pid in pids]
         self.seen: dict[int, float] = {}
         self.running = True
+        self._sample()
+        self.before = sum(self.seen.values())  # what the processes there now had spent already
+
+    def _sample(self) -> None:
+        for root in self.roots:
+            try:
+                for process in [root, *root.children(recursive=True)]:
+                    with contextlib.suppress(psutil.Error):
+                        times = process.cpu_times()
+                        self.seen[process.pid] = times.user + times.system
+            except psutil.Error:
+                continue
 
     def run(self) -> None:
         while self.running:
-            for root in self.roots:
-                try:
-                    for process in [root, *root.children(recursive=True)]:
-                        with contextlib.suppress(psutil.Error):
-                            times = process.cpu_times()
-                            self.seen[process.pid] = times.user + times.system
-                except psutil.Error:
-                    continue
+            self._sample()
             time.sleep(0.1)
 
     def total(self) -> float:
         self.running = False
         self.join()
-        return sum(self.seen.values())
+        self._sample()
+        return sum(self.seen.values()) - self.before
 
 
 def start_redis(folder: Path) -> tuple[subprocess.Popen, str]:
@@ -131,33 +139,55 @@ def shared_sources(folder: Path, base: str, parts: int) -> Path:
 
 
 def run(count: int, sources: Path, redis_url: str, es_urls: str | None) -> dict:
+    """N long-running workers, started and registered (their fork servers up) before the clock
+    starts: the clock measures jobs, not the workers' own start-up."""
     from redis import Redis
+    from rq import Worker
+    from rq.registry import FailedJobRegistry, FinishedJobRegistry
 
-    Redis.from_url(redis_url).flushall()
+    from monitor.distributed.jobs import QUEUE, enqueue_crawl
+    from monitor.sources import load_sources
+
+    connection = Redis.from_url(redis_url)
+    connection.flushall()
     overrides = {"MONITOR_INDEX_PREFIX": f"bench-scale-{uuid.uuid4().hex[:8]}"}
     if es_urls:
         overrides["MONITOR_ES_URL"] = es_urls
     config = EsConfig.from_env(overrides)
     env = dict(os.environ, MONITOR_REDIS_URL=redis_url, **overrides)
     settings = [*LOCAL_CRAWL_SETTINGS, "-s", "MONITOR_PROGRESS_INTERVAL=0"]
-    queued = subprocess.run(
-        monitor_command("schedule", "--sources", str(sources), "--once", "--json", *settings),
-        cwd=ROOT, env=env, capture_output=True, text=True, check=True,
-    )  # fmt: skip
-    jobs = [j for q in json.loads(queued.stdout)["queued"] for j in q["jobs"]]
-    started = time.perf_counter()
     workers = [
-        subprocess.Popen(monitor_command("worker", "--burst", "--json"), cwd=ROOT, env=env,
+        subprocess.Popen(monitor_command("worker", "--json"), cwd=ROOT, env=env,
                          stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         for _ in range(count)
     ]  # fmt: skip
+    deadline = time.monotonic() + 120
+    while len(Worker.all(connection=connection)) < count:
+        if time.monotonic() > deadline or any(w.poll() is not None for w in workers):
+            raise SystemExit("the workers did not start")
+        time.sleep(0.1)
+    time.sleep(1)  # settled
     cpu_meter = TreeCpu([w.pid for w in workers])
     cpu_meter.start()
     machine = psutil.cpu_times()
-    done = [json.loads(w.communicate()[0].strip().splitlines()[-1]) for w in workers]
+    started = time.perf_counter()
+    jobs = [
+        job
+        for source in load_sources(sources)
+        for job in enqueue_crawl(
+            connection, source.id, "bench", str(sources), settings, 3600, parts=source.distributed
+        )  # fmt: skip
+    ]
+    finished = FinishedJobRegistry(QUEUE, connection=connection)
+    failed = FailedJobRegistry(QUEUE, connection=connection)
+    while finished.count + failed.count < len(jobs):
+        time.sleep(0.1)
     seconds = time.perf_counter() - started
     cpu = cpu_meter.total()
     busy = _busy(psutil.cpu_times()) - _busy(machine)
+    for running in workers:
+        running.send_signal(signal.SIGTERM)
+    done = [json.loads(w.communicate()[0].strip().splitlines()[-1]) for w in workers]
     es = make_client(config)
     es.indices.refresh(index=config.index_name("articles"))
     stored = es.count(index=config.index_name("articles"))["count"]
@@ -165,6 +195,7 @@ def run(count: int, sources: Path, redis_url: str, es_urls: str | None) -> dict:
     return {
         "workers": count,
         "jobs": len(jobs),
+        "jobs_failed": failed.count,
         "jobs_per_worker": [d["successful_jobs"] for d in done],
         "pages_stored": stored,
         "seconds": round(seconds, 1),

@@ -8,8 +8,8 @@ import pytest
 
 from monitor.errors import ConfigError
 from monitor.es.config import EsConfig
-from monitor.sources.schema import ALL_WORKERS
 from monitor.sources import load_sources, select_sources
+from monitor.sources.schema import ALL_WORKERS
 
 GOOD = """\
 sources:

@@ -268,10 +268,82 @@ def test_a_distributed_source_is_crawled_by_three_workers_and_each_url_fetched_o
         [big] = [s for s in json.loads(status.stdout)["sources"] if s["source"] == "big"]
         assert big["state"] == "ok" and big["runs"] == 1, big  # the three parts as one run
         assert not list(client.scan_iter(match="monitor:share:big:*:busy:*"))
+        # the last part out recorded the sitemap: the next crawl gets a 304 and fetches nothing
+        again = run_monitor(
+            "crawl", "--sources", path, "--json", "--no-translate", *FAST, config=config
+        )
+        assert json.loads(again.stdout)["sources"][0]["not_modified"] == 1, again.stdout
+        assert len([r for r in server.requests if r.startswith("/site/")]) == len(paths)
         assert client.ttl(f"monitor:share:big:{queued['slot']}:dupefilter") > 0  # kept, expiring
     finally:
         server.delay = 0
         delete_all(make_client(config), config)
+
+
+def test_a_part_killed_mid_crawl_costs_only_its_pages_in_flight(tmp_path, redis_env):
+    """Three workers on one distributed source, one killed with -9 mid-crawl: the other two do
+    not wait for it past its busy key's TTL, they finish the shared queue, and the next crawl
+    fetches only what the dead part had taken and not stored; every page stored exactly once."""
+    server, path, paths = served_sitemap(tmp_path, 300, "    distributed: 3\n")
+    env, client = redis_env
+    config = new_config()
+    server.delay = 0.05
+    workers: list[subprocess.Popen] = []
+    try:
+        scheduler = schedule_once(str(path), config, env)
+        [queued] = json.loads(scheduler.communicate(timeout=120)[0])["queued"]
+        workers = [worker(config, env, "--burst", "--json") for _ in range(3)]
+        deadline = time.monotonic() + 120
+        while len(client.keys("monitor:share:big:*:busy:*")) < 3:  # every part at work
+            assert time.monotonic() < deadline, [w.poll() for w in workers]
+            time.sleep(0.05)
+        es = make_client(config)
+        alias = config.index_name("articles")
+        while stored_count(es, alias) < 30:
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        victim, survivors = workers[0], workers[1:]
+        kill_tree(victim.pid)
+        victim.wait(timeout=30)
+        logs = [w.communicate(timeout=180)[0] for w in survivors]  # not waiting for the dead
+        assert [w.returncode for w in survivors] == [0, 0], logs
+        assert client.zcard(f"monitor:share:big:{queued['slot']}:requests") == 0
+        before = stored_count(es, alias)
+        fetched = len([r for r in server.requests if r.startswith("/site/")])
+        again = run_monitor(
+            "crawl", "--sources", str(path), "--json", "--no-translate", *FAST, config=config
+        )
+        assert again.returncode == 0, again.stderr[-2000:]
+        refetched = len([r for r in server.requests if r.startswith("/site/")]) - fetched
+        assert refetched == len(paths) - before  # only what was not stored
+        assert refetched <= 60, refetched  # the dead part's pages in flight, not the source
+        es.indices.refresh(index=alias)
+        urls = [h["_source"]["url"] for h in es.search(index=alias, size=500)["hits"]["hits"]]
+        assert len(urls) == len(set(urls)) == len(paths)  # every page, once
+    finally:
+        server.delay = 0
+        for running in workers:
+            if running.poll() is None:
+                kill_tree(running.pid)
+        server.shutdown()
+        delete_all(make_client(config), config)
+
+
+def test_status_counts_a_shared_crawl_under_way(redis_env):
+    """What `monitor status` reads of a shared crawl: requests waiting, parts joined and busy;
+    one whose parts have all ended is not under way."""
+    from monitor.distributed.status import shared_crawls
+
+    _, client = redis_env
+    base = "monitor:share:big:20261201T0900Z"
+    client.set(f"{base}:open", 2)
+    client.sadd(f"{base}:parts", "a1", "b2", "c3")
+    client.set(f"{base}:busy:a1", 1, ex=30)
+    client.zadd(f"{base}:requests", {b"r1": 0, b"r2": 0, b"r3": 0})
+    client.set("monitor:share:old:first:open", 0)  # over: kept only for late parts
+    assert shared_crawls(client) == [
+        {"source": "big", "run": "20261201T0900Z", "parts": 3, "busy": 1, "waiting": 3}
+    ]
 
 
 def test_distributed_mode_names_an_unreachable_redis_in_one_line(tmp_path, site_server):

@@ -47,8 +47,11 @@ def worker_cmd(
     if sources_file:
         os.environ[SOURCES_ENV] = os.path.abspath(sources_file)  # the jobs' processes inherit it
     os.environ[TRANSLATE_ENV] = "1" if translate else "0"
-    # jobs run in this process (not a forked work horse): its fork server, started with the
-    # first job, then forks every crawl with their imports already paid
+    # jobs run in this process (not a forked work horse): its fork server, started before the
+    # worker takes a job, forks every crawl with their imports already paid
+    from monitor.crawl.forkserver import ForkServer
+
+    ForkServer().warm()
     worker = SimpleWorker(
         [Queue(QUEUE, connection=connection)],
         connection=connection,

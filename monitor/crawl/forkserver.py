@@ -129,3 +129,9 @@ class ForkServer:
 
     def start(self, args: Sequence[str]) -> ForkedCrawl:
         return ForkedCrawl(self._context, args)
+
+    def warm(self) -> None:
+        """Start the server now (its imports, about a CPU-second), not with the first crawl."""
+        from multiprocessing import forkserver
+
+        forkserver.ensure_running()

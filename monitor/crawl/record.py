@@ -117,14 +117,29 @@ class SeenRecord:
         if self._es is not None:
             self._es.close()
 
+    def _clean(self, reason: str) -> bool:
+        """Whether every link may have been followed: a normal end without stage errors."""
+        return reason == "finished" and not sum(self.stats.get_value(k, 0) for k in ERROR_KEYS)
+
+    @staticmethod
+    def _entry(entry: dict[str, Any], meta: dict[str, Any]) -> dict[str, Any]:
+        return entry | ({"kind": "sitemapindex"} if meta.get("monitor_index") else {})
+
+    def hand_over(self, reason: str) -> tuple[list[dict[str, Any]], list[str], bool]:
+        """For a part of a shared crawl (monitor.distributed.shared): its listing pages' entries,
+        the listing URLs it found incomplete, and whether it ended cleanly. The last part out
+        records every part's (`confirmed`); this part records none itself."""
+        entries = [self._entry(entry, meta) for entry, meta in self.fetched.values()]
+        handed = (entries, sorted(self.incomplete), self._clean(reason))
+        self.fetched.clear()
+        return handed
+
     async def _record_listings(self, reason: str) -> None:
         entries = list(self.confirmed)
-        stage_errors = sum(self.stats.get_value(key, 0) for key in ERROR_KEYS)
-        if reason == "finished" and not stage_errors:  # else not every link may have been followed
+        if self._clean(reason):  # else not every link may have been followed
             for url, (entry, meta) in self.fetched.items():
                 if url not in self.incomplete:
-                    index = {"kind": "sitemapindex"} if meta.get("monitor_index") else {}
-                    entries.append(entry | index)
+                    entries.append(self._entry(entry, meta))
         elif self.fetched:
             logger.info(
                 "crawl ended early (%s) or with errors: %d listing pages left unrecorded, to be "

@@ -11,15 +11,20 @@ with this scheduler:
   requests; the filter keeps the first.
 - **Nobody stops early.** A part with nothing to do stays while the queue holds requests or
   another part is busy (its key `...:busy:<part>`, refreshed as it pops, expiring after
-  MONITOR_LEASE_TTL if it died): that part's pages may add requests. A part stops only when the
-  queue is empty and no other part is busy, so no request is left behind while a part runs.
-- **A part killed with -9** loses only the requests it had popped and not finished (at most
-  CONCURRENT_REQUESTS); they are not in the seen-record, so the source's next slot fetches them.
+  MONITOR_LEASE_TTL if it died): that part's pages may add requests; it looks again every half
+  second. A part stops only when the queue is empty and no other part is busy, so no request is
+  left behind while a part runs.
+- **A part killed with -9** loses the requests it had popped and not stored (at most
+  CONCURRENT_REQUESTS and its extraction queue). The crawl's listing pages, feeds and sitemaps are
+  recorded by the last part out, and only when every part ended cleanly (a killed part never
+  does): so the next crawl reads them again in full, skips the stored articles and fetches only
+  the lost ones.
 - **Kept, then expired.** The queue and the filter outlive the parts (SCHEDULER_PERSIST): a part
   that starts late or is retried finds the URLs done and ends at once. They expire
   MONITOR_SHARED_TTL after the last activity.
-- **Judged once.** The last part out (a counter of open parts) says so in its run record; the
-  source's health is judged on the parts together (monitor.alerts.health.merge_parts).
+- **Judged once.** The last part out (a counter of open parts) records the parts' listing pages
+  and says so in its run record; the source's health is judged on the parts together
+  (monitor.alerts.health.merge_parts).
 
 Redis is reached synchronously from the reactor's thread (scrapy-redis's design): two round trips
 a request on loopback or a LAN, bounded by socket timeouts and retried a few times. A queue that
@@ -28,6 +33,7 @@ stays unreachable stops the part, counted as `monitor/shared/errors`.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import time
@@ -105,7 +111,8 @@ class SharedScheduler(Scheduler):
 
     @property
     def _kept(self) -> tuple[str, ...]:
-        return tuple(f"{self.key}:{name}" for name in ("requests", "dupefilter", "open", "parts"))
+        names = ("requests", "dupefilter", "open", "parts", "listings", "incomplete", "unclean")
+        return tuple(f"{self.key}:{name}" for name in names)
 
     def open(self, spider: Any) -> None:
         super().open(spider)
@@ -162,10 +169,21 @@ class SharedScheduler(Scheduler):
             self.server.delete(f"{self.key}:busy:{self.part}")
             self.last_beat = 0.0
             if len(self.queue) or self._others_busy():
+                self._look_again()
                 raise DontCloseSpider
         except RedisError as exc:
             self._unreachable(exc, None)
             raise CloseSpider("shared_queue_unreachable") from None
+
+    def _look_again(self, seconds: float = 0.5) -> None:
+        """Wake the engine soon (its own heartbeat is every 5 s: a part would start or end up
+        to 5 s late). Scrapy has no public call for it: without its slot, the heartbeat does."""
+        from twisted.internet import reactor
+
+        slot = getattr(self.crawler.engine, "_slot", None)
+        nextcall = getattr(slot, "nextcall", None)
+        if nextcall is not None:
+            reactor.callLater(seconds, nextcall.schedule)
 
     def _others_busy(self) -> bool:
         others = [p.decode() for p in self.server.smembers(f"{self.key}:parts")]
@@ -173,18 +191,47 @@ class SharedScheduler(Scheduler):
         return bool(others) and self.server.exists(*(f"{self.key}:busy:{p}" for p in others)) > 0
 
     def close(self, reason: str) -> None:
+        from monitor.crawl.record import SeenRecord
+
+        record = self.crawler.get_extension(SeenRecord)
+        entries, incomplete, clean = record.hand_over(reason) if record else ([], [], True)
         try:
             with self.server.pipeline() as pipe:
+                if entries:  # recorded by the last part out, if every part ends cleanly
+                    pipe.rpush(f"{self.key}:listings", *(json.dumps(e) for e in entries))
+                if incomplete:
+                    pipe.sadd(f"{self.key}:incomplete", *incomplete)
+                if not clean:
+                    pipe.set(f"{self.key}:unclean", reason)
                 pipe.delete(f"{self.key}:busy:{self.part}").decr(f"{self.key}:open")
                 pipe.scard(f"{self.key}:parts")
-                _, still_open, parts = pipe.execute()
+                *_, still_open, parts = pipe.execute()
             self.crawler.stats.set_value("monitor/shared/parts", parts)
-            if still_open <= 0:  # the last part out: the others' runs are recorded, or soon
+            if still_open <= 0 and record is not None:  # the last part out, and no part died
                 self.crawler.stats.set_value("monitor/shared/last", 1)
-                for name in self._kept:
-                    self.server.expire(name, self.keep)
+                record.confirmed.extend(self._listings())
+            for name in self._kept:
+                self.server.expire(name, self.keep)
         except RedisError as exc:
             logger.warning("shared crawl %s: not closed in Redis (%s)", self.key, exc)
+
+    def _listings(self) -> list[dict[str, Any]]:
+        """Every part's listing pages to record: none when a part ended early or with errors
+        (the next crawl reads them again), and never one an article of which was lost."""
+        with self.server.pipeline() as pipe:
+            pipe.lrange(f"{self.key}:listings", 0, -1).smembers(f"{self.key}:incomplete")
+            pipe.get(f"{self.key}:unclean")
+            pipe.delete(f"{self.key}:listings", f"{self.key}:incomplete", f"{self.key}:unclean")
+            listed, incomplete, unclean, _ = pipe.execute()
+        if unclean:
+            why = unclean.decode()
+            logger.info(
+                "shared crawl %s: a part ended early (%s): listing pages left unrecorded, to be "
+                "read again next run", self.key, why,
+            )  # fmt: skip
+            return []
+        skipped = {url.decode() for url in incomplete}
+        return [e for e in map(json.loads, listed) if e["url"] not in skipped]
 
     def _unreachable(self, exc: Exception, url: str | None) -> None:
         """Redis failed past its retries: this part stops (what it popped is fetched next slot)."""

@@ -167,24 +167,35 @@ def run(count: int, sources: Path, redis_url: str, es_urls: str | None) -> dict:
             raise SystemExit("the workers did not start")
         time.sleep(0.1)
     time.sleep(1)  # settled
+    finished = FinishedJobRegistry(QUEUE, connection=connection)
+    failed = FailedJobRegistry(QUEUE, connection=connection)
+
+    def jobs_of(slot: str) -> list[str]:
+        """The sources' jobs for `slot`, once they have all ended."""
+        jobs = [
+            job
+            for source in load_sources(sources)
+            for job in enqueue_crawl(
+                connection, source.id, slot, str(sources), settings, 3600, parts=source.distributed
+            )  # fmt: skip
+        ]
+        while not set(jobs) <= set(finished.get_job_ids()) | set(failed.get_job_ids()):
+            time.sleep(0.1)
+        return jobs
+
     cpu_meter = TreeCpu([w.pid for w in workers])
     cpu_meter.start()
     machine = psutil.cpu_times()
     started = time.perf_counter()
-    jobs = [
-        job
-        for source in load_sources(sources)
-        for job in enqueue_crawl(
-            connection, source.id, "bench", str(sources), settings, 3600, parts=source.distributed
-        )  # fmt: skip
-    ]
-    finished = FinishedJobRegistry(QUEUE, connection=connection)
-    failed = FailedJobRegistry(QUEUE, connection=connection)
-    while finished.count + failed.count < len(jobs):
-        time.sleep(0.1)
+    jobs = jobs_of("bench")
     seconds = time.perf_counter() - started
     cpu = cpu_meter.total()
     busy = _busy(psutil.cpu_times()) - _busy(machine)
+    # the same sources again, nothing new (304s): what a scheduled run of a quiet source costs
+    idle_meter = TreeCpu([w.pid for w in workers])
+    idle_meter.start()
+    idle_jobs = jobs_of("again")
+    idle_cpu = idle_meter.total()
     for running in workers:
         running.send_signal(signal.SIGTERM)
     done = [json.loads(w.communicate()[0].strip().splitlines()[-1]) for w in workers]
@@ -204,6 +215,7 @@ def run(count: int, sources: Path, redis_url: str, es_urls: str | None) -> dict:
         "cpu_ms_per_page": round(cpu / max(stored, 1) * 1000, 1),
         # the whole machine (workers, Elasticsearch, Redis, the site): how near the cores' limit
         "machine_cpu_busy": round(busy / (seconds * (psutil.cpu_count() or 1)), 2),
+        "nothing_new_cpu_seconds_per_job": round(idle_cpu / len(idle_jobs), 2),
     }
 
 

@@ -133,9 +133,15 @@ class SharedScheduler(Scheduler):
                 pipe.expire(name, self.keep)
             pipe.execute()
 
+    def _still_busy(self) -> None:
+        if time.monotonic() - self.last_beat > self.busy_ttl / 3:
+            self._beat()
+
     def enqueue_request(self, request: Any) -> bool:
         try:
             queued = super().enqueue_request(request)
+            if queued:  # reading a big sitemap may take longer than the busy key lasts
+                self._still_busy()
         except RedisError as exc:
             self._unreachable(exc, request.url)
             return False
@@ -149,8 +155,7 @@ class SharedScheduler(Scheduler):
             if request is None:
                 return None
             self.crawler.stats.inc_value("monitor/shared/dequeued")
-            if time.monotonic() - self.last_beat > self.busy_ttl / 3:
-                self._beat()
+            self._still_busy()
         except RedisError as exc:
             self._unreachable(exc, None)
             return None

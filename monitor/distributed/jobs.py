@@ -139,10 +139,20 @@ def crawl_source(
 
 def _wait_renewing(crawl: Any, lease: Any, ttl: float, source_id: str) -> None:
     """Until the crawl ends, the lease renewed every third of its TTL. A lease lost (this worker
-    was stalled past the TTL and another took the source) stops the crawl."""
+    was stalled past the TTL and another took the source) stops the crawl; Redis unreachable for
+    a moment (a restart) is tried again at the next renewal."""
+    from redis.exceptions import RedisError
+
+    lost = False
     while not crawl.join(ttl / 3):
+        if lost:
+            continue  # stopping: it finishes the pages in flight
         try:
             lease.reacquire()
         except LockError as exc:
             logger.warning("crawl %s: lease lost (%s): stopping the crawl", source_id, exc)
             crawl.send_signal(signal.SIGTERM)
+            lost = True
+        except RedisError as exc:
+            logger.warning("crawl %s: lease not renewed, Redis unreachable (%s): trying again",
+                           source_id, type(exc).__name__)  # fmt: skip

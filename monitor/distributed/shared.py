@@ -14,11 +14,11 @@ with this scheduler:
   MONITOR_LEASE_TTL if it died): that part's pages may add requests; it looks again every half
   second. A part stops only when the queue is empty and no other part is busy, so no request is
   left behind while a part runs.
-- **A part killed with -9** loses the requests it had popped and not stored (at most
-  CONCURRENT_REQUESTS and its extraction queue). The crawl's listing pages, feeds and sitemaps are
-  recorded by the last part out, and only when every part ended cleanly (a killed part never
-  does): so the next crawl reads them again in full, skips the stored articles and fetches only
-  the lost ones.
+- **A part killed with -9** loses the requests it had popped (at most CONCURRENT_REQUESTS) and
+  the pages it had fetched and not yet stored (its scraper and extraction queues). The crawl's
+  listing pages, feeds and sitemaps are recorded by the last part out, and only when every part
+  ended cleanly (a killed part never does): so the next crawl reads them again in full, skips the
+  stored articles and fetches only the lost ones.
 - **Kept, then expired.** The queue and the filter outlive the parts (SCHEDULER_PERSIST): a part
   that starts late or is retried finds the URLs done and ends at once. They expire
   MONITOR_SHARED_TTL after the last activity.

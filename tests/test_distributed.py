@@ -76,7 +76,8 @@ def redis_server(tmp_path_factory):
 @pytest.fixture()
 def redis_env(redis_server):
     redis_server.client.flushall()
-    return {"MONITOR_REDIS_URL": redis_server.url, "MONITOR_LEASE_TTL": "3"}, redis_server.client
+    # leases of 5 s: short for the tests, long enough for a loaded 2-core machine to renew them
+    return {"MONITOR_REDIS_URL": redis_server.url, "MONITOR_LEASE_TTL": "5"}, redis_server.client
 
 
 def sample_sources(tmp_path, base: str, copies: int = 1) -> str:
@@ -198,8 +199,8 @@ def test_a_worker_killed_mid_crawl_loses_its_lease_and_another_finishes_the_sour
         victim.wait(timeout=30)  # and the crawl with its extraction workers
         server.delay = 0
         # no run was recorded: the source is due at the same slot, enqueued again once the
-        # slot key (min(interval, 10 lease TTLs) = 30 s here) is gone; the dead lease expires
-        deadline = time.monotonic() + 60
+        # slot key (min(interval, 10 lease TTLs) = 50 s here) is gone; the dead lease expires
+        deadline = time.monotonic() + 100
         while True:
             again = schedule_once(path, config, env)
             queued = json.loads(again.communicate(timeout=120)[0])["queued"]

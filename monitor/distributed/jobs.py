@@ -124,35 +124,37 @@ def crawl_source(
                 *translate, *share, *extra]  # fmt: skip
         logger.info("crawl %s: starting", leased)
         crawl = ForkServer().start(args)
-        _wait_renewing(crawl, lease, ttl, leased)
+        lost = _wait_renewing(crawl, lease, ttl, leased)
         returncode, out = crawl.wait()
         try:
             summary = json.loads(out)["sources"][0]
         except (ValueError, KeyError, IndexError, TypeError):
             summary = None
         logger.info("crawl %s: exit %s", leased, returncode)
-        return {"source": source_id, "part": part, "returncode": returncode, "summary": summary}
+        return {"source": source_id, "part": part, "returncode": returncode, "summary": summary,
+                "lease_lost": lost}  # fmt: skip
     finally:
         with contextlib.suppress(LockError):  # expired meanwhile: nothing to release
             lease.release()
 
 
-def _wait_renewing(crawl: Any, lease: Any, ttl: float, source_id: str) -> None:
-    """Until the crawl ends, the lease renewed every third of its TTL. A lease lost (this worker
-    was stalled past the TTL and another took the source) stops the crawl; Redis unreachable for
-    a moment (a restart) is tried again at the next renewal."""
+def _wait_renewing(crawl: Any, lease: Any, ttl: float, source_id: str) -> bool:
+    """Until the crawl ends, the lease renewed at once, then every third of its TTL. A lease lost
+    (this worker was stalled past the TTL and another may have taken the source) stops the crawl,
+    and says so (True); Redis unreachable for a moment (a restart) is tried again next time."""
     from redis.exceptions import RedisError
 
     lost = False
-    while not crawl.join(ttl / 3):
-        if lost:
-            continue  # stopping: it finishes the pages in flight
-        try:
-            lease.reacquire()
-        except LockError as exc:
-            logger.warning("crawl %s: lease lost (%s): stopping the crawl", source_id, exc)
-            crawl.send_signal(signal.SIGTERM)
-            lost = True
-        except RedisError as exc:
-            logger.warning("crawl %s: lease not renewed, Redis unreachable (%s): trying again",
-                           source_id, type(exc).__name__)  # fmt: skip
+    while True:
+        if not lost:
+            try:
+                lease.reacquire()
+            except LockError as exc:
+                logger.warning("crawl %s: lease lost (%s): stopping the crawl", source_id, exc)
+                crawl.send_signal(signal.SIGTERM)  # it finishes the pages in flight
+                lost = True
+            except RedisError as exc:
+                logger.warning("crawl %s: lease not renewed, Redis unreachable (%s): trying "
+                               "again", source_id, type(exc).__name__)  # fmt: skip
+        if crawl.join(ttl / 3):
+            return lost

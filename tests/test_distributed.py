@@ -224,154 +224,154 @@ def test_a_worker_killed_mid_crawl_loses_its_lease_and_another_finishes_the_sour
         delete_all(make_client(config), config)
 
 
+class SharedSite:
+    """A distributed sitemap source over generated pages served on 127.0.0.1, a fresh index
+    prefix, the ES client, and the workers a test starts: all removed after the test."""
+
+    def __init__(self, folder, env: dict, pages: int, parts: int, delay: float):
+        self.server, sources, self.paths = served_sitemap(
+            folder, pages, f"    distributed: {parts}\n"
+        )
+        self.server.delay = delay  # bound by waiting, as on the web: the parts overlap
+        self.path, self.env, self.config = str(sources), env, new_config()
+        self.es = make_client(self.config)
+        self.alias = self.config.index_name("articles")
+        self.workers: list[subprocess.Popen] = []
+
+    def queue(self) -> dict:
+        """The source's slot as jobs (`schedule --once`)."""
+        scheduler = schedule_once(self.path, self.config, self.env)
+        [queued] = json.loads(scheduler.communicate(timeout=120)[0])["queued"]
+        return queued
+
+    def start_workers(self, count: int) -> list[subprocess.Popen]:
+        self.workers = [worker(self.config, self.env, "--burst", "--json") for _ in range(count)]
+        return self.workers
+
+    def fetched(self) -> list[str]:
+        return [r for r in self.server.requests if r.startswith("/site/")]
+
+    def stored_urls(self) -> list[str]:
+        self.es.indices.refresh(index=self.alias)
+        hits = self.es.search(index=self.alias, size=500)["hits"]["hits"]
+        return [h["_source"]["url"] for h in hits]
+
+    def close(self) -> None:
+        for running in self.workers:
+            if running.poll() is None:
+                kill_tree(running.pid)
+        self.server.shutdown()
+        delete_all(self.es, self.config)
+
+
 @pytest.fixture()
-def big_sitemap(tmp_path):
-    server, sources, paths = served_sitemap(tmp_path, 240, "    distributed: 3\n")
-    yield server, str(sources), paths
-    server.shutdown()
+def shared_site(tmp_path, redis_env):
+    """shared_site(pages, parts, delay): a SharedSite, closed after the test."""
+    made: list[SharedSite] = []
+
+    def make(pages: int, parts: int, delay: float) -> SharedSite:
+        made.append(SharedSite(tmp_path, redis_env[0], pages, parts, delay))
+        return made[-1]
+
+    yield make
+    for site in made:
+        site.close()
 
 
 def test_a_distributed_source_is_crawled_by_three_workers_and_each_url_fetched_once(
-    big_sitemap, redis_env
+    shared_site, redis_env
 ):
     """A sitemap source marked `distributed: 3`: the slot becomes three jobs, parts of one shared
     crawl (scrapy-redis queue and duplicate filter in Redis); three workers fetch disjoint URLs,
     every URL once, every page stored once, and the parts are judged as one run (a part that
     fetched only articles is not a source whose pages gave no links)."""
-    server, path, paths = big_sitemap
-    env, client = redis_env
-    config = new_config()
-    server.delay = 0.1  # bound by waiting, as on the web: the parts overlap
-    try:
-        scheduler = schedule_once(path, config, env)
-        [queued] = json.loads(scheduler.communicate(timeout=120)[0])["queued"]
-        assert len(queued["jobs"]) == 3 and client.llen("rq:queue:crawls") == 3
-        workers = [worker(config, env, "--burst", "--json") for _ in range(3)]
-        logs = [w.communicate(timeout=300)[0] for w in workers]
-        assert [w.returncode for w in workers] == [0, 0, 0], logs
-        from rq.job import Job
+    site, (env, client) = shared_site(240, 3, 0.1), redis_env
+    queued = site.queue()
+    assert len(queued["jobs"]) == 3 and client.llen("rq:queue:crawls") == 3
+    workers = site.start_workers(3)
+    logs = [w.communicate(timeout=300)[0] for w in workers]
+    assert [w.returncode for w in workers] == [0, 0, 0], logs
+    from rq.job import Job
 
-        results = [Job.fetch(j, connection=client).return_value() for j in queued["jobs"]]
-        assert all(r and r["returncode"] == 0 for r in results), (results, logs)
-        parts = [r["summary"] for r in results]
-        assert {p["shared"] for p in parts} == {queued["slot"]}
-        assert sum(p["shared_last"] for p in parts) == 1  # one part judged the source's health
-        fetched = [r for r in server.requests if r.startswith("/site/")]
-        assert sorted(fetched) == sorted(paths)  # every URL, each once, over all the parts
-        assert sum(1 for p in parts if p["pages"] > 1) >= 2  # shared, not one part alone
-        assert server.requests.count("/sitemap.xml") == 1  # every part sent it: fetched once
-        es = make_client(config)
-        alias = config.index_name("articles")
-        es.indices.refresh(index=alias)
-        urls = [h["_source"]["url"] for h in es.search(index=alias, size=500)["hits"]["hits"]]
-        assert len(urls) == len(set(urls)) == len(paths)
-        status = run_monitor("status", "--json", config=config, env_extra=env)
-        [big] = [s for s in json.loads(status.stdout)["sources"] if s["source"] == "big"]
-        assert big["state"] == "ok" and big["runs"] == 1, big  # the three parts as one run
-        assert not list(client.scan_iter(match="monitor:share:big:*:busy:*"))
-        # the last part out recorded the sitemap: the next crawl gets a 304 and fetches nothing
-        again = run_monitor(
-            "crawl", "--sources", path, "--json", "--no-translate", *FAST, config=config
-        )
-        assert json.loads(again.stdout)["sources"][0]["not_modified"] == 1, again.stdout
-        assert len([r for r in server.requests if r.startswith("/site/")]) == len(paths)
-        assert client.ttl(f"monitor:share:big:{queued['slot']}:dupefilter") > 0  # kept, expiring
-    finally:
-        server.delay = 0
-        delete_all(make_client(config), config)
+    results = [Job.fetch(j, connection=client).return_value() for j in queued["jobs"]]
+    assert all(r and r["returncode"] == 0 for r in results), (results, logs)
+    parts = [r["summary"] for r in results]
+    assert {p["shared"] for p in parts} == {queued["slot"]}
+    assert sum(p["shared_last"] for p in parts) == 1  # one part judged the source's health
+    assert sorted(site.fetched()) == sorted(site.paths)  # every URL, each once, over the parts
+    assert sum(1 for p in parts if p["pages"] > 1) >= 2  # shared, not one part alone
+    assert site.server.requests.count("/sitemap.xml") == 1  # every part sent it: fetched once
+    urls = site.stored_urls()
+    assert len(urls) == len(set(urls)) == len(site.paths)
+    status = run_monitor("status", "--json", config=site.config, env_extra=env)
+    [big] = [s for s in json.loads(status.stdout)["sources"] if s["source"] == "big"]
+    assert big["state"] == "ok" and big["runs"] == 1, big  # the three parts as one run
+    assert not list(client.scan_iter(match="monitor:share:big:*:busy:*"))
+    # the last part out recorded the sitemap: the next crawl gets a 304 and fetches nothing
+    again = run_monitor(
+        "crawl", "--sources", site.path, "--json", "--no-translate", *FAST, config=site.config
+    )
+    assert json.loads(again.stdout)["sources"][0]["not_modified"] == 1, again.stdout
+    assert len(site.fetched()) == len(site.paths)
+    assert client.ttl(f"monitor:share:big:{queued['slot']}:dupefilter") > 0  # kept, expiring
 
 
-def test_a_part_killed_mid_crawl_costs_only_its_pages_in_flight(tmp_path, redis_env):
+def test_a_part_killed_mid_crawl_costs_only_its_pages_in_flight(shared_site, redis_env):
     """Three workers on one distributed source, one killed with -9 mid-crawl: the other two do
     not wait for it past its busy key's TTL, they finish the shared queue, and the next crawl
     fetches only what the dead part had taken and not stored; every page stored exactly once."""
-    server, path, paths = served_sitemap(tmp_path, 300, "    distributed: 3\n")
-    env, client = redis_env
-    config = new_config()
-    server.delay = 0.05
-    workers: list[subprocess.Popen] = []
-    try:
-        scheduler = schedule_once(str(path), config, env)
-        [queued] = json.loads(scheduler.communicate(timeout=120)[0])["queued"]
-        workers = [worker(config, env, "--burst", "--json") for _ in range(3)]
-        deadline = time.monotonic() + 120
-        while len(client.keys("monitor:share:big:*:busy:*")) < 3:  # every part at work
-            assert time.monotonic() < deadline, [w.poll() for w in workers]
-            time.sleep(0.05)
-        es = make_client(config)
-        alias = config.index_name("articles")
-        while stored_count(es, alias) < 30:
-            assert time.monotonic() < deadline
-            time.sleep(0.05)
-        victim, survivors = workers[0], workers[1:]
-        kill_tree(victim.pid)
-        victim.wait(timeout=30)
-        logs = [w.communicate(timeout=180)[0] for w in survivors]  # not waiting for the dead
-        assert [w.returncode for w in survivors] == [0, 0], logs
-        assert client.zcard(f"monitor:share:big:{queued['slot']}:requests") == 0
-        es.indices.refresh(index=alias)
-        before = stored_count(es, alias)
-        fetched = len([r for r in server.requests if r.startswith("/site/")])
-        again = run_monitor(
-            "crawl", "--sources", str(path), "--json", "--no-translate", *FAST, config=config
-        )
-        assert again.returncode == 0, again.stderr[-2000:]
-        refetched = len([r for r in server.requests if r.startswith("/site/")]) - fetched
-        assert refetched == len(paths) - before  # only what was not stored
-        assert refetched < len(paths) / 2, refetched  # the dead part's pages, not the source
-        es.indices.refresh(index=alias)
-        urls = [h["_source"]["url"] for h in es.search(index=alias, size=500)["hits"]["hits"]]
-        assert len(urls) == len(set(urls)) == len(paths)  # every page, once
-    finally:
-        server.delay = 0
-        for running in workers:
-            if running.poll() is None:
-                kill_tree(running.pid)
-        server.shutdown()
-        delete_all(make_client(config), config)
+    site, client = shared_site(300, 3, 0.05), redis_env[1]
+    queued = site.queue()
+    workers = site.start_workers(3)
+    deadline = time.monotonic() + 120
+    while len(client.keys("monitor:share:big:*:busy:*")) < 3:  # every part at work
+        assert time.monotonic() < deadline, [w.poll() for w in workers]
+        time.sleep(0.05)
+    while stored_count(site.es, site.alias) < 30:
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    victim, survivors = workers[0], workers[1:]
+    kill_tree(victim.pid)
+    victim.wait(timeout=30)
+    logs = [w.communicate(timeout=180)[0] for w in survivors]  # not waiting for the dead
+    assert [w.returncode for w in survivors] == [0, 0], logs
+    assert client.zcard(f"monitor:share:big:{queued['slot']}:requests") == 0
+    before, fetched = len(site.stored_urls()), len(site.fetched())
+    again = run_monitor(
+        "crawl", "--sources", site.path, "--json", "--no-translate", *FAST, config=site.config
+    )
+    assert again.returncode == 0, again.stderr[-2000:]
+    refetched = len(site.fetched()) - fetched
+    assert refetched == len(site.paths) - before  # only what was not stored
+    assert refetched < len(site.paths) / 2, refetched  # the dead part's pages, not the source
+    urls = site.stored_urls()
+    assert len(urls) == len(set(urls)) == len(site.paths)  # every page, once
 
 
-def test_redis_restarted_mid_crawl_loses_no_page_and_no_job(tmp_path, redis_server, redis_env):
+def test_redis_restarted_mid_crawl_loses_no_page_and_no_job(shared_site, redis_server, redis_env):
     """Redis goes away for a moment while two workers crawl a distributed source (the parts'
     queue, their leases, RQ's own keys all in it) and comes back with its append-only file: the
     parts' calls are retried, the leases renewed at the next turn, both jobs end, every URL is
     fetched once and every page stored once."""
-    server, path, paths = served_sitemap(tmp_path, 240, "    distributed: 2\n")
-    env, client = redis_env
-    config = new_config()
-    server.delay = 0.1
-    workers: list[subprocess.Popen] = []
-    try:
-        scheduler = schedule_once(str(path), config, env)
-        [queued] = json.loads(scheduler.communicate(timeout=120)[0])["queued"]
-        workers = [worker(config, env, "--burst", "--json") for _ in range(2)]
-        es = make_client(config)
-        alias = config.index_name("articles")
-        deadline = time.monotonic() + 120
-        while stored_count(es, alias) < 40:
-            assert time.monotonic() < deadline, [w.poll() for w in workers]
-            time.sleep(0.05)
-        redis_server.stop()
-        redis_server.start()
-        logs = [w.communicate(timeout=300)[0] for w in workers]
-        assert [w.returncode for w in workers] == [0, 0], logs
-        from rq.job import Job
+    site, client = shared_site(240, 2, 0.1), redis_env[1]
+    queued = site.queue()
+    workers = site.start_workers(2)
+    deadline = time.monotonic() + 120
+    while stored_count(site.es, site.alias) < 40:
+        assert time.monotonic() < deadline, [w.poll() for w in workers]
+        time.sleep(0.05)
+    redis_server.stop()
+    redis_server.start()
+    logs = [w.communicate(timeout=300)[0] for w in workers]
+    assert [w.returncode for w in workers] == [0, 0], logs
+    from rq.job import Job
 
-        results = [Job.fetch(j, connection=client).return_value() for j in queued["jobs"]]
-        assert all(r and r["returncode"] == 0 for r in results), (results, logs)
-        assert all(not r["summary"]["failed"] for r in results), results
-        fetched = [r for r in server.requests if r.startswith("/site/")]
-        assert sorted(fetched) == sorted(paths)  # every URL, each once
-        es.indices.refresh(index=alias)
-        urls = [h["_source"]["url"] for h in es.search(index=alias, size=500)["hits"]["hits"]]
-        assert len(urls) == len(set(urls)) == len(paths)
-    finally:
-        server.delay = 0
-        for running in workers:
-            if running.poll() is None:
-                kill_tree(running.pid)
-        server.shutdown()
-        delete_all(make_client(config), config)
+    results = [Job.fetch(j, connection=client).return_value() for j in queued["jobs"]]
+    assert all(r and r["returncode"] == 0 for r in results), (results, logs)
+    assert all(not r["summary"]["failed"] for r in results), results
+    assert sorted(site.fetched()) == sorted(site.paths)  # every URL, each once
+    urls = site.stored_urls()
+    assert len(urls) == len(set(urls)) == len(site.paths)
 
 
 def test_status_counts_a_shared_crawl_under_way(redis_env):

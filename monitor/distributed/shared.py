@@ -129,9 +129,13 @@ class SharedScheduler(Scheduler):
         self.last_beat = time.monotonic()
         with self.server.pipeline(transaction=False) as pipe:
             pipe.set(f"{self.key}:busy:{self.part}", "1", ex=self.busy_ttl)
-            for name in self._kept:
-                pipe.expire(name, self.keep)
+            self._keep_alive(pipe)
             pipe.execute()
+
+    def _keep_alive(self, pipe: Any) -> None:
+        """The shared keys expire MONITOR_SHARED_TTL from now (queued on `pipe`)."""
+        for name in self._kept:
+            pipe.expire(name, self.keep)
 
     def _still_busy(self) -> None:
         if time.monotonic() - self.last_beat > self.busy_ttl / 3:
@@ -208,6 +212,7 @@ class SharedScheduler(Scheduler):
                     pipe.sadd(f"{self.key}:incomplete", *incomplete)
                 if not clean:
                     pipe.set(f"{self.key}:unclean", reason)
+                self._keep_alive(pipe)
                 pipe.delete(f"{self.key}:busy:{self.part}").decr(f"{self.key}:open")
                 pipe.scard(f"{self.key}:parts")
                 *_, still_open, parts = pipe.execute()
@@ -215,8 +220,6 @@ class SharedScheduler(Scheduler):
             if still_open <= 0 and record is not None:  # the last part out, and no part died
                 self.crawler.stats.set_value("monitor/shared/last", 1)
                 record.confirmed.extend(self._listings())
-            for name in self._kept:
-                self.server.expire(name, self.keep)
         except RedisError as exc:
             logger.warning("shared crawl %s: not closed in Redis (%s)", self.key, exc)
 

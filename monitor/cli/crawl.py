@@ -173,6 +173,15 @@ def print_summary(outcome) -> None:
                 f"{r.source}: first crawl: its {r.unchanged} unchanged pages were stored by "
                 "another source (the same URL or text)"
             )
+        if r.lists or r.rendered:
+            how = [
+                f"{kind} list built by script (on {n} page{'s' * (n != 1)})"
+                for kind, n in r.lists.items()
+            ]
+            how += [f"{r.rendered} page{'s' * (r.rendered != 1)} rendered in Chromium"] * bool(
+                r.rendered
+            )
+            click.echo(f"{r.source}: {'; '.join(how)}")
     listed = [(r, reason, n) for r in results for reason, n in r.reasons.items()]
     if listed:
         click.echo("\nskipped, refused and failed pages, by reason (first URLs):")

@@ -42,6 +42,7 @@ REASON_KEYS = {
     "monitor/dedupe/canonical_duplicates": "skipped/duplicate_canonical_url",
     "monitor/index/duplicates": "skipped/duplicate_text",  # a reprint: its text is stored
     "monitor/api/invalid": "api_invalid",
+    "monitor/listing/shell_errors": "list_endpoint_invalid",
     "monitor/sitemap/invalid": "sitemap_invalid",
     "monitor/incremental/lookup_errors": "seen_lookup_errors",
 }
@@ -66,6 +67,9 @@ class SourceSummary:
     shared: str | None = None  # a part of this shared crawl (monitor.distributed.shared)
     shared_parts: int = 0  # the parts that joined it, when this one ended
     shared_last: bool = False  # the last part out: the source's health is judged after it
+    # lists read where the page's script reads them (spiders/shells.py): {kind: pages}
+    lists: dict[str, int] = field(default_factory=dict)
+    rendered: int = 0  # pages rendered in the browser (render: true)
 
     @property
     def interrupted(self) -> bool:
@@ -121,9 +125,14 @@ def summarize(source: str, kind: str, stats: Mapping[str, Any]) -> SourceSummary
         shared=stats.get("monitor/shared/run"),
         shared_parts=stats.get("monitor/shared/parts", 0),
         shared_last=bool(stats.get("monitor/shared/last")),
+        lists={
+            k.removeprefix(SHELL_PREFIX): v for k, v in stats.items() if k.startswith(SHELL_PREFIX)
+        },
+        rendered=stats.get("monitor/render/pages", 0),
     )
 
 
+SHELL_PREFIX = "monitor/listing/shell/"
 EXAMPLES = "monitor/examples/"  # stats key prefix: the first URLs counted under another key
 KEEP_EXAMPLES = 3
 

@@ -40,7 +40,8 @@ ARTICLE = """<!DOCTYPE html><html><head><meta charset="utf-8"><title>{title}</ti
 <meta name="ArticleTitle" content="{title}"><meta name="PubDate" content="{day} 09:30">
 </head><body><div class="header">首页 | 政务公开</div>
 <div class="article"><h1>{title}</h1><div class="info">发布时间：{day}</div>
-<div id="con_con"><p>{body}</p><p>各有关单位要结合实际，认真组织实施，确保各项任务落到实处。</p></div>
+<div id="con_con"><p>{body}</p>
+<p>各有关单位要结合实际，认真组织实施，确保各项任务落到实处。</p></div>
 </div><div class="footer">版权所有 网站标识码</div></body></html>"""
 
 
@@ -59,9 +60,9 @@ class ShellSite:
             day = (start - timedelta(days=2 * n)).isoformat()
             self.jpage.append(self._article("jpage", n, day, "省工业和信息化厅关于智能制造的通知"))
         self._write_pages()
-        server.routes[
-            "/api-gateway/jpaas-publish-server/front/page/build/unit"
-        ] = self.jpaas_endpoint
+        server.routes["/api-gateway/jpaas-publish-server/front/page/build/unit"] = (
+            self.jpaas_endpoint
+        )
         server.routes["/module/web/jpage/dataproxy.jsp"] = self.jpage_endpoint
         return self
 
@@ -157,4 +158,5 @@ class ShellSite:
 
 
 def _item(path: str, title: str, day: str) -> str:
-    return f'<li><a href="{path}" target="_blank" title="{title}">{title}</a><span>{day}</span></li>'
+    link = f'<a href="{path}" target="_blank" title="{title}">{title}</a>'
+    return f"<li>{link}<span>{day}</span></li>"

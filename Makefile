@@ -10,7 +10,7 @@ MONITOR := $(BIN)/monitor
 export MONITOR_HOME ?= $(CURDIR)/var
 
 
-.PHONY: run test demo es es-stop redis lint format bench bench-quality bench-throughput bench-incremental bench-pdf bench-faults bench-watches bench-search bench-peers bench-idle clean help
+.PHONY: run test demo es es-stop redis chromium lint format bench bench-quality bench-throughput bench-incremental bench-pdf bench-faults bench-watches bench-search bench-peers bench-idle clean help
 
 help:
 	@echo "make run      crawl the sources in sources.yaml into Elasticsearch, print a summary"
@@ -35,7 +35,7 @@ es-stop: $(STAMP)
 run: es
 	$(MONITOR) crawl
 
-test: es redis
+test: es redis chromium
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # redis-server from Debian's packages: the tests of distributed mode start their own on loopback.
@@ -46,6 +46,16 @@ redis:
 	    DEBIAN_FRONTEND=noninteractive apt-get install -y -q redis-server >/dev/null \
 	    || { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q redis-server >/dev/null; }; \
 	  else echo "redis-server is missing: sudo apt-get install redis-server (distributed-mode tests)"; exit 2; fi; }
+
+# Debian's Chromium: the tests of `render:` sources drive it headless (scrapy-playwright); the
+# browser download Playwright would make by itself is neither needed nor possible here.
+chromium:
+	@command -v chromium >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing chromium (Debian package) for the rendering tests"; \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null \
+	    || { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null; }; \
+	  else echo "chromium is missing: sudo apt-get install chromium (rendering tests)"; exit 2; fi; }
 
 demo: es
 	$(BIN)/python -m monitor.demo

@@ -128,6 +128,14 @@ MONITOR_SHARED_RUN = ""  # the shared crawl's name; empty: the crawl's own in-me
 MONITOR_SHARED_TTL = 86400  # seconds the queue and filter are kept after the last activity
 MONITOR_SHARED_TIMEOUT = 10  # seconds per Redis command (then 3 retries with backoff)
 
+# --- Pages drawn by script (monitor/crawl/render.py) ---------------------------------------------
+# A source with `render: true` (its listing pages) or `render: all` (its articles too) is fetched
+# by headless Chromium through scrapy-playwright, every request of the browser through the guard.
+MONITOR_RENDER_BROWSER = "/usr/bin/chromium"  # Debian's package; a name on PATH works too
+MONITOR_RENDER_MAX_PAGES = 200  # pages rendered per crawl; later ones are fetched plainly
+MONITOR_RENDER_TIMEOUT = 30.0  # seconds per page: loading, then its scripts' requests
+MONITOR_RENDER_CONCURRENCY = 2  # pages rendered at once (each a browser tab)
+
 # --- Documents and attachments (spiders/attachments.py, monitor/text/documents.py) ---------------
 # PDF and DOCX files linked from a page are fetched and their text indexed with the page (sources
 # turn this off with `attachments: false`); a PDF or DOCX linked as an article is a document itself.

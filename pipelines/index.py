@@ -26,6 +26,7 @@ from monitor.es.schema import ensure_articles_index, ensure_index
 from monitor.es.stories import assign_stories
 from monitor.text.changes import compare
 from monitor.text.dates import not_after, utc_now_iso
+from monitor.text.zones import localize
 from pipelines.base import Stage
 from pipelines.dedupe import ContentLedger
 
@@ -51,13 +52,14 @@ def complete(attachments: list[dict[str, Any]]) -> bool:
 
 def published_at(item: Article) -> str | None:
     """A policy page's labelled 发布日期, else the page's date, else the feed's or sitemap's;
-    none of them later than the fetch (monitor.text.dates.not_after)."""
+    a time without a zone in the source's zone (monitor.text.zones); none of them later than
+    the fetch (monitor.text.dates.not_after)."""
     doc = item.doc
     for found in ((doc["policy"] or {}).get("published_date"), doc["published_at"]):
-        found = not_after(found, item.fetched_at)
+        found = not_after(localize(found, item.timezone), item.fetched_at)
         if found:
             return found
-    return not_after(item.hints.get("published_at"), item.fetched_at)
+    return not_after(localize(item.hints.get("published_at"), item.timezone), item.fetched_at)
 
 
 def to_document(item: Article) -> tuple[str, dict[str, Any]]:

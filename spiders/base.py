@@ -22,6 +22,7 @@ from monitor.sources import Source, load_sources, select_sources
 from monitor.text.dates import utc_now_iso
 from monitor.text.documents import document_format
 from monitor.text.urls import url_problem
+from monitor.text.zones import source_zone
 from spiders.attachments import AttachmentsMixin
 from spiders.links import absolute
 
@@ -65,6 +66,10 @@ class SourceSpider(AttachmentsMixin, scrapy.Spider):
             crawler.settings.set("DOWNLOAD_DELAY", source.delay, priority="spider")
         if source.concurrency is not None:
             crawler.settings.set("CONCURRENT_REQUESTS_PER_DOMAIN", source.concurrency, "spider")
+        if source.render:  # pages drawn by script: headless Chromium (monitor.crawl.render)
+            from monitor.crawl.render import configure
+
+            configure(crawler.settings)
         if crawler.settings.get("MONITOR_SHARED_RUN"):  # one crawl over many processes (Redis)
             crawler.settings.set(
                 "SCHEDULER", "monitor.distributed.shared.SharedScheduler", priority="spider"
@@ -81,12 +86,14 @@ class SourceSpider(AttachmentsMixin, scrapy.Spider):
         if not self.source.accepts(url):
             self.crawler.stats.inc_value("monitor/fetch/filtered")
             return None
-        return scrapy.Request(
-            url,
-            callback=self.parse_article,
-            errback=self.on_error,
-            cb_kwargs={"hints": hints or {}},
-            meta={"monitor_kind": "article"},
+        return self.rendered(
+            scrapy.Request(
+                url,
+                callback=self.parse_article,
+                errback=self.on_error,
+                cb_kwargs={"hints": hints or {}},
+                meta={"monitor_kind": "article"},
+            )
         )
 
     link = staticmethod(absolute)
@@ -105,9 +112,35 @@ class SourceSpider(AttachmentsMixin, scrapy.Spider):
         when the link cannot be fetched (counted)."""
         if self.unfetchable(url):
             return None
-        return scrapy.Request(
-            url, callback=callback, errback=self.on_error, meta={"monitor_kind": kind}
+        return self.rendered(
+            scrapy.Request(
+                url, callback=callback, errback=self.on_error, meta={"monitor_kind": kind}
+            )
         )
+
+    def rendered(self, request: scrapy.Request) -> scrapy.Request:
+        """The request, rendered in the browser when the source asks it for its kind of page and
+        the crawl's page budget (MONITOR_RENDER_MAX_PAGES) is not spent; else as it is."""
+        kind = {"listing": "listings", "article": "articles"}.get(request.meta["monitor_kind"])
+        if kind not in self.source.render:
+            return request
+        settings, stats = self.crawler.settings, self.crawler.stats
+        budget = settings.getint("MONITOR_RENDER_MAX_PAGES")
+        if stats.get_value("monitor/render/pages", 0) >= budget:
+            if not stats.get_value("monitor/render/over_budget"):
+                logger.warning(
+                    "source %s: the render budget (MONITOR_RENDER_MAX_PAGES=%s) is spent: "
+                    "later pages are fetched without the browser",
+                    self.source.id,
+                    budget,
+                )
+            count(stats, "monitor/render/over_budget", request.url)
+            return request
+        from monitor.crawl.render import render_meta
+
+        stats.inc_value("monitor/render/pages")
+        request.meta.update(render_meta(stats, settings.getfloat("MONITOR_RENDER_TIMEOUT")))
+        return request
 
     def parse_article(self, response: Response, hints: dict[str, Any]) -> Iterable[Any]:
         content_type = response.headers.get(b"Content-Type", b"").decode("latin-1")
@@ -128,6 +161,7 @@ class SourceSpider(AttachmentsMixin, scrapy.Spider):
             fetched_at=utc_now_iso(),
             language_hint=self.source.language,
             encoding=self.source.encoding,
+            timezone=source_zone(self.source),
             hints={**hints, "doc_type": self.source.doc_type} if self.source.doc_type else hints,
             validators={
                 "etag": header_value(response, b"ETag"),

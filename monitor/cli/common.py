@@ -90,3 +90,23 @@ def parse_settings(pairs: tuple[str, ...]) -> dict[str, str]:
             raise click.BadParameter(f"expected NAME=VALUE, got {pair!r}", param_hint="-s")
         settings[name] = value
     return settings
+
+
+def _zone(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is None:
+        return None
+    from monitor.text.zones import zone
+
+    try:
+        zone(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+    return value
+
+
+tz_option = click.option(
+    "--tz",
+    metavar="ZONE",
+    callback=_zone,
+    help="Show dates in this zone (UTC, Europe/London, ...); default: each source's own zone.",
+)

@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from monitor.cli.common import connect, domain_errors, emit_json, info, json_option
+from monitor.cli.common import connect, domain_errors, emit_json, info, json_option, tz_option
 
 QUERY_HELP = """Query language (Lucene/Kibana syntax):
 
@@ -175,6 +175,7 @@ def open_index(request: Any) -> tuple[Any, Any, str]:
     is_flag=True,
     help="Every reprint of a story, not one hit per story (its earliest document, + N similar).",
 )
+@tz_option
 @json_option("Print one JSON object with a `hits` list.")
 @domain_errors
 def search_cmd(
@@ -186,6 +187,7 @@ def search_cmd(
     explain: bool,
     save_as: str | None,
     expand_stories: bool,
+    tz: str | None,
     as_json: bool,
 ) -> None:
     """Search the indexed documents in Chinese or English: ranked hits, highlighted snippets.
@@ -230,7 +232,7 @@ def search_cmd(
         return
     if explain:
         _explain(result, build_query(request)[0]["query"])
-    print_result(text, result, size)
+    print_result(text, result, size, tz)
 
 
 def _explain(result: dict[str, Any], dsl: dict[str, Any]) -> None:
@@ -245,7 +247,7 @@ def _explain(result: dict[str, Any], dsl: dict[str, Any]) -> None:
     click.echo(json.dumps(dsl, ensure_ascii=False, indent=1))
 
 
-def print_result(text: str, result: dict[str, Any], size: int) -> None:
+def print_result(text: str, result: dict[str, Any], size: int, tz: str | None = None) -> None:
     """Hits as `monitor search` prints them."""
     total, offset = result["total"], result["offset"]
     shown = len(result["hits"])
@@ -262,7 +264,7 @@ def print_result(text: str, result: dict[str, Any], size: int) -> None:
     color = sys.stdout.isatty()
     concepts = len(result["concepts"])
     for rank, hit in enumerate(result["hits"], offset + 1):
-        date = (hit["published_at"] or "")[:10] or "undated"
+        date = shown(hit["published_at"], tz) or "undated"
         click.echo(f"\n{rank:>2}. {click.style(hit['title'] or '(no title)', bold=True)}")
         if hit["title_en"]:
             click.echo(f"    {hit['title_en']}")
@@ -274,11 +276,8 @@ def print_result(text: str, result: dict[str, Any], size: int) -> None:
         click.echo("    " + " · ".join(str(f) for f in facts if f))
         official = [hit[k] for k in ("issuer", "doc_number") if hit.get(k)]
         if hit.get("company"):
-            official.append(
-                f"{hit['company']} ({hit['company_code']})"
-                if hit.get("company_code")
-                else hit["company"]
-            )
+            name, code = _counters(hit["company"]), _counters(hit.get("company_code"))
+            official.append(f"{name} ({code})" if code else name)
         if official:
             click.echo("    " + " · ".join(official))
         click.echo(f"    {hit['url']}")
@@ -301,3 +300,8 @@ def _emphasis(snippet: str, color: bool) -> str:
         (lambda m: click.style(m[1], bold=True)) if color else r"*\1*",
         snippet,
     )
+
+
+def _counters(value: Any) -> str:
+    """A filing's code or name; a list when the stock has several counters."""
+    return " / ".join(map(str, value)) if isinstance(value, list) else str(value or "")

@@ -7,7 +7,8 @@ from typing import Any
 
 import click
 
-from monitor.cli.common import connect, domain_errors, emit_json, json_option
+from monitor.cli.common import connect, domain_errors, emit_json, json_option, tz_option
+from monitor.text.zones import shown
 
 WIDTH = 100
 
@@ -19,9 +20,10 @@ WIDTH = 100
     "--versions", "with_versions", is_flag=True,
     help="List the document's versions (its text changed); `monitor diff` compares them.",
 )  # fmt: skip
+@tz_option
 @json_option("Print the stored document as one JSON object (every field, `id` included).")
 @domain_errors
-def show_cmd(ref: str, no_text: bool, with_versions: bool, as_json: bool) -> None:
+def show_cmd(ref: str, no_text: bool, with_versions: bool, tz: str | None, as_json: bool) -> None:
     """One document, whole: original title and text beside the translation, paragraph by
     paragraph; source, dates, type, policy and filing fields, attachments with their text, URL.
 
@@ -43,13 +45,13 @@ def show_cmd(ref: str, no_text: bool, with_versions: bool, as_json: bool) -> Non
         if as_json:
             emit_json({"id": doc["id"], "versions": [_brief(v) for v in versions]})
             return
-        _print(doc, with_text=False)
+        _print(doc, with_text=False, tz=tz)
         _print_versions(versions)
         return
     if as_json:
         emit_json(doc)
         return
-    _print(doc, with_text=not no_text)
+    _print(doc, with_text=not no_text, tz=tz)
 
 
 def _brief(version: dict[str, Any]) -> dict[str, Any]:
@@ -75,7 +77,7 @@ def _field(label: str, value: Any) -> None:
         click.echo(f"{label + ':':<14}{value}")
 
 
-def _print(doc: dict[str, Any], with_text: bool) -> None:
+def _print(doc: dict[str, Any], with_text: bool, tz: str | None = None) -> None:
     from monitor.search.lookup import side_by_side
 
     click.echo(click.style(doc.get("title") or "(no title)", bold=True))
@@ -91,7 +93,8 @@ def _print(doc: dict[str, Any], with_text: bool) -> None:
     _field("source", doc.get("source_id"))
     _field("type", doc.get("doc_type") or "news")
     _field("language", doc.get("language"))
-    _field("published", doc.get("published_at"))
+    published = doc.get("published_at")
+    _field("published", shown(published, tz, with_time=True) if tz and published else published)
     _field("first seen", doc.get("first_seen_at"))
     _field("crawled", doc.get("crawled_at"))
     _field("indexed", doc.get("indexed_at"))

@@ -86,6 +86,35 @@ class RequestGuard:
             if forbidden_address(address, allowed):
                 self.refuse(request, "private_address", f"{host} is {address}, not public")
 
+    async def browser_check(
+        self, scheme: str, host: str, port: int, url: str
+    ) -> tuple[str | None, str | None]:
+        """For a rendering browser's request (monitor.crawl.render): (the reason it is refused,
+        None) or (None, the address to connect to). Refusals are counted as
+        monitor/render/refused/<reason>."""
+        source = getattr(self.crawler.spider, "source", None)
+        reason, detail, address = None, "", None
+        if scheme not in ("http", "https") or not host:
+            reason, detail = "scheme", "not an http(s) request"
+        else:
+            allowed = self.networks + (source.private_networks if source is not None else ())
+            addresses = await self.resolve(host, url)
+            bad = [a for a in addresses if forbidden_address(a, allowed)]
+            if bad:
+                reason, detail = "private_address", f"{host} is {bad[0]}, not public"
+            elif source is not None and not in_scope(host, source.hosts + source.attachment_hosts):
+                reason, detail = "off_scope", f"{host} is not one of the source's hosts"
+            elif not addresses:
+                reason, detail = "unresolved", f"{host} does not resolve"
+            else:
+                address = addresses[0]
+        if reason:
+            count(self.stats, f"monitor/render/refused/{reason}", url[:300])
+            log = logger.info if reason in ("off_scope", "unresolved") else logger.warning
+            log("source %s: the browser's request for %s refused (%s): %s",
+                source.id if source else "?", url[:300], reason, detail)  # fmt: skip
+        return reason, address
+
     async def resolve(self, host: str, url: str) -> list[str]:
         try:
             return [str(ipaddress.ip_address(host.strip("[]")))]

@@ -20,6 +20,7 @@ class Article:
     fetched_at: str = ""
     language_hint: str | None = None
     encoding: str | None = None  # the source's configured encoding, overriding the page's
+    timezone: str | None = None  # the zone of the times the page states without one
     hints: dict[str, Any] = field(default_factory=dict)  # title/published_at from a feed or sitemap
     validators: dict[str, str | None] = field(default_factory=dict)  # ETag, Last-Modified
     # linked document files: {url, name, body, content_type} or {url, name, error}; the extract

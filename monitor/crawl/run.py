@@ -166,7 +166,10 @@ def _crawl(
     results, records = [], []
     run_id = uuid.uuid4().hex[:12]
     for source, crawler, failure in runs:
-        stats = crawler.stats.get_stats() if crawler.stats else {}
+        try:
+            stats = crawler.stats.get_stats() if crawler.stats else {}
+        except RuntimeError:  # the crawl never started (its spider refused its source)
+            stats = {}
         summary = summarize(source.id, source.type, stats)
         summary.failure = failure.get("error")
         results.append(summary)

@@ -18,6 +18,8 @@ UNREQUESTED = ("monitor/fetch/skipped/", "monitor/fetch/refused/", "offsite/filt
 REASON_PREFIXES = {
     "monitor/fetch/skipped/": "skipped/",
     "monitor/fetch/refused/": "refused/",
+    # requests a rendered page's scripts made, refused by the guard (monitor.crawl.render)
+    "monitor/render/refused/": "browser_refused/",
     "monitor/fetch/errors/": "fetch_errors/",
     "monitor/extract/rejected/": "rejected/",
     # pages that are not articles (soft_404, section_front, empty_article): dropped items
@@ -42,6 +44,7 @@ REASON_KEYS = {
     "monitor/dedupe/canonical_duplicates": "skipped/duplicate_canonical_url",
     "monitor/index/duplicates": "skipped/duplicate_text",  # a reprint: its text is stored
     "monitor/api/invalid": "api_invalid",
+    "monitor/render/over_budget": "render_over_budget",
     "monitor/listing/shell_errors": "list_endpoint_invalid",
     "monitor/sitemap/invalid": "sitemap_invalid",
     "monitor/incremental/lookup_errors": "seen_lookup_errors",

@@ -90,6 +90,8 @@ def iter_hits(
 def _cell(value: Any) -> Any:
     if isinstance(value, dict):  # the attachment a snippet came from
         return value.get("name") or value.get("url")
+    if isinstance(value, list):  # a filing's counters: 00700 / 80700
+        return " / ".join(str(v) for v in value)
     return value
 
 

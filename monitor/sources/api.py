@@ -23,10 +23,21 @@ announcement search) described by field mapping, so one spider serves many such 
           company_name: secName
           category: announcementTypeName
         date_format: "%d/%m/%Y %H:%M"  # optional: how published_at strings are written
+        lookup:                      # optional: an identifier the exchange's own lookup gives
+          url: http://www.cninfo.com.cn/new/information/topSearch/query
+          method: POST
+          params: {keyWord: "688981", maxNum: 10}
+          items: ""                  # the list in the answer ("": the answer itself; JSONP too)
+          match: {code: "688981"}    # the entry whose fields equal these
+          value: orgId               # its field, as {orgId} in `params` above (cached 30 days)
+
+Every string an API sends is unescaped (`Others &#x2f; Share Buyback`); codes and names that
+hold several counters (`00700<br/>80700`) are split into lists.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -44,9 +55,32 @@ API_KEYS = {
     "exchange",
     "fields",
     "date_format",
+    "lookup",
 }
+LOOKUP_KEYS = {"url", "method", "params", "items", "match", "value"}
 METHODS = ("GET", "POST", "POST-JSON")
 FIELD_KEYS = ("url", "title", "published_at", "company_code", "company_name", "category")
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """An identifier looked up through the exchange's own search (an orgId, a stockId)."""
+
+    url: str
+    value: str
+    match: dict[str, str]
+    method: str = "GET"
+    params: dict[str, Any] = field(default_factory=dict)
+    items: str = ""
+
+    @property
+    def key(self) -> str:
+        """What the cache knows it by."""
+        return json.dumps([self.url, self.params, self.match, self.value], sort_keys=True)
+
+    def describe(self) -> str:
+        wanted = ", ".join(f"{k} {v}" for k, v in self.match.items())
+        return f"no {self.value} for {wanted} in the answer of {self.url}"
 
 
 @dataclass(frozen=True)
@@ -63,6 +97,38 @@ class ApiSpec:
     has_more: str | None = None
     exchange: str | None = None
     date_format: str | None = None
+    lookup: Lookup | None = None
+
+
+def parse_lookup(raw: Any, fail: Any) -> Lookup | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        fail("'lookup' must be a mapping with url, match and value")
+    unknown = set(raw) - LOOKUP_KEYS
+    if unknown:
+        fail(f"unknown key(s) {sorted(unknown)} in 'lookup'; allowed: {sorted(LOOKUP_KEYS)}")
+    url, value, match = raw.get("url"), raw.get("value"), raw.get("match")
+    if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+        fail(f"'lookup.url' must be an http(s) URL, got {url!r}")
+    if not isinstance(value, str) or not value:
+        fail("'lookup.value' must name the field to take, e.g. orgId")
+    if not isinstance(match, dict) or not match:
+        fail("'lookup.match' must map fields to the values of the wanted entry, e.g. {code: 1}")
+    method = str(raw.get("method", "GET")).upper()
+    if method not in METHODS:
+        fail(f"'lookup.method' must be one of {', '.join(METHODS)}, got {raw.get('method')!r}")
+    params = raw.get("params", {})
+    if not isinstance(params, dict):
+        fail(f"'lookup.params' must be a mapping, got {params!r}")
+    return Lookup(
+        url=url,
+        value=value,
+        match={str(k): str(v) for k, v in match.items()},
+        method=method,
+        params=params,
+        items=str(raw.get("items") or ""),
+    )
 
 
 def parse_api(checker: Any, parse_duration: Any) -> ApiSpec:
@@ -115,4 +181,5 @@ def parse_api(checker: Any, parse_duration: Any) -> ApiSpec:
         has_more=raw.get("has_more"),
         exchange=raw.get("exchange"),
         date_format=raw.get("date_format"),
+        lookup=parse_lookup(raw.get("lookup"), fail),
     )

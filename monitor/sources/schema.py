@@ -44,6 +44,8 @@ SOURCE_KEYS = {
     "attachment_hosts",
     "private_networks",
     "distributed",
+    "render",
+    "timezone",
 }
 ALL_WORKERS = -1  # `distributed: true`: one part per live worker
 DOC_TYPES = ("news", "policy", "filing")
@@ -140,6 +142,10 @@ class Source:
     # distributed mode: a scheduled crawl split over this many workers sharing one request queue
     # (monitor.distributed.shared); ALL_WORKERS: one part per live worker; 0: one worker
     distributed: int = 0
+    # pages fetched by headless Chromium (monitor.crawl.render): "listings", "articles"
+    render: tuple[str, ...] = ()
+    # the zone of the times the source states without one (monitor.text.zones); None: the default
+    timezone: str | None = None
 
     @property
     def hosts(self) -> tuple[str, ...]:
@@ -239,6 +245,31 @@ class _SourceChecker(yamlfile.EntryChecker):
             "distributed", f"expected true, false or a number of workers (1-64), got {value!r}"
         )
         raise AssertionError("unreachable")
+
+    def render(self) -> tuple[str, ...]:
+        value = self.raw.get("render")
+        choices = {
+            None: (),
+            False: (),
+            True: ("listings",),
+            "listings": ("listings",),
+            "articles": ("articles",),
+            "all": ("listings", "articles"),
+        }
+        if isinstance(value, (list, dict)) or value not in choices:
+            self.fail("render", f"expected true, false, listings, articles or all, got {value!r}")
+        return choices[value]
+
+    def zone(self) -> str | None:
+        value = self.text("timezone")
+        if value is not None:
+            from monitor.text.zones import zone
+
+            try:
+                zone(value)
+            except ValueError as exc:
+                self.fail("timezone", str(exc))
+        return value
 
     def choice(self, key: str, allowed: tuple[str, ...]) -> str | None:
         value = self.raw.get(key)
@@ -342,6 +373,10 @@ class _SourceChecker(yamlfile.EntryChecker):
             for key in ("links", "next", "pages"):
                 if key in self.raw:
                     self.fail(key, f"only listing sources take {key!r}")
+        if kind == "api" and self.raw.get("render"):
+            self.fail("render", "an api source reads JSON: there is nothing to render")
+        if kind != "listing" and self.raw.get("render") in (True, "listings", "all"):
+            self.fail("render", "only listing sources have listing pages; use render: articles")
         if kind != "api" and "api" in self.raw:
             self.fail("api", "only api sources take 'api'")
         enabled = self.flag("enabled", True)
@@ -368,6 +403,8 @@ class _SourceChecker(yamlfile.EntryChecker):
             attachment_hosts=self.hosts("attachment_hosts"),
             private_networks=self.networks("private_networks"),
             distributed=self.parts(),
+            render=self.render(),
+            timezone=self.zone(),
         )
 
 

@@ -128,6 +128,9 @@ MONITOR_SHARED_RUN = ""  # the shared crawl's name; empty: the crawl's own in-me
 MONITOR_SHARED_TTL = 86400  # seconds the queue and filter are kept after the last activity
 MONITOR_SHARED_TIMEOUT = 10  # seconds per Redis command (then 3 retries with backoff)
 
+# --- Identifiers looked up through an exchange's search (an api source's `lookup:`) --------------
+MONITOR_LOOKUPS_FILE = ""  # the cache of looked-up ids (30 days); empty: $MONITOR_HOME/lookups.json
+
 # --- Pages drawn by script (monitor/crawl/render.py) ---------------------------------------------
 # A source with `render: true` (its listing pages) or `render: all` (its articles too) is fetched
 # by headless Chromium through scrapy-playwright, every request of the browser through the guard.

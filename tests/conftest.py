@@ -69,6 +69,19 @@ def warc_dir(tmp_path_factory) -> Iterator[Path]:
     yield from _session_folder(tmp_path_factory, "MONITOR_WARC_DIR", "warc")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def lookups_file(tmp_path_factory) -> Iterator[Path]:
+    """The run's cache of looked-up exchange ids (orgId, stockId), never the developer's."""
+    folder = tmp_path_factory.mktemp("lookups")
+    previous = os.environ.get("MONITOR_LOOKUPS_FILE")
+    os.environ["MONITOR_LOOKUPS_FILE"] = str(folder / "lookups.json")
+    yield folder / "lookups.json"
+    if previous is None:
+        os.environ.pop("MONITOR_LOOKUPS_FILE", None)
+    else:
+        os.environ["MONITOR_LOOKUPS_FILE"] = previous
+
+
 @pytest.fixture(scope="session")
 def es(es_config: EsConfig):
     client = make_client(es_config)

@@ -20,7 +20,7 @@ from monitor.sources import load_sources
 from monitor.text.analyse import analyse_page
 from monitor.text.documents import extract_document
 from monitor.text.govdoc import normalise_doc_number, policy_metadata
-from tests.conftest import crawl_json, new_config, run_monitor
+from tests.conftest import FAST, crawl_json, new_config, run_monitor
 
 DOCS = SITES / "docs"
 WWW = DOCS / "www"
@@ -193,10 +193,17 @@ def test_filings_from_both_api_shapes(crawled, exchange):
         assert squash(lines[1]) in squash(doc["text"]) and doc["document"]["format"] == "pdf"
         if exchange == "cninfo":
             assert (filing["exchange"], filing["company_code"]) == ("SSE", "688999")
+            # epoch milliseconds of midnight in Beijing: the same instant, in the source's zone
+            assert doc["published_at"] == f"{day}T00:00:00+08:00"
             assert filing["company_name"] == "华辰半导体" and filing["category"]
         else:
-            assert (filing["exchange"], filing["company_code"]) == ("HKEX", "09999")
-            assert filing["company_name"] == "HUACHEN SEMI" and "Results" in filing["category"]
+            # two counters: one document, both codes and names as lists; entities decoded
+            assert filing["exchange"] == "HKEX"
+            assert filing["company_code"] == ["09999", "89999"]
+            assert filing["company_name"] == ["HUACHEN SEMI", "HUACHEN SEMI-R"]
+            assert filing["category"] == "Announcements and Notices - [Results / Others]"
+            # 19:05 in Hong Kong, stated without a zone: stored with Hong Kong's offset
+            assert doc["published_at"] == f"{day}T19:05:00+08:00"
 
 
 def test_a_company_is_searched_across_filings_and_policy_in_both_languages(crawled, docs_site):
@@ -215,6 +222,39 @@ def test_a_company_is_searched_across_filings_and_policy_in_both_languages(crawl
     paths = {hit["url"].removeprefix(server.base) for hit in json.loads(result.stdout)["hits"]}
     assert {f"/{e}/{p}" for e, p, *_ in FILINGS} <= paths  # Chinese and English filings
     assert "/policy/202403/t20240308_201.html" in paths  # the policy naming 华辰半导体
+
+
+def test_every_counter_of_a_stock_finds_its_filings(crawled, docs_site):
+    server, _ = docs_site
+    _, _, config, _ = crawled
+    for code in ("09999", "89999"):
+        result = run_monitor("search", f"company:{code}", "--json", config=config)
+        assert result.returncode == 0, result.stderr
+        paths = {hit["url"].removeprefix(server.base) for hit in json.loads(result.stdout)["hits"]}
+        assert {f"/hkex/{p}" for e, p, *_ in FILINGS if e == "hkex"} <= paths, code
+
+
+def test_the_org_id_is_looked_up_once_and_a_wrong_one_fails_in_one_line(
+    crawled, docs_site, lookups_file, tmp_path
+):
+    server, sources = docs_site
+    assert "gshk0009999" in lookups_file.read_text()  # cached by the crawl above
+    mark = len(server.requests)
+    config = new_config()
+    summary = crawl_json(sources, config, "--source", "cninfo-huachen")
+    assert summary["cninfo-huachen"]["indexed"] == 3
+    assert not any("topSearch" in r for r in server.requests[mark:])  # from the cache
+    wrong = tmp_path / "sources.yaml"
+    wrong.write_text(
+        sources.read_text().replace('match: {code: "688999"}', 'match: {code: "688000"}')
+    )
+    result = run_monitor(
+        "crawl", "--sources", str(wrong), "--source", "cninfo-huachen", "--no-translate", *FAST,
+        config=config,
+    )  # fmt: skip
+    assert result.returncode != 0
+    assert "no orgId for code 688000" in result.stderr + result.stdout
+    delete_all(make_client(config), config)
 
 
 def test_sources_check_reports_each_source(docs_site):

@@ -19,6 +19,10 @@ class LookupCache:
 
     @classmethod
     def of(cls, settings: Any) -> LookupCache:
+        """MONITOR_LOOKUPS_FILE (setting or environment), else `$MONITOR_HOME/lookups.json`."""
+        configured = settings.get("MONITOR_LOOKUPS_FILE") or os.environ.get("MONITOR_LOOKUPS_FILE")
+        if configured:
+            return cls(Path(configured))
         from monitor.es.config import EsConfig
 
         return cls(Path(EsConfig.from_env(settings).home) / "lookups.json")

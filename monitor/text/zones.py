@@ -1,8 +1,9 @@
 """Times in their own zone: a date or time a source states without a zone is in the source's.
 
 A source's zone is its `timezone` (an IANA name such as Asia/Shanghai), else Asia/Shanghai for a
-Chinese or Hong Kong source (language zh, or a host under .cn, .hk or .mo: Hong Kong's and
-Macau's clocks have read the same as Beijing's since 1992), else UTC. A time without an offset is
+Chinese or Hong Kong source (language zh, a host under .cn, .hk or .mo, or an api source of the
+SSE, SZSE, BSE or HKEX: Hong Kong's and Macau's clocks have read the same as Beijing's since
+1992), else UTC. A time without an offset is
 stored with the zone's offset at that moment ("2026-09-09T17:27:00+08:00"); a bare date stays a
 calendar date in that zone; epoch values are exact instants, written in the zone too, so that
 their date is the source's date. Display (the CLI, e-mails) shows a time as stored, in the
@@ -18,6 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 CHINA = "Asia/Shanghai"
 CHINESE_SUFFIXES = (".cn", ".hk", ".mo")
+CHINESE_EXCHANGES = ("SSE", "SZSE", "BSE", "HKEX")
 
 
 @lru_cache(maxsize=64)
@@ -36,8 +38,11 @@ def source_zone(source: Any) -> str:
     if getattr(source, "timezone", None):
         return source.timezone
     hosts = getattr(source, "hosts", ())
-    if getattr(source, "language", None) == "zh" or any(
-        h.endswith(CHINESE_SUFFIXES) for h in hosts
+    exchange = getattr(getattr(source, "api", None), "exchange", None)
+    if (
+        getattr(source, "language", None) == "zh"
+        or any(h.endswith(CHINESE_SUFFIXES) for h in hosts)
+        or (exchange or "").upper() in CHINESE_EXCHANGES
     ):
         return CHINA
     return "UTC"

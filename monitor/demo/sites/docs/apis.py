@@ -2,10 +2,15 @@
 
 - CNINFO-style (A shares): POST form to /new/hisAnnouncement/query with stock (code,orgId),
   seDate ("YYYY-MM-DD~YYYY-MM-DD"), pageNum, pageSize; answers {"announcements": [...],
-  "totalAnnouncement": N, "hasMore": bool}, times in epoch milliseconds, PDF paths relative.
+  "totalAnnouncement": N, "hasMore": bool}, times in epoch milliseconds (announcements are
+  dated at midnight Beijing time: the previous day in UTC), PDF paths relative. The orgId of a
+  dual-listed company is not `gs` + code: POST /new/information/topSearch/query (keyWord,
+  maxNum) answers [{"code", "orgId", "category", "zwjc", ...}] and gives it.
 - HKEX-style (English): GET /search/titleSearchServlet.do with stockId, fromDate/toDate
   (YYYYMMDD) and rowRange (rows loaded so far, growing by 2); answers {"result": "<the list as a
-  JSON string>", "hasNextRow": bool}, dates as "dd/mm/yyyy HH:MM".
+  JSON string>", "hasNextRow": bool}, dates as "dd/mm/yyyy HH:MM" in Hong Kong time, a stock
+  with two counters as "09999<br/>89999" (its names likewise), categories with entities
+  ("&#x2f;").
 
 Both filter by company and date window, so a wrong parameter gives a wrong answer, as for real.
 `install(server)` mounts them on a monitor.demo.server.SiteServer.
@@ -14,13 +19,14 @@ Both filter by company and date window, so a wrong parameter gives a wrong answe
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from urllib.parse import parse_qsl
 
 from monitor.demo.sites.docs.build import FILINGS
 
-CNINFO_CODE, CNINFO_ORG = "688999", "gshk0009999"
-HKEX_STOCK_ID, HKEX_CODE = "7999", "09999"
+CNINFO_CODE, CNINFO_ORG = "688999", "gshk0009999"  # dual-listed: not gssh0688999
+BEIJING = timezone(timedelta(hours=8))
+HKEX_STOCK_ID, HKEX_CODE, HKEX_SECOND = "7999", "09999", "89999"  # two counters (HKD, RMB)
 CATEGORY = {
     "1219000001": "年度报告摘要",
     "1219000002": "重大合同",
@@ -28,7 +34,7 @@ CATEGORY = {
 }
 
 
-def _json(payload: dict) -> tuple[int, dict[str, str], bytes]:
+def _json(payload: dict | list) -> tuple[int, dict[str, str], bytes]:
     body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
     return 200, {"Content-Type": "application/json;charset=UTF-8"}, body
 
@@ -43,7 +49,7 @@ def cninfo(method: str, query: dict[str, str], body: bytes):
     if form.get("stock", "").split(",")[0] == CNINFO_CODE:
         for exchange, path, day, title, _ in FILINGS:
             if exchange == "cninfo" and since <= day <= until:
-                moment = datetime.fromisoformat(day).replace(hour=8, tzinfo=timezone.utc)
+                moment = datetime.fromisoformat(day).replace(tzinfo=BEIJING)  # 00:00 +08:00
                 announcement_id = path.rsplit("/", 1)[-1].split(".")[0]
                 rows.append(
                     {
@@ -79,13 +85,13 @@ def hkex(method: str, query: dict[str, str], body: bytes):
             if exchange == "hkex" and since <= compact <= until:
                 rows.append(
                     {
-                        "STOCK_CODE": HKEX_CODE,
-                        "STOCK_NAME": "HUACHEN SEMI",
+                        "STOCK_CODE": f"{HKEX_CODE}<br/>{HKEX_SECOND}",
+                        "STOCK_NAME": "HUACHEN SEMI<br/>HUACHEN SEMI-R",
                         "TITLE": title,
                         "DATE_TIME": datetime.fromisoformat(day).strftime("%d/%m/%Y 19:05"),
                         "FILE_LINK": "/hkex/" + path,
                         "FILE_TYPE": "PDF",
-                        "LONG_TEXT": "Announcements and Notices - [Results]",
+                        "LONG_TEXT": "Announcements and Notices - [Results &#x2f; Others]",
                         "SHORT_TEXT": "Announcements and Notices",
                     }
                 )
@@ -101,6 +107,19 @@ def hkex(method: str, query: dict[str, str], body: bytes):
     )
 
 
+def cninfo_search(method: str, query: dict[str, str], body: bytes):
+    """CNINFO's own lookup: the securities matching a keyword, with their orgId."""
+    form = dict(parse_qsl(body.decode())) if method == "POST" else query
+    found = []
+    if form.get("keyWord") in (CNINFO_CODE, "华辰半导体"):
+        found = [
+            {"code": "09999", "orgId": "gshk0009999", "category": "港股", "zwjc": "华辰半导体"},
+            {"code": CNINFO_CODE, "orgId": CNINFO_ORG, "category": "A股", "zwjc": "华辰半导体"},
+        ]
+    return _json(found)
+
+
 def install(server) -> None:
+    server.routes["/new/information/topSearch/query"] = cninfo_search
     server.routes["/new/hisAnnouncement/query"] = cninfo
     server.routes["/search/titleSearchServlet.do"] = hkex

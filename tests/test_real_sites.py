@@ -46,13 +46,13 @@ def shells(tmp_path_factory):
     added = {kind: site.add_article(kind) for kind in ("jpaas", "jpage")}
     mark = len(server.log)
     second = crawl_json(sources, config)
-    yield before, first, docs, second, server.log[mark:], added
+    yield before, first, docs, second, server.log[mark:], added, sources
     delete_all(es, config)
     server.shutdown()
 
 
 def test_a_jpaas_shell_is_read_through_its_unit_endpoint(shells):
-    before, first, docs, _, _, _ = shells
+    before, first, docs, *_ = shells
     summary = first["miit-shell"]
     assert summary["lists"] == {"jpaas": 1}
     assert summary["indexed"] == len(before["jpaas"]) == 8 and not summary["failed"]
@@ -61,7 +61,7 @@ def test_a_jpaas_shell_is_read_through_its_unit_endpoint(shells):
 
 
 def test_a_jpage_column_is_read_from_the_page_then_its_data_proxy(shells):
-    before, first, docs, _, _, _ = shells
+    before, first, docs, *_ = shells
     summary = first["jiangsu-shell"]
     assert summary["lists"] == {"jpage": 1}
     # nine records in the page itself, three more from the data proxy
@@ -70,11 +70,21 @@ def test_a_jpage_column_is_read_from_the_page_then_its_data_proxy(shells):
 
 
 def test_a_second_run_fetches_only_the_new_articles(shells):
-    _, _, _, second, requests, added = shells
+    _, _, _, second, requests, added, _ = shells
     articles = [path for path, _ in requests if "/art" in path and path.endswith(".html")]
     assert sorted(articles) == sorted(added.values())
     assert second["miit-shell"]["indexed"] == 1 and second["jiangsu-shell"]["indexed"] == 1
     assert second["miit-shell"]["known"] >= 8 and second["jiangsu-shell"]["known"] >= 12
+
+
+def test_sources_check_reads_the_shells_too(shells):
+    import json
+
+    sources = shells[-1]
+    result = run_monitor("sources", "check", "--sources", str(sources), "--json")
+    assert result.returncode == 0, result.stdout + result.stderr
+    reports = json.loads(result.stdout)["sources"]
+    assert [r["ok"] for r in reports] == [True, True] and all(r["links"] >= 5 for r in reports)
 
 
 # --- a list drawn by JavaScript, rendered in real Chromium ---------------------------------------

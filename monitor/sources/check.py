@@ -46,7 +46,16 @@ def fetch(url: str, user_agent: str, timeout: float, method: str = "GET", body: 
     return cls(url=final, body=raw, headers=scrapy_headers)
 
 
-def article_links(source: Source, response: Response, get: Any, depth: int = 0) -> list[str]:
+def _post_form(post: Any, url: str, form: dict[str, str], referer: str) -> Response:
+    from urllib.parse import urlencode
+
+    kind = "application/x-www-form-urlencoded; charset=UTF-8"
+    return post(url, urlencode(form).encode(), {"Content-Type": kind, "Referer": referer})
+
+
+def article_links(
+    source: Source, response: Response, get: Any, post: Any = None, depth: int = 0
+) -> list[str]:
     """The article URLs the source's spider would request from its first page."""
     if source.type == "listing":
         from spiders.listing import listing_hrefs
@@ -55,7 +64,26 @@ def article_links(source: Source, response: Response, get: Any, depth: int = 0) 
             raise CheckFailed(f"{response.url} is not a text page")
         if source.encoding:
             response = response.replace(encoding=source.encoding)
-        return [response.urljoin(h) for h in listing_hrefs(response, source.links)]
+        hrefs = listing_hrefs(response, source.links)
+        if not hrefs:  # a list the page's script builds: read where the browser reads it
+            from spiders.shells import ShellError, find_shell
+
+            shell = find_shell(response.text, response.url)
+            if shell is not None:
+                hrefs = [href for href, _, _ in shell.preloaded]
+                if not hrefs:
+                    endpoint = shell.endpoint(shell.first_page)
+                    if endpoint.method == "GET":
+                        answer = get(endpoint.url)
+                    else:
+                        answer = _post_form(post, endpoint.url, endpoint.form, response.url)
+                    try:
+                        hrefs = [href for href, _, _ in shell.read(answer.text)]
+                    except ShellError as exc:
+                        raise CheckFailed(
+                            f"{shell.kind} list endpoint {answer.url}: {exc}"
+                        ) from None
+        return [response.urljoin(h) for h in hrefs]
     if source.type == "feed":
         from spiders.feed import feed_entries
 
@@ -66,7 +94,7 @@ def article_links(source: Source, response: Response, get: Any, depth: int = 0) 
         body = gunzip(response.body) if gzip_magic_number(response) else response.body
         kind, entries = sitemap_entries(body)
         if kind == "sitemapindex" and entries and depth < MAX_SITEMAP_DEPTH:
-            return article_links(source, get(entries[0][0]), get, depth + 1)
+            return article_links(source, get(entries[0][0]), get, post, depth + 1)
         return [loc for loc, _ in entries]
     from spiders.api import api_entries, map_entry
 
@@ -78,9 +106,23 @@ def article_links(source: Source, response: Response, get: Any, depth: int = 0) 
 def first_response(source: Source, get: Any, post: Any) -> Response:
     if source.type != "api":
         return get(source.urls[0])
-    from spiders.api import api_request
+    from spiders.api import api_request, looked_up, request_for
 
-    request = api_request(source.api, source.urls[0], 0)
+    values = {}
+    lookup = source.api.lookup
+    if lookup is not None:  # asked every check: a check is for seeing the site answer now
+        asked = request_for(
+            lookup.url, lookup.method, {k: str(v) for k, v in lookup.params.items()}
+        )
+        answer = _send(asked, get, post)
+        found = looked_up(lookup, answer.text)
+        if found is None:
+            raise CheckFailed(lookup.describe())
+        values[lookup.value] = found
+    return _send(api_request(source.api, source.urls[0], 0, values), get, post)
+
+
+def _send(request: Any, get: Any, post: Any) -> Response:
     if request.method == "POST":
         content_type = request.headers.get(b"Content-Type", b"").decode()
         return post(request.url, request.body, {"Content-Type": content_type})
@@ -97,7 +139,7 @@ def check_source(source: Source, user_agent: str, timeout: float = 20) -> dict[s
         return fetch(url, user_agent, timeout, "POST", body, headers)
 
     try:
-        found = article_links(source, first_response(source, get, post), get)
+        found = article_links(source, first_response(source, get, post), get, post)
         links = [u for u in found if source.accepts(u)]
         result["links"] = len(links)
         if not links:

@@ -10,7 +10,7 @@ MONITOR := $(BIN)/monitor
 export MONITOR_HOME ?= $(CURDIR)/var
 
 
-.PHONY: run test demo es es-stop redis chromium lint format bench bench-quality bench-throughput bench-incremental bench-pdf bench-faults bench-watches bench-search bench-peers bench-idle clean help
+.PHONY: run test demo es es-stop redis chromium lint format bench bench-quality bench-throughput bench-incremental bench-pdf bench-faults bench-watches bench-search bench-peers bench-idle bench-render clean help
 
 help:
 	@echo "make run      crawl the sources in sources.yaml into Elasticsearch, print a summary"
@@ -90,6 +90,9 @@ bench-watches: es
 
 bench-search: es
 	$(BIN)/python bench/search_quality.py
+
+bench-render: es chromium
+	$(BIN)/python bench/render_cost.py
 
 clean:
 	-$(MONITOR) es stop

@@ -10,11 +10,12 @@ MONITOR := $(BIN)/monitor
 export MONITOR_HOME ?= $(CURDIR)/var
 
 
-.PHONY: run test demo es es-stop redis chromium lint format bench bench-quality bench-throughput bench-incremental bench-pdf bench-faults bench-watches bench-search bench-peers bench-idle bench-render clean help
+.PHONY: run test test-fast demo es es-stop redis chromium lint format bench bench-quality bench-throughput bench-incremental bench-pdf bench-faults bench-watches bench-search bench-peers bench-idle bench-render clean help
 
 help:
 	@echo "make run      crawl the sources in sources.yaml into Elasticsearch, print a summary"
 	@echo "make test     the whole test suite against a real local Elasticsearch node"
+	@echo "make test-fast  the tests that need no node, Redis or browser (under a minute)"
 	@echo "make demo     crawl the bundled sample sites offline and run a few searches"
 	@echo "make bench    extraction quality and crawl throughput benchmarks (JSON in bench/results)"
 	@echo "make lint     ruff check + format check"
@@ -37,6 +38,10 @@ run: es
 
 test: es redis chromium
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The fast tier: tests that need no Elasticsearch node, JDK, Redis or browser (marked `fast`).
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -m fast $(PYTEST_ARGS)
 
 # redis-server from Debian's packages: the tests of distributed mode start their own on loopback.
 redis:

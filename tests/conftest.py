@@ -31,14 +31,22 @@ def new_config(**extra: str) -> EsConfig:
     return EsConfig.from_env({"MONITOR_INDEX_PREFIX": f"test-{uuid.uuid4().hex[:10]}", **extra})
 
 
-@pytest.fixture(scope="session", autouse=True)
+@pytest.fixture(scope="session")
 def es_config() -> EsConfig:
-    """Every test may use the node: it is started here if needed (unless MONITOR_ES_URL is set),
-    so any test file runs alone as well as in the suite."""
+    """The node, started here if needed (unless MONITOR_ES_URL is set), so that any test file
+    runs alone as well as in the suite."""
     config = new_config()
     ensure_available(config)
     yield config
     delete_all(make_client(config), config)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def elasticsearch_unless_fast(request):
+    """Every test module may use the node, except those marked `fast` (`pytestmark =
+    pytest.mark.fast`): the fast tier (`make test-fast`) needs no JDK, node, Redis or browser."""
+    if request.node.get_closest_marker("fast") is None:
+        request.getfixturevalue("es_config")
 
 
 def _session_folder(tmp_path_factory, variable: str, name: str) -> Iterator[Path]:

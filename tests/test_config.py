@@ -11,6 +11,8 @@ from monitor.es.config import EsConfig
 from monitor.sources import load_sources, select_sources
 from monitor.sources.schema import ALL_WORKERS
 
+pytestmark = pytest.mark.fast  # no Elasticsearch, Redis or browser
+
 GOOD = """\
 sources:
   - id: miit-policy

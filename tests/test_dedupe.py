@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+
 from pipelines.dedupe import ContentLedger
+
+pytestmark = pytest.mark.fast  # no Elasticsearch, Redis or browser
 
 H, OTHER = "hash-of-the-paragraphs", "another-hash"
 

@@ -10,6 +10,8 @@ import pytest
 from monitor.demo.sites import SITES
 from monitor.text.analyse import analyse_page
 
+pytestmark = pytest.mark.fast  # no Elasticsearch, Redis or browser
+
 EXPECTED = json.loads((SITES / "expected.json").read_text(encoding="utf-8"))
 HEADERS = json.loads((SITES / "headers.json").read_text(encoding="utf-8"))
 

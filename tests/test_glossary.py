@@ -9,6 +9,8 @@ from monitor.errors import ConfigError
 from monitor.search.concepts import Lexicon
 from monitor.search.glossary import load_glossary
 
+pytestmark = pytest.mark.fast  # no Elasticsearch, Redis or browser
+
 
 def concepts(query: str, **kw) -> dict[str, object]:
     return {c.text: c for c in Lexicon(load_glossary(**kw)).concepts(query)}

@@ -7,7 +7,11 @@ import subprocess
 import sys
 import zipfile
 
+import pytest
+
 from tests.conftest import ROOT
+
+pytestmark = pytest.mark.fast  # no Elasticsearch, Redis or browser
 
 
 def test_the_wheel_ships_the_demo_sites_the_glossary_and_the_plugin(tmp_path):

@@ -10,6 +10,8 @@ from monitor.text.encoding import decode_html
 from monitor.text.language import detect
 from monitor.text.urls import canonicalize, choose_canonical, document_id
 
+pytestmark = pytest.mark.fast  # no Elasticsearch, Redis or browser
+
 ZH = "工业和信息化部发布关于推动集成电路产业高质量发展的通知，支持企业加大研发投入。"
 
 

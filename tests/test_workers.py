@@ -19,6 +19,8 @@ from monitor.crawl.extraction import ExtractionPool, Quarantined
 from monitor.text.limits import PageRejected
 from tests import crashy
 
+pytestmark = pytest.mark.fast  # no Elasticsearch, Redis or browser
+
 
 def test_a_dead_worker_process_is_replaced_and_the_call_retried(tmp_path):
     pool = ExtractionPool("process", 1)

@@ -11,6 +11,8 @@ from monitor.text.zones import localize, shown, source_zone
 from spiders.api import counters, map_entry, to_iso
 from spiders.shells import ShellError, find_shell, read_jpaas, read_jpage
 
+pytestmark = pytest.mark.fast  # no Elasticsearch, Redis or browser
+
 
 def _source(**fields):
     base = {"timezone": None, "hosts": (), "language": None, "api": None}

@@ -377,6 +377,8 @@ class _SourceChecker(yamlfile.EntryChecker):
             self.fail("render", "an api source reads JSON: there is nothing to render")
         if kind != "listing" and self.raw.get("render") in (True, "listings", "all"):
             self.fail("render", "only listing sources have listing pages; use render: articles")
+        if self.raw.get("render") and self.raw.get("distributed"):
+            self.fail("render", "a rendered source is crawled by one worker: drop 'distributed'")
         if kind != "api" and "api" in self.raw:
             self.fail("api", "only api sources take 'api'")
         enabled = self.flag("enabled", True)

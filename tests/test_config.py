@@ -152,3 +152,27 @@ def test_bad_crawl_setting_names_the_setting():
         CrawlSettings.from_settings(project_settings({"MONITOR_BULK_SIZE": "lots"}))
     with pytest.raises(ConfigError, match="MONITOR_EXTRACT_MODE: must be one of process, thread"):
         CrawlSettings.from_settings(project_settings({"MONITOR_EXTRACT_MODE": "gpu"}))
+
+
+def test_a_port_left_in_time_wait_by_a_stopped_node_counts_as_free():
+    """`monitor es stop` then `start` within a minute: the old node's TIME_WAIT sockets on its
+    port must not make it look taken; a program listening there must."""
+    import socket
+
+    from monitor.es.node import port_free
+
+    server = socket.socket()
+    server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    port = server.getsockname()[1]
+    assert not port_free(port)  # listening: taken
+    client = socket.create_connection(("127.0.0.1", port))
+    accepted, _ = server.accept()
+    accepted.close()  # the server side closes first: its end of the connection is in TIME_WAIT
+    client.recv(1)
+    client.close()
+    server.close()
+    states = open("/proc/net/tcp").read().upper()
+    assert f":{port:04X} " in states  # the TIME_WAIT entry is there
+    assert port_free(port)

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from monitor.errors import LocalNodeError
 from monitor.es.config import EsConfig
-from monitor.es.node import ES_VERSION, SERVICE_USER, LocalNode, _java_home, running_pid
+from monitor.es.node import ES_VERSION, SERVICE_USER, LocalNode, _java_home, port_free, running_pid
 
 
 def free_base_port(nodes: int = 3) -> int:
@@ -35,13 +35,9 @@ def free_base_port(nodes: int = 3) -> int:
             base = probe.getsockname()[1]
         if base > 65535 - 100 - nodes:
             continue
-        try:
-            for port in [base + i for i in range(nodes)] + [base + 100 + i for i in range(nodes)]:
-                with socket.socket() as probe:
-                    probe.bind(("127.0.0.1", port))
+        ports = [base + i for i in range(nodes)] + [base + 100 + i for i in range(nodes)]
+        if all(port_free(port) for port in ports):
             return base
-        except OSError:
-            continue
     raise LocalNodeError("no free loopback ports for a local cluster")
 
 

@@ -73,6 +73,19 @@ def _java_home() -> str:
     return str(Path(java).resolve().parent.parent)
 
 
+def port_free(port: int, host: str = "127.0.0.1") -> bool:
+    """Whether a server could listen on the port now. With SO_REUSEADDR, as the node's own server
+    sockets have it: the TIME_WAIT connections a just-stopped node leaves behind for a minute do
+    not count, a program listening there does."""
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
 @dataclass
 class LocalNode:
     config: EsConfig
@@ -255,19 +268,17 @@ class LocalNode:
             return False
 
     def _check_port_free(self) -> None:
-        with socket.socket() as probe:
-            try:
-                probe.bind(("127.0.0.1", self.config.local_port))
-            except OSError:
-                if self.healthy():
-                    raise LocalNodeError(
-                        f"something else already answers on {self.config.effective_url}; set "
-                        "MONITOR_ES_PORT to a free port, or MONITOR_ES_URL to use that cluster"
-                    ) from None
-                raise LocalNodeError(
-                    f"port {self.config.local_port} is in use by another program; set "
-                    "MONITOR_ES_PORT to a free port, or MONITOR_ES_URL to use a running cluster"
-                ) from None
+        if port_free(self.config.local_port):
+            return
+        if self.healthy():
+            raise LocalNodeError(
+                f"something else already answers on {self.config.effective_url}; set "
+                "MONITOR_ES_PORT to a free port, or MONITOR_ES_URL to use that cluster"
+            )
+        raise LocalNodeError(
+            f"port {self.config.local_port} is in use by another program; set "
+            "MONITOR_ES_PORT to a free port, or MONITOR_ES_URL to use a running cluster"
+        )
 
     def start(self, timeout: float = 180, log=print) -> None:
         """Start the node in the background and wait until it answers healthy."""

@@ -45,3 +45,31 @@ def drop_indices(prefix: str) -> None:
 
     config = EsConfig.from_env({"MONITOR_INDEX_PREFIX": prefix})
     delete_all(make_client(config), config)
+
+
+def process_tree_cpu(root: int, reaped: bool = True) -> dict[int, float]:
+    """{pid: CPU seconds} of `root` and its living descendants, read from /proc (workers forked
+    from a fork server escape RUSAGE_CHILDREN): each one's own, and with `reaped` the children it
+    has reaped too (leave it out when sampling the same tree again and again)."""
+    import os
+
+    ticks = os.sysconf("SC_CLK_TCK")
+    stats: dict[int, tuple[int, float]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # exited meanwhile: its parent has reaped it
+        parent = int(fields[1])
+        cpu = sum(int(x) for x in fields[11 : 15 if reaped else 13]) / ticks
+        stats[int(entry.name)] = (parent, cpu)
+    tree, frontier = {root}, [root]
+    while frontier:
+        pid = frontier.pop()
+        for child, (parent, _) in stats.items():
+            if parent == pid and child not in tree:
+                tree.add(child)
+                frontier.append(child)
+    return {pid: stats[pid][1] for pid in tree if pid in stats}

@@ -28,7 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.common import write_result  # noqa: E402
+from bench.common import process_tree_cpu, write_result  # noqa: E402
 from monitor import command  # noqa: E402
 from monitor.demo.server import LOCAL_CRAWL_SETTINGS, serve  # noqa: E402
 from monitor.es.client import make_client  # noqa: E402
@@ -63,26 +63,10 @@ def build(root: Path, pages: int) -> None:
 
 
 def tree_cpu(pid: int, seen: dict[int, float]) -> None:
-    """Record the CPU seconds of `pid` and every living descendant (last value seen per pid)."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    table: dict[int, tuple[int, float]] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            table[int(entry.name)] = (int(fields[1]), sum(int(x) for x in fields[11:13]) / ticks)
-    tree, frontier = {pid}, [pid]
-    while frontier:
-        parent = frontier.pop()
-        for child, (ppid, _) in table.items():
-            if ppid == parent and child not in tree:
-                tree.add(child)
-                frontier.append(child)
-    for member in tree:
-        if member in table:
-            seen[member] = max(seen.get(member, 0.0), table[member][1])
+    """Record the CPU seconds of `pid` and every living descendant (the last value seen per pid,
+    so that a process that has exited keeps its share)."""
+    for member, cpu in process_tree_cpu(pid, reaped=False).items():
+        seen[member] = max(seen.get(member, 0.0), cpu)
 
 
 def crawl(sources: Path, prefix: str) -> dict:

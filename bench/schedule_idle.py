@@ -43,7 +43,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.common import write_result  # noqa: E402
+from bench.common import process_tree_cpu, write_result  # noqa: E402
 from monitor.demo.server import LOCAL_CRAWL_SETTINGS, demo_sources, serve  # noqa: E402
 from monitor.demo.sites import SITES  # noqa: E402
 from monitor.es.client import make_client  # noqa: E402
@@ -91,25 +91,7 @@ def monitor(code: Path, env: dict[str, str], *args: str) -> tuple[float, float, 
 
 def tree_cpu(root: int) -> float:
     """CPU seconds of `root` and its living descendants, with the children each one reaped."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    stats: dict[int, tuple[int, float]] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue  # exited meanwhile: its parent has reaped it
-        parent, cpu = int(fields[1]), sum(int(x) for x in fields[11:15]) / ticks
-        stats[int(entry.name)] = (parent, cpu)
-    tree, frontier = {root}, [root]
-    while frontier:
-        pid = frontier.pop()
-        for child, (parent, _) in stats.items():
-            if parent == pid and child not in tree:
-                tree.add(child)
-                frontier.append(child)
-    return sum(stats[pid][1] for pid in tree if pid in stats)
+    return sum(process_tree_cpu(root).values())
 
 
 class Service:

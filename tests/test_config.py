@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -173,6 +174,6 @@ def test_a_port_left_in_time_wait_by_a_stopped_node_counts_as_free():
     client.recv(1)
     client.close()
     server.close()
-    states = open("/proc/net/tcp").read().upper()
+    states = Path("/proc/net/tcp").read_text().upper()
     assert f":{port:04X} " in states  # the TIME_WAIT entry is there
     assert port_free(port)

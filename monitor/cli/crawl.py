@@ -134,6 +134,9 @@ def crawl(
             "stopped before the end; what was stored is kept, and the next run picks up the rest",
         )
     if all(r.failed for r in results):
+        why = {r.why_failed for r in results}
+        if len(why) == 1 and None not in why and why != {"nothing fetched"}:
+            raise CrawlFailed(f"every source failed: {why.pop()}")
         raise CrawlFailed("every source failed; run with --verbose to see why")
 
 

@@ -14,6 +14,7 @@ from typing import Any
 import click
 
 from monitor.cli.common import connect, domain_errors, emit_json, info, json_option, tz_option
+from monitor.text.zones import shown as shown_date
 
 QUERY_HELP = """Query language (Lucene/Kibana syntax):
 
@@ -264,7 +265,7 @@ def print_result(text: str, result: dict[str, Any], size: int, tz: str | None = 
     color = sys.stdout.isatty()
     concepts = len(result["concepts"])
     for rank, hit in enumerate(result["hits"], offset + 1):
-        date = shown(hit["published_at"], tz) or "undated"
+        date = shown_date(hit["published_at"], tz) or "undated"
         click.echo(f"\n{rank:>2}. {click.style(hit['title'] or '(no title)', bold=True)}")
         if hit["title_en"]:
             click.echo(f"    {hit['title_en']}")

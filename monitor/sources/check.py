@@ -78,7 +78,7 @@ def article_links(
                     else:
                         answer = _post_form(post, endpoint.url, endpoint.form, response.url)
                     try:
-                        hrefs = [href for href, _, _ in shell.read(answer.text)]
+                        hrefs = [href for href, _, _ in shell.read(answer.text).links]
                     except ShellError as exc:
                         raise CheckFailed(
                             f"{shell.kind} list endpoint {answer.url}: {exc}"

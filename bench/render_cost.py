@@ -44,6 +44,7 @@ LISTING = """<!DOCTYPE html><html><head><meta charset="utf-8"><title>列表 {n}<
 
 
 def build(root: Path, pages: int) -> None:
+    root.mkdir(parents=True, exist_ok=True)
     (root / "data.json").write_text('{"title": "列表"}', encoding="utf-8")
     for n in range(pages):
         items = []

@@ -357,3 +357,24 @@ def test_watch_events_are_read_from_a_bare_on_key_and_checked(tmp_path):
     with pytest.raises(ConfigError) as error:
         load_watchlist(path)
     assert "watchlists.yaml:4" in str(error.value) and "'on'" in str(error.value)
+
+
+def test_a_matcher_that_dies_says_so_and_starts_again(tmp_path, caplog):
+    """Anything but a client error used to end the matching thread silently for the rest of the
+    crawl; now it is said, and the next batch starts the matcher again (up to MAX_RESTARTS)."""
+    import logging
+
+    from monitor.alerts.hook import MAX_RESTARTS, WatchMatcher
+
+    bad = tmp_path / "channels.yaml"
+    bad.write_text("colours: []\n", encoding="utf-8")  # a ConfigError inside the thread
+    matcher = WatchMatcher(new_config(), str(bad))
+    with caplog.at_level(logging.WARNING, logger="monitor.alerts.hook"):
+        for n in range(MAX_RESTARTS + 2):
+            matcher.submit([f"doc-{n}"])
+            matcher.thread.join(20)
+            assert not matcher.thread.is_alive()
+    assert "watch matching stopped: ConfigError" in caplog.text
+    assert matcher.totals["restarts"] == MAX_RESTARTS  # then it stays down, said each time
+    assert f"restarted ({MAX_RESTARTS} of {MAX_RESTARTS})" in caplog.text
+    matcher.finish()

@@ -31,6 +31,7 @@ from monitor.notify.channels import load_channels
 
 logger = logging.getLogger(__name__)
 INTERVAL = 1.0  # seconds between matching rounds (each: one refresh, one _msearch per 200 watches)
+MAX_RESTARTS = 3  # a matcher that died is started again on the next batch, this many times
 
 
 def match_round(es: Any, matcher: Matcher, channels: Any, ids: list[str]) -> list[dict[str, Any]]:
@@ -52,6 +53,7 @@ class WatchMatcher:
         self.stopping = threading.Event()
         self.thread: threading.Thread | None = None
         self.totals: Counter = Counter()
+        self.failure: str | None = None  # why the thread last died, said once in the log
 
     def __deepcopy__(self, memo: dict) -> WatchMatcher:
         return self  # shared, not copied, when Scrapy copies the settings that carry it
@@ -60,6 +62,12 @@ class WatchMatcher:
         """Documents just created or changed (called on the reactor: only appends)."""
         with self.lock:
             self.pending += ids
+            dead = self.thread is not None and not self.thread.is_alive()
+            if dead and self.totals["restarts"] < MAX_RESTARTS and not self.stopping.is_set():
+                self.totals["restarts"] += 1
+                logger.warning("watch matching restarted (%d of %d) after: %s",
+                               self.totals["restarts"], MAX_RESTARTS, self.failure)  # fmt: skip
+                self.thread = None
             if self.thread is None and not self.stopping.is_set():
                 self.thread = threading.Thread(target=self._run, name="watch-matcher", daemon=True)
                 self.thread.start()
@@ -78,7 +86,13 @@ class WatchMatcher:
                 if stopping:
                     return
         except CLIENT_ERRORS as exc:  # the next catch-up matches what is left
+            self.failure = str(exc)
             logger.warning("watch matching stopped: %s", exc)
+        except Exception as exc:  # anything else: said, and started again on the next batch
+            self.failure = f"{type(exc).__name__}: {exc}"
+            self.totals["errors"] += 1
+            logger.error("watch matching stopped: %s; the catch-up matches what it missed",
+                         self.failure)  # fmt: skip
         finally:
             es.close()
 
@@ -90,6 +104,10 @@ class WatchMatcher:
         except CLIENT_ERRORS as exc:  # the catch-up will find them: say so, go on
             self.totals["errors"] += 1
             logger.warning("watch matching of %d documents deferred: %s", len(ids), exc)
+        except Exception as exc:  # a bug or a bad watch must not end matching for the crawl
+            self.totals["errors"] += 1
+            logger.error("watch matching of %d documents failed (%s: %s); the catch-up will "
+                         "match them", len(ids), type(exc).__name__, exc)  # fmt: skip
 
     def finish(self, timeout: float = 60) -> None:
         """Match what is left, then stop (blocking: call it off the reactor)."""

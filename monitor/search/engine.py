@@ -75,7 +75,6 @@ SOURCE_EXCLUDES = ["text", "text_en", "text_zh", "attachments.text", "story_minh
 # words), a form from the general dictionary (CC-CEDICT) rather than the glossary less again.
 TRANSLATED_WEIGHT = 0.7
 DICTIONARY_WEIGHT = 0.5
-SORTS = ("relevance", "date")
 
 
 def _phrase(form: str, fields: list[str], slop: int = 0, boost: float = 1.0) -> dict[str, Any]:

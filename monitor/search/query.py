@@ -85,11 +85,6 @@ def compile_query(text: str, lexicon: Lexicon, floor: int | None = None) -> Comp
     return _Compiler(lexicon).top(parsed, floor)
 
 
-def _fields(text: str, scope: str) -> list[str]:
-    """The fields of the text's script: all of them, or the titles'."""
-    return (TITLE_FIELDS if scope == "title" else ALL_FIELDS)["zh" if HAN.search(text) else "en"]
-
-
 def _plain(exc: Exception) -> str:
     message = str(exc).replace("Syntax error in input : ", "").rstrip("!")
     return message.replace("unexpected  ", "unexpected ")

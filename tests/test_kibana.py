@@ -78,10 +78,12 @@ def alerted(tmp_path_factory):
 
 
 def test_every_query_and_aggregation_runs_on_the_sample_data(two_crawls, alerted, es, es_config):
+    ran = 0
     for obj in exported(es_config):
         request = es_request(obj)
         if request is None:
             continue
+        ran += 1
         index, body = request
         # the news sample has no alerts (its crawls are healthy) and no filings: those objects run
         # on the data of `alerted` (a source that broke, and the exchange filings fixture)
@@ -100,6 +102,7 @@ def test_every_query_and_aggregation_runs_on_the_sample_data(two_crawls, alerted
                     v for v in b.values() if isinstance(v, dict) and "buckets" in v
                 ))["buckets"]]  # fmt: skip
                 assert {g["key"] for g in groups} == {"ic"}
+    assert ran >= 8  # the searches and visualizations, not a loop over nothing
 
 
 def test_the_miit_search_finds_both_languages(two_crawls, es, es_config):

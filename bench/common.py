@@ -73,3 +73,31 @@ def process_tree_cpu(root: int, reaped: bool = True) -> dict[int, float]:
                 tree.add(child)
                 frontier.append(child)
     return {pid: stats[pid][1] for pid in tree if pid in stats}
+
+
+def measured_run(command: list[str], stdin: str | None = None, **options: Any) -> tuple:
+    """(returncode, stdout, stderr, wall seconds, CPU seconds of the whole process tree) of a
+    command: its descendants' own CPU sampled from /proc every 0.1 s, the last value seen per
+    process kept, so forked workers that escape RUSAGE_CHILDREN count too."""
+    import subprocess
+    import threading
+
+    seen: dict[int, float] = {}
+    started = time.perf_counter()
+    process = subprocess.Popen(command, stdin=subprocess.PIPE if stdin is not None else None,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               **options)  # fmt: skip
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.is_set():
+            for pid, cpu in process_tree_cpu(process.pid, reaped=False).items():
+                seen[pid] = max(seen.get(pid, 0.0), cpu)
+            done.wait(0.1)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    out, err = process.communicate(stdin)
+    done.set()
+    sampler.join()
+    return process.returncode, out, err, time.perf_counter() - started, sum(seen.values())

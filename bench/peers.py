@@ -29,19 +29,17 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.common import write_result  # noqa: E402
+from bench.common import measured_run, write_result  # noqa: E402
 from monitor.demo.server import crawl_command, serve  # noqa: E402
 from monitor.es.client import make_client  # noqa: E402
 from monitor.es.config import EsConfig  # noqa: E402
@@ -105,18 +103,12 @@ def setup() -> None:
         subprocess.run([str(python(name)), "-m", "pip", "install", "-q", *packages], check=True)
 
 
-def children_cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
-
-
 def timed(command: list[str], stdin: str | None = None, env: dict | None = None) -> tuple:
-    """(wall seconds, CPU seconds of the command and what it started)."""
-    cpu, started = children_cpu(), time.perf_counter()
-    done = subprocess.run(command, input=stdin, env=env, capture_output=True, text=True, cwd=ROOT)
-    wall, used = time.perf_counter() - started, children_cpu() - cpu
-    if done.returncode != 0:
-        raise SystemExit(f"{command[0]} failed ({done.returncode}): {done.stderr[-2000:]}")
+    """(wall seconds, CPU seconds of the command's whole process tree: the extraction workers
+    fork from a fork server, so RUSAGE_CHILDREN missed most of ours)."""
+    code, _, err, wall, used = measured_run(command, stdin, env=env, cwd=ROOT)
+    if code != 0:
+        raise SystemExit(f"{command[0]} failed ({code}): {err[-2000:]}")
     return wall, used
 
 

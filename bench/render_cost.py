@@ -18,17 +18,15 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.common import process_tree_cpu, write_result  # noqa: E402
+from bench.common import measured_run, write_result  # noqa: E402
 from monitor import command  # noqa: E402
 from monitor.demo.server import LOCAL_CRAWL_SETTINGS, serve  # noqa: E402
 from monitor.es.client import make_client  # noqa: E402
@@ -63,30 +61,16 @@ def build(root: Path, pages: int) -> None:
         )
 
 
-def tree_cpu(pid: int, seen: dict[int, float]) -> None:
-    """Record the CPU seconds of `pid` and every living descendant (the last value seen per pid,
-    so that a process that has exited keeps its share)."""
-    for member, cpu in process_tree_cpu(pid, reaped=False).items():
-        seen[member] = max(seen.get(member, 0.0), cpu)
-
-
 def crawl(sources: Path, prefix: str) -> dict:
     env = dict(os.environ, MONITOR_INDEX_PREFIX=prefix)
     args = command("crawl", "--sources", str(sources), "--json", "--no-translate",
                    *LOCAL_CRAWL_SETTINGS, "-s", "MONITOR_WARC=false",
                    "-s", "MONITOR_PROGRESS_INTERVAL=0")  # fmt: skip
-    started, seen = time.perf_counter(), {}
-    process = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               text=True, cwd=ROOT)  # fmt: skip
-    while process.poll() is None:
-        tree_cpu(process.pid, seen)
-        time.sleep(0.1)
-    out, err = process.communicate()
-    wall = time.perf_counter() - started
-    if process.returncode != 0:
+    code, out, err, wall, cpu = measured_run(args, env=env, cwd=ROOT)
+    if code != 0:
         raise SystemExit(f"crawl failed: {err[-2000:]}")
     [summary] = json.loads(out)["sources"]
-    return {"wall_seconds": wall, "cpu_seconds": sum(seen.values()), "summary": summary}
+    return {"wall_seconds": wall, "cpu_seconds": cpu, "summary": summary}
 
 
 def main() -> None:

@@ -216,7 +216,7 @@ def test_service_crawls_are_forked_from_a_server_that_imported_them_once(tmp_pat
         assert sum(s["indexed"] for s in second["summary"]["sources"]) == 0  # all known
         assert not report["scrapy_here"]
         preload = subprocess.run(
-            [sys.executable, "-c", "import sys, threading, monitor.crawl.preload; "
+            [sys.executable, "-c", "import sys, threading, monitor.cli.preload; "
              "print('twisted.internet.reactor' in sys.modules, threading.active_count(), "
              "'scrapy.crawler' in sys.modules, 'spiders.feed' in sys.modules)"],
             cwd=ROOT, capture_output=True, text=True, timeout=120,

@@ -86,9 +86,19 @@ def message_for(alert: dict[str, Any]) -> Message:
         return watch_message(alert)
     if alert.get("kind") == "digest":
         return digest_message(alert)
-    from monitor.alerts.health_alerts import health_message
-
     return health_message(alert)
+
+
+def health_message(alert: dict[str, Any]) -> Message:
+    """A source's health changed (monitor.alerts.health_alerts raises these)."""
+    subject = f"[news-monitor] source {alert['source_id']} is {alert['state']}"
+    text = (
+        f"Source {alert['source_id']} changed from {alert['previous_state']} to "
+        f"{alert['state']}: {alert['reason']}\nRun: {alert['run_id']} at {alert['raised_at']}\n"
+        "Details: monitor status"
+    )
+    body = "".join(f"<p>{html.escape(line)}</p>" for line in text.splitlines())
+    return Message(subject, text, f"<html><body>{body}</body></html>", alert)
 
 
 def deliver_pending(

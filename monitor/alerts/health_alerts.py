@@ -13,7 +13,6 @@ is marked `failed` and logged as such, not dropped silently.
 
 from __future__ import annotations
 
-import html
 import logging
 from collections.abc import Callable
 from datetime import datetime, timezone
@@ -27,7 +26,6 @@ from monitor.es.bulk import write
 from monitor.es.config import EsConfig
 from monitor.es.schema import ensure_index
 from monitor.notify.channels import Channels
-from monitor.notify.send import Message
 from monitor.text.dates import utc_now_iso
 
 logger = logging.getLogger(__name__)
@@ -69,17 +67,6 @@ def health_changes(
             }
         )
     return alerts, updates
-
-
-def health_message(alert: dict[str, Any]) -> Message:
-    subject = f"[news-monitor] source {alert['source_id']} is {alert['state']}"
-    text = (
-        f"Source {alert['source_id']} changed from {alert['previous_state']} to "
-        f"{alert['state']}: {alert['reason']}\nRun: {alert['run_id']} at {alert['raised_at']}\n"
-        "Details: monitor status"
-    )
-    body = "".join(f"<p>{html.escape(line)}</p>" for line in text.splitlines())
-    return Message(subject, text, f"<html><body>{body}</body></html>", alert)
 
 
 def raise_health_alerts(

@@ -37,8 +37,9 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from monitor.search.clauses import company_clause, issuer_clause
 from monitor.search.concepts import Lexicon
-from monitor.search.engine import company_clause, issuer_clause, term_clause
+from monitor.search.engine import term_clause
 from monitor.search.glossary import Glossary
 from monitor.sources import parse_duration, yamlfile
 

@@ -54,7 +54,7 @@ def schedule_cmd(
     from datetime import datetime, timezone
 
     from monitor.alerts.health import recent_runs
-    from monitor.crawl.forkserver import ForkServer
+    from monitor.cli.forked import fork_server as make_fork_server
     from monitor.crawl.runs import prune_runs
     from monitor.distributed.connection import redis_url
     from monitor.es.client import call
@@ -87,7 +87,7 @@ def schedule_cmd(
         from monitor.distributed.connection import connect as connect_redis
 
         dispatcher = Dispatcher(connect_redis(), sources_file, extra)
-    fork_server = None if once or dispatcher else ForkServer()
+    fork_server = None if once or dispatcher else make_fork_server()
     launcher = CrawlLauncher(sources_file, extra, fork_server=fork_server)
 
     def prune() -> None:

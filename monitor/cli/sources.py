@@ -43,7 +43,7 @@ def sources_check(
     from monitor.crawl.options import project_settings
     from monitor.errors import CrawlFailed
     from monitor.sources import load_sources, select_sources
-    from monitor.sources.check import check_source
+    from spiders.check import check_source
 
     selected = select_sources(load_sources(sources_file), list(source_ids))
     user_agent = project_settings().get("USER_AGENT")

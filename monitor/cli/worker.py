@@ -49,9 +49,9 @@ def worker_cmd(
     os.environ[TRANSLATE_ENV] = "1" if translate else "0"
     # jobs run in this process (not a forked work horse): its fork server, started before the
     # worker takes a job, forks every crawl with their imports already paid
-    from monitor.crawl.forkserver import ForkServer
+    from monitor.cli.forked import fork_server
 
-    ForkServer().warm()
+    fork_server().warm()
     worker = SimpleWorker(
         [Queue(QUEUE, connection=connection)],
         connection=connection,

@@ -9,6 +9,9 @@ clean, single-threaded process, started once, that imports the crawl's modules (
 forks a child for each crawl. The child runs `monitor crawl ARGS` as the command line would: it
 installs its own reactor (the fork server imports no reactor), opens its own connections, and
 exits; its standard output goes to a file the launcher reads.
+
+What the child runs, and what the server imports, are given by the command line that uses it
+(`use_command`, from monitor.cli.forked): this package sits below the CLI and never imports it.
 """
 
 from __future__ import annotations
@@ -18,10 +21,22 @@ import multiprocessing
 import os
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
-PRELOAD = ["monitor.crawl.preload"]  # the server imports it: it runs `preload()`
+# The process's fork server, as multiprocessing has one per process: the modules it imports
+# (each runs `preload()`) and the child's entry point, `run(args, out_path)`, a module-level
+# function (the child receives it by reference). Set once by use_command.
+_PRELOAD: list[str] = []
+_RUN: Callable[[list[str], str], None] | None = None
+
+
+def use_command(run: Callable[[list[str], str], None], preload: list[str]) -> None:
+    """The child's entry point and the server's preloaded modules, for the whole process."""
+    global _RUN, _PRELOAD
+    _RUN, _PRELOAD = run, list(preload)
+
+
 _COMPONENT_SETTINGS = (  # the settings that name the classes a crawl loads by their dotted path
     "DOWNLOAD_HANDLERS_BASE",
     "DOWNLOAD_HANDLERS",
@@ -55,7 +70,6 @@ def preload() -> None:
     (a fork copies only the thread that forks)."""
     from scrapy.utils.misc import load_object, walk_modules_iter
 
-    import monitor.cli  # noqa: F401  (the command line, as the child runs it)
     import monitor.crawl.console  # noqa: F401
     import monitor.crawl.run  # noqa: F401
     import monitor.translate.sidecar  # noqa: F401
@@ -80,15 +94,12 @@ def _load(load_object, path: str) -> None:
         load_object(path)  # an optional component that is missing: the crawl itself says so
 
 
-def _run(args: list[str], out: str) -> None:
-    """The child: `monitor ARGS` with standard output into `out`; exits with its exit code."""
+def redirect_stdout(out: str) -> None:
+    """The child's standard output into the file the launcher reads."""
     descriptor = os.open(out, os.O_WRONLY | os.O_TRUNC)
     sys.stdout.flush()
     os.dup2(descriptor, 1)
     os.close(descriptor)
-    from monitor.cli import main
-
-    main(args=args, prog_name="monitor")  # exits (SystemExit carries the exit code)
 
 
 class ForkedCrawl:
@@ -98,7 +109,7 @@ class ForkedCrawl:
     def __init__(self, context: multiprocessing.context.BaseContext, args: Sequence[str]):
         handle, self._out = tempfile.mkstemp(prefix="monitor-crawl-", suffix=".out")
         os.close(handle)
-        self._process = context.Process(target=_run, args=(list(args), self._out), daemon=False)
+        self._process = context.Process(target=_RUN, args=(list(args), self._out), daemon=False)
         self._process.start()
         self.pid = self._process.pid
 
@@ -124,8 +135,11 @@ class ForkServer:
     """Starts crawls as children of the fork server (started with the first crawl)."""
 
     def __init__(self) -> None:
+        if _RUN is None:
+            raise RuntimeError("no command for the fork server: call use_command first "
+                               "(monitor.cli.forked.fork_server does)")  # fmt: skip
         self._context = multiprocessing.get_context("forkserver")
-        self._context.set_forkserver_preload(PRELOAD)
+        self._context.set_forkserver_preload(_PRELOAD)
 
     def start(self, args: Sequence[str]) -> ForkedCrawl:
         return ForkedCrawl(self._context, args)

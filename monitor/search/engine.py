@@ -24,38 +24,11 @@ from typing import Any
 
 from elasticsearch import Elasticsearch
 
-from monitor.search.concepts import Concept, Lexicon
+from monitor.search.clauses import concept_clause
+from monitor.search.concepts import Lexicon
 from monitor.search.glossary import DEFAULT_GLOSSARY, Glossary, load_glossary
-from monitor.text.han import HAN
+from monitor.search.query import compile_query
 
-# attachments' text and a policy document's issuer and number count too, a little less
-ZH_FIELDS = [
-    "title.zh^3",
-    "description.zh^1.5",
-    "text.zh",
-    "title_zh^2",
-    "text_zh^0.8",
-    "attachments.text.zh^0.6",
-    "policy.issuer.zh",
-    "policy.doc_number.zh^2",
-    "filing.company_name.zh^2",
-]
-EN_FIELDS = [
-    "title.en^3",
-    "description.en^1.5",
-    "text.en",
-    "title_en^2",
-    "text_en^0.8",
-    "title^1.5",
-    "text^0.5",
-    "attachments.text.en^0.6",
-    "filing.company_name.text^2",
-]
-TITLE_FIELDS = {
-    "zh": ["title.zh^3", "title_zh^2"],
-    "en": ["title.en^3", "title_en^2", "title^1.5"],
-}
-ALL_FIELDS = {"zh": ZH_FIELDS, "en": EN_FIELDS}
 # highlighted for the snippet, originals first; the English translation gives a Chinese hit's
 # English snippet
 HIGHLIGHT_FIELDS = [
@@ -71,39 +44,6 @@ HIGHLIGHT_FIELDS = [
 ENGLISH_SNIPPET_FIELDS = ["text_en", "title_en"]
 STORY_MEMBERS = 20  # a collapsed story's documents listed with it
 SOURCE_EXCLUDES = ["text", "text_en", "text_zh", "attachments.text", "story_minhash", "story_bands"]
-# A form in the other language than the query's scores a little less (the analyst wrote these
-# words), a form from the general dictionary (CC-CEDICT) rather than the glossary less again.
-TRANSLATED_WEIGHT = 0.7
-DICTIONARY_WEIGHT = 0.5
-
-
-def _phrase(form: str, fields: list[str], slop: int = 0, boost: float = 1.0) -> dict[str, Any]:
-    query: dict[str, Any] = {"query": form, "fields": fields, "type": "phrase"}
-    if slop:
-        query["slop"] = slop
-    if boost != 1.0:
-        query["boost"] = boost
-    return {"multi_match": query}
-
-
-def concept_clause(
-    concept: Concept, scope: str = "all", slop: int = 0, boost: float = 1.0
-) -> dict[str, Any]:
-    """Any surface form of the concept, in the fields of its script, scored as one term (the
-    best form), never as a sum over forms. `scope`: all fields, or `title` only."""
-    fields = TITLE_FIELDS if scope == "title" else ALL_FIELDS
-    written_han = bool(HAN.search(concept.text))
-
-    def weight(han: bool) -> float:
-        if han == written_han:
-            return 1.0
-        return DICTIONARY_WEIGHT if concept.origin == "cedict" else TRANSLATED_WEIGHT
-
-    queries = [_phrase(f, fields["en"], slop, weight(False)) for f in concept.english]
-    queries += [_phrase(f, fields["zh"], slop, weight(True)) for f in concept.chinese]
-    if len(queries) == 1 and boost == 1.0:
-        return queries[0]
-    return {"dis_max": {"queries": queries, **({"boost": boost} if boost != 1.0 else {})}}
 
 
 def term_clause(
@@ -113,25 +53,6 @@ def term_clause(
     CC-CEDICT has the whole term, else as written)."""
     concept = (lexicon or bare_lexicon()).concept(term)
     return concept_clause(concept, slop=slop, boost=boost)
-
-
-def any_phrase(
-    values: tuple[str, ...] | list[str], fields: list[str], extra: list[dict] | None = None
-) -> dict[str, Any]:
-    phrases = [_phrase(v, fields) for v in values]
-    return {"bool": {"should": [*phrases, *(extra or [])], "minimum_should_match": 1}}
-
-
-def company_clause(values: list[str]) -> dict[str, Any]:
-    """A filing by this company (name in either language, or its stock code), or a document whose
-    title or text names it."""
-    fields = ["filing.company_name.text", "filing.company_name.zh", "title^2", "text"]
-    return any_phrase(values, fields, extra=[{"terms": {"filing.company_code": list(values)}}])
-
-
-def issuer_clause(values: list[str]) -> dict[str, Any]:
-    """A policy document issued by this body (发文机关)."""
-    return any_phrase(values, ["policy.issuer.zh", "policy.issuer"])
 
 
 def default_lexicon(glossary: Glossary | None = None) -> Lexicon:
@@ -203,8 +124,6 @@ def _filters(request: SearchRequest) -> list[dict[str, Any]]:
 
 def build_query(request: SearchRequest, lexicon: Lexicon | None = None, floor: int | None = None):
     """(the Elasticsearch search body, the compiled query) for a request."""
-    from monitor.search.query import compile_query
-
     if lexicon is None:
         lexicon = default_lexicon() if request.expand else bare_lexicon()
     compiled = compile_query(request.query, lexicon, floor=floor)

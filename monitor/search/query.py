@@ -29,14 +29,14 @@ from luqum.exceptions import ParseError
 from luqum.parser import parser
 
 from monitor.errors import QueryError
-from monitor.search.concepts import Concept, Lexicon
-from monitor.search.engine import (
+from monitor.search.clauses import (
     ALL_FIELDS,
     TITLE_FIELDS,
     company_clause,
     concept_clause,
     issuer_clause,
 )
+from monitor.search.concepts import Concept, Lexicon
 from monitor.text.han import HAN
 
 # Each matched concept adds this constant to the score, so the number of concepts a document matches

@@ -182,9 +182,9 @@ def test_run_records_older_than_the_retention_are_deleted(tmp_path, site_server)
 
 FORKED = """
 import json, os, sys
-from monitor.crawl.forkserver import ForkServer
+from monitor.cli.forked import fork_server
 
-server, results = ForkServer(), []
+server, results = fork_server(), []
 for _ in range(2):
     crawl = server.start(sys.argv[1:])
     code, out = crawl.wait()

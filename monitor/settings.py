@@ -148,3 +148,21 @@ MONITOR_ATTACHMENT_TIMEOUT = 60  # seconds per attachment download
 MONITOR_DOCUMENT_MAX_PAGES = 300  # PDF pages read per file; more are flagged `truncated`
 # Connection: MONITOR_ES_URL, MONITOR_ES_API_KEY, ... are read from these settings first,
 # then from the environment (see monitor.es.config.EsConfig).
+
+# --- From the environment ------------------------------------------------------------------------
+# Every MONITOR_* setting above may also come from the environment, under the same name
+# (`MONITOR_PRIVATE_NETWORKS=127.0.0.1/32 monitor crawl`, or `scrapy crawl`): it replaces the
+# default here; `-s NAME=VALUE` wins over both. (The connection's MONITOR_ES_* names are read by
+# monitor.es.config, settings first, then the environment.)
+DEFAULTS = {name: value for name, value in dict(globals()).items() if name.startswith("MONITOR_")}
+
+
+def _from_environment(names: dict) -> None:
+    import os
+
+    for name in names:
+        if name in os.environ:
+            globals()[name] = os.environ[name]
+
+
+_from_environment(DEFAULTS)

@@ -177,3 +177,27 @@ def test_a_port_left_in_time_wait_by_a_stopped_node_counts_as_free():
     states = Path("/proc/net/tcp").read_text().upper()
     assert f":{port:04X} " in states  # the TIME_WAIT entry is there
     assert port_free(port)
+
+
+def test_a_crawl_setting_may_come_from_the_environment(monkeypatch):
+    """`MONITOR_PRIVATE_NETWORKS=127.0.0.1/32 monitor crawl` used to be ignored (only `-s` was
+    read): every MONITOR_* setting now comes from the environment too, and `-s` wins."""
+    import importlib
+
+    import monitor.settings
+    from monitor.crawl.options import CrawlSettings, project_settings
+
+    monkeypatch.setenv("MONITOR_PRIVATE_NETWORKS", "127.0.0.1/32,10.0.0.0/8")
+    monkeypatch.setenv("MONITOR_BULK_SIZE", "7")
+    try:
+        importlib.reload(monitor.settings)
+        crawl = CrawlSettings.from_settings(project_settings())
+        assert [str(n) for n in crawl.private_networks] == ["127.0.0.1/32", "10.0.0.0/8"]
+        assert crawl.bulk_size == 7
+        wins = CrawlSettings.from_settings(project_settings({"MONITOR_BULK_SIZE": "9"}))
+        assert wins.bulk_size == 9
+        assert monitor.settings.DEFAULTS["MONITOR_BULK_SIZE"] == 100  # the default, kept
+    finally:
+        monkeypatch.delenv("MONITOR_PRIVATE_NETWORKS")
+        monkeypatch.delenv("MONITOR_BULK_SIZE")
+        importlib.reload(monitor.settings)

@@ -193,3 +193,19 @@ def test_a_render_source_without_chromium_fails_in_one_line(tmp_path):
     lines = [line for line in result.stderr.splitlines() if "chromium" in line.lower()]
     assert lines and "apt-get install chromium" in lines[0], result.stderr[-2000:]
     assert "Traceback" not in result.stderr
+
+
+def test_private_networks_from_the_environment_reach_a_local_site(shells):
+    """As a new user tries it: the setting in the environment, no `-s`."""
+    import json
+
+    sources, config = shells[-1], new_config()
+    result = run_monitor(
+        "crawl", "--sources", str(sources), "--source", "miit-shell", "--json", "--no-translate",
+        "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False",
+        config=config, env_extra={"MONITOR_PRIVATE_NETWORKS": "127.0.0.1/32"},
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-2000:]
+    [summary] = json.loads(result.stdout)["sources"]
+    assert summary["indexed"] >= 8 and not summary["reasons"].get("refused/private_address")
+    delete_all(make_client(config), config)

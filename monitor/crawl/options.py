@@ -147,7 +147,7 @@ def known_setting_names() -> set[str]:
     from monitor.es.config import EsConfig
 
     names = {n for n in dir(default_settings) if n.isupper()}
-    names |= {n for n in dir(project_defaults) if n.isupper()}
+    names |= {n for n in dir(project_defaults) if n.isupper() and n != "DEFAULTS"}
     shared = {"MONITOR_EXTRACT_POOL", "MONITOR_WATCH_MATCHER", "MONITOR_TRANSLATION_WORKER"}
     return names | set(EsConfig.ENV.values()) | shared  # objects monitor.crawl.run hands over
 
@@ -167,7 +167,7 @@ def check_overrides(overrides: Iterable[tuple[str, Any]]) -> None:
                 number(value, kind, minimum=0)
             except ValueError as exc:
                 raise ConfigError(f"setting {name}: {exc}") from None
-        default = getattr(default_settings, name, getattr(project_defaults, name, None))
+        default = getattr(default_settings, name, project_defaults.DEFAULTS.get(name))
         if isinstance(default, bool) and isinstance(value, str) and value.lower() not in _BOOLEANS:
             raise ConfigError(f"setting {name}: expected true or false, got {value!r}")
 

@@ -88,12 +88,14 @@ def configure(settings: Any) -> None:
             "executable_path": executable,
             "headless": True,
             "args": list(CHROMIUM_ARGS),
-            "timeout": timeout * 1000,
+            "timeout": 60_000,  # starting the browser (a loaded machine takes seconds)
         },
         "PLAYWRIGHT_MAX_CONTEXTS": 1,
         "PLAYWRIGHT_MAX_PAGES_PER_CONTEXT": concurrency,
         "PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT": timeout * 1000,
-        "PLAYWRIGHT_CONTEXTS": {"default": {"service_workers": "block", "accept_downloads": False}},
+        # no startup context: Scrapy makes one handler per scheme, and each would start a browser
+        # at once; a browser starts with the first page that needs it (render_meta's context)
+        "PLAYWRIGHT_CONTEXTS": {},
     }.items():
         settings.set(name, value, priority="spider")
 
@@ -104,6 +106,8 @@ def render_meta(stats: Any, timeout: float) -> dict[str, Any]:
 
     return {
         "playwright": True,
+        "playwright_context": "monitor",
+        "playwright_context_kwargs": {"service_workers": "block", "accept_downloads": False},
         "playwright_page_goto_kwargs": {"wait_until": "load"},
         "playwright_page_init_callback": functools.partial(watch_page, stats),
         "playwright_page_methods": [PageMethod(settle, timeout * 1000)],
@@ -153,8 +157,9 @@ class RenderHandler(ScrapyPlaywrightDownloadHandler):  # type: ignore[misc,valid
         if self.proxy is None:
             self.proxy = BrowserProxy(self.crawler)
             port = await self.proxy.start()
-            args = self.config.launch_options.setdefault("args", [])
-            args.append(f"--proxy-server=http://127.0.0.1:{port}")
+            options = self.config.launch_options  # a copy per handler: never shared with another
+            args = [*options.get("args", []), f"--proxy-server=http://127.0.0.1:{port}"]
+            self.config.launch_options = {**options, "args": args}
         await super()._maybe_launch_browser()
 
     async def _close(self) -> None:

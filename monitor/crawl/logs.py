@@ -27,6 +27,14 @@ class OneLine(logging.Filter):
         return True
 
 
+class NoTraceback(logging.Filter):
+    """Keeps a record's message, drops its traceback, whatever the error."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.exc_info, record.exc_text = None, None
+        return True
+
+
 def _network_error(exc: BaseException | None) -> bool:
     from scrapy.exceptions import IgnoreRequest
     from twisted.internet.error import ConnectError, DNSLookupError, TimeoutError
@@ -49,6 +57,11 @@ class QuietNetworkErrors:
             log = logging.getLogger(name)
             if not any(isinstance(f, OneLine) for f in log.filters):
                 log.addFilter(OneLine())
+        # a page the browser could not load: scrapy-playwright logs it with a traceback, and the
+        # spider says it again in one line with the reason (monitor.crawl.render)
+        browser = logging.getLogger("scrapy-playwright")
+        if not any(isinstance(f, NoTraceback) for f in browser.filters):
+            browser.addFilter(NoTraceback())
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> QuietNetworkErrors:

@@ -109,6 +109,9 @@ def render_meta(stats: Any, timeout: float) -> dict[str, Any]:
         "playwright_context": "monitor",
         "playwright_context_kwargs": {"service_workers": "block", "accept_downloads": False},
         "playwright_page_goto_kwargs": {"wait_until": "load"},
+        # the page's load and its settling each have `timeout`: Scrapy's own download timeout
+        # must not cut a page that is still settling (it would be lost instead of read as is)
+        "download_timeout": 2 * timeout + 5,
         "playwright_page_init_callback": functools.partial(watch_page, stats),
         "playwright_page_methods": [PageMethod(settle, timeout * 1000)],
         "monitor_rendered": True,

@@ -33,7 +33,7 @@ import math
 import re
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
 
 from parsel import Selector
 
@@ -84,7 +84,6 @@ class Endpoint:
     url: str
     method: str = "GET"  # GET: `params` in the query string; POST: `form` as the body
     form: dict[str, str] = field(default_factory=dict)
-    page: int = 1  # the list's page (jpaas) or record group (jpage) this asks for
 
 
 @dataclass
@@ -113,12 +112,12 @@ class Shell:
             params = dict(self.params)
             if page > 1:
                 params["paramJson"] = _param_json(params.get("paramJson"), page, self.per_page)
-            return Endpoint(_with_query(self.base, params), page=page)
+            return Endpoint(_with_query(self.base, params))
         size = self.per_page or JPAGE_PER_PAGE
         group = size * JPAGE_GROUP
         start = (page - 1) * group + 1
         query = {"startrecord": start, "endrecord": start + group - 1, "perpage": size}
-        return Endpoint(_with_query(self.base, query), "POST", dict(self.params), page=page)
+        return Endpoint(_with_query(self.base, query), "POST", dict(self.params))
 
     def read(self, text: str) -> ListPage:
         """The links of one endpoint answer (ShellError when it is not the expected kind)."""
@@ -313,8 +312,6 @@ def _int(value: Any) -> int | None:
 
 
 def _join(page_url: str, url: str) -> str:
-    from urllib.parse import urljoin
-
     return urljoin(page_url, url.strip())
 
 

@@ -26,6 +26,7 @@ from monitor.es.schema import ensure_articles_index, ensure_index
 from monitor.es.stories import assign_stories
 from monitor.text.changes import compare
 from monitor.text.dates import not_after, utc_now_iso
+from monitor.text.stories import THRESHOLD, rebanded
 from monitor.text.zones import localize
 from pipelines.base import Stage
 from pipelines.dedupe import ContentLedger
@@ -62,7 +63,7 @@ def published_at(item: Article) -> str | None:
     return not_after(localize(item.hints.get("published_at"), item.timezone), item.fetched_at)
 
 
-def to_document(item: Article) -> tuple[str, dict[str, Any]]:
+def to_document(item: Article, story_threshold: float = THRESHOLD) -> tuple[str, dict[str, Any]]:
     """The Elasticsearch document for an extracted article: (_id, source)."""
     doc = item.doc
     language = doc["language"] or "und"
@@ -95,7 +96,7 @@ def to_document(item: Article) -> tuple[str, dict[str, Any]]:
         "attachments": item.attachments,
         "attachments_complete": complete(item.attachments),
         "capture": item.capture,  # the WARC record it was extracted from
-        **_story_fields(doc.get("story")),
+        **_story_fields(doc.get("story"), story_threshold),
         # new or changed text: any earlier translation is stale
         "translation": {
             "status": "not_needed" if language == "en" else "pending",
@@ -111,10 +112,15 @@ def to_document(item: Article) -> tuple[str, dict[str, Any]]:
     return doc["id"], source
 
 
-def _story_fields(signature: dict[str, Any] | None) -> dict[str, Any]:
+def _story_fields(signature: dict[str, Any] | None, threshold: float) -> dict[str, Any]:
+    """The signature's fields, banded for the crawl's threshold (the extraction bands for the
+    default one)."""
     if not signature:
         return {"story_bands": None, "story_minhash": None}
-    return {"story_bands": signature["bands"], "story_minhash": signature["minhash"]}
+    bands = (
+        signature["bands"] if threshold == THRESHOLD else rebanded(signature["minhash"], threshold)
+    )
+    return {"story_bands": bands, "story_minhash": signature["minhash"]}
 
 
 class IndexPipeline(Stage):
@@ -281,7 +287,7 @@ class IndexPipeline(Stage):
         return revised
 
     async def _flush(self, batch: list[tuple[Article, asyncio.Future]]) -> None:
-        docs = [to_document(item) for item, _ in batch]
+        docs = [to_document(item, self.settings.story_threshold) for item, _ in batch]
         try:
             async with self.one_batch_at_a_time:
                 outcomes = await self.record.patience.call(

@@ -5,10 +5,14 @@ Reprints of one story (a changed headline or byline, a cut or added paragraph) s
 word sequences; two reports on the same topic share words but few sequences. So a text becomes
 the set of its SHINGLE-token windows, tokens being Han characters one by one (Chinese has no
 spaces; a character carries about a word) and other words lower-cased. MinHash estimates the
-Jaccard similarity of two such sets from NUM_PERM numbers each; banding those numbers (BANDS bands
-of ROWS, chosen by datasketch's MinHashLSH for THRESHOLD) gives keys that two texts above the
-threshold share with high probability. The keys are stored and searched in Elasticsearch
-(monitor.crawl.stories), so every crawler process and machine shares one index of stories.
+Jaccard similarity of two such sets from NUM_PERM numbers each; banding those numbers (b bands
+of r rows, chosen by datasketch's MinHashLSH for the threshold in use, MONITOR_STORY_THRESHOLD)
+gives keys that two texts above the threshold share with high probability. The layout follows the
+threshold: a lower threshold means more, shorter bands, so more candidates meet. Keys of
+different layouts never collide (a band's hash covers its r rows), so documents stored under
+another threshold do not meet new ones (`rebanded` recomputes their keys from the stored MinHash).
+The keys are stored and searched in Elasticsearch (monitor.es.stories), so every crawler process
+and machine shares one index of stories.
 """
 
 from __future__ import annotations
@@ -21,16 +25,18 @@ from typing import Any
 
 NUM_PERM = 128
 SHINGLE = 4
-THRESHOLD = 0.5  # estimated Jaccard similarity from which two texts are one story
+THRESHOLD = 0.5  # the default estimated Jaccard similarity from which two texts are one story
 MIN_SHINGLES = 8  # shorter texts get no signature: a two-line note is not a story
 _TOKEN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]|[^\W\d_]+|\d+", re.UNICODE)
 
 
-@lru_cache(maxsize=1)
-def _bands() -> tuple[int, int]:
+@lru_cache(maxsize=16)
+def layout(threshold: float = THRESHOLD) -> tuple[int, int]:
+    """(bands, rows) that datasketch's MinHashLSH chooses for `threshold` (equal weight to false
+    positives and false negatives)."""
     from datasketch import MinHashLSH
 
-    lsh = MinHashLSH(threshold=THRESHOLD, num_perm=NUM_PERM)
+    lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM)
     return lsh.b, lsh.r
 
 
@@ -38,7 +44,7 @@ def warm_up() -> None:
     """datasketch imported and the band layout chosen (for a fork server to share)."""
     import datasketch  # noqa: F401
 
-    _bands()
+    layout()
 
 
 def shingles(text: str) -> set[bytes]:
@@ -49,8 +55,9 @@ def shingles(text: str) -> set[bytes]:
     }
 
 
-def signature(text: str) -> dict[str, Any] | None:
-    """{"minhash": base64 of NUM_PERM uint32, "bands": [key, ...]}, or None for a short text."""
+def signature(text: str, threshold: float = THRESHOLD) -> dict[str, Any] | None:
+    """{"minhash": base64 of NUM_PERM uint32, "bands": [key, ...] for `threshold`}, or None for a
+    short text."""
     from datasketch import MinHash
 
     found = shingles(text)
@@ -59,12 +66,23 @@ def signature(text: str) -> dict[str, Any] | None:
     minhash = MinHash(num_perm=NUM_PERM)
     minhash.update_batch(list(found))
     values = minhash.hashvalues.astype("<u4")
-    return {"minhash": base64.b64encode(values.tobytes()).decode(), "bands": band_keys(values)}
+    return {
+        "minhash": base64.b64encode(values.tobytes()).decode(),
+        "bands": band_keys(values, threshold),
+    }
 
 
-def band_keys(values: Any) -> list[str]:
-    """The LSH keys of a signature (a uint32 numpy array): band number and a hash of its rows."""
-    bands, rows = _bands()
+def rebanded(minhash: str, threshold: float) -> list[str]:
+    """The band keys for `threshold` of a stored signature (its base64 `minhash`)."""
+    import numpy as np
+
+    return band_keys(np.frombuffer(base64.b64decode(minhash), dtype="<u4"), threshold)
+
+
+def band_keys(values: Any, threshold: float = THRESHOLD) -> list[str]:
+    """The LSH keys of a signature (a uint32 numpy array) for `threshold`: band number and a hash
+    of its rows."""
+    bands, rows = layout(threshold)
     keys = []
     for band in range(bands):
         rows_bytes = values[band * rows : (band + 1) * rows].tobytes()

@@ -201,3 +201,80 @@ def test_a_crawl_setting_may_come_from_the_environment(monkeypatch):
         monkeypatch.delenv("MONITOR_PRIVATE_NETWORKS")
         monkeypatch.delenv("MONITOR_BULK_SIZE")
         importlib.reload(monitor.settings)
+
+
+def _names_in_code() -> set[str]:
+    """Every MONITOR_* name the code reads or writes (docstring examples of names a user picks
+    for a channel's secret aside)."""
+    import re
+
+    root = Path(__file__).resolve().parent.parent
+    found: set[str] = set()
+    for folder in ("monitor", "pipelines", "spiders"):
+        for path in (root / folder).rglob("*.py"):
+            found |= set(re.findall(r"\bMONITOR_[A-Z][A-Z_]*[A-Z]\b", path.read_text("utf-8")))
+    live = {"MONITOR_EXTRACT_POOL", "MONITOR_WATCH_MATCHER", "MONITOR_TRANSLATION_WORKER"}
+    return found - {"MONITOR_SMTP_PASSWORD", "MONITOR_WEBHOOK_SECRET"} - live
+
+
+def test_every_setting_the_code_names_is_in_the_registry():
+    from monitor import registry
+
+    assert sorted(_names_in_code() - set(registry.BY_NAME)) == []
+    assert sorted(set(registry.BY_NAME) - _names_in_code()) == []  # none registered for nothing
+
+
+def test_the_registry_defaults_are_the_ones_the_consumers_use(monkeypatch):
+    """One default per setting: the connection's, the translation's and the crawl's typed
+    settings start from the registry's values."""
+    from dataclasses import fields
+
+    from monitor import registry
+    from monitor.crawl.options import CrawlSettings, project_settings
+    from monitor.translate.config import TranslateConfig
+
+    for name in registry.BY_NAME:
+        monkeypatch.delenv(name, raising=False)
+    for config in (EsConfig(), TranslateConfig()):
+        for attr in fields(config):
+            name = type(config).ENV.get(attr.name)
+            if name and attr.name not in ("home", "argos_home"):
+                assert registry.get(name).default == getattr(config, attr.name), name
+    crawl = CrawlSettings.from_settings(project_settings())
+    assert crawl.story_threshold == registry.get("MONITOR_STORY_THRESHOLD").default
+    assert crawl.bulk_size == registry.get("MONITOR_BULK_SIZE").default
+    assert crawl.warc_max_bytes == registry.get("MONITOR_WARC_MAX_MB").default * 1024 * 1024
+
+
+def test_the_configuration_docs_are_generated_from_the_registry():
+    from monitor import registry
+
+    text = (Path(__file__).resolve().parent.parent / "docs" / "configuration.md").read_text()
+    block = text.split("<!-- settings:begin -->\n", 1)[1].split("<!-- settings:end -->", 1)[0]
+    assert block == registry.markdown(), "run: python -m monitor.registry (docs/configuration.md)"
+
+
+def test_monitor_config_says_each_value_and_where_it_came_from():
+    import json
+    import re
+
+    from tests.conftest import run_monitor
+
+    env = {"MONITOR_PRIVATE_NETWORKS": "127.0.0.1/32", "MONITOR_ES_API_KEY": "sekrit-key-42"}
+    done = run_monitor("config", "--json", "-s", "MONITOR_BULK_SIZE=10", env_extra=env)
+    assert done.returncode == 0, done.stderr
+    rows = {row["name"]: row for row in json.loads(done.stdout)}
+    assert (rows["MONITOR_BULK_SIZE"]["value"], rows["MONITOR_BULK_SIZE"]["origin"]) == ("10", "-s")
+    assert rows["MONITOR_PRIVATE_NETWORKS"]["origin"] == "environment"
+    assert rows["MONITOR_STORY_THRESHOLD"]["origin"] == "default"
+    assert rows["MONITOR_ES_API_KEY"]["value"] == "***"
+    assert "sekrit" not in done.stdout + done.stderr
+    # the environment cannot set a crawl setting `-s` gives: -s wins
+    done = run_monitor("config", "--changed", "-s", "MONITOR_BULK_SIZE=3",
+                       env_extra={"MONITOR_BULK_SIZE": "8"})  # fmt: skip
+    assert re.search(r"^MONITOR_BULK_SIZE +3  \[-s\]$", done.stdout, re.M), done.stdout
+    bad = run_monitor("config", env_extra={"MONITOR_STORY_THRESHOLD": "2"})
+    assert bad.returncode == 2
+    assert (
+        bad.stderr.strip().splitlines()[-1].startswith("monitor: setting MONITOR_STORY_THRESHOLD")
+    )

@@ -16,7 +16,8 @@ TOP = ("monitor", "spiders", "pipelines")
 # lower layers first; a module may import its own layer and the ones below it
 LAYERS = [
     {"monitor.text", "monitor.errors", "monitor.coerce", "monitor.es", "monitor.search",
-     "monitor.translate", "monitor.notify", "monitor.sources", "monitor.settings", "monitor"},
+     "monitor.translate", "monitor.notify", "monitor.sources", "monitor.settings",
+     "monitor.registry", "monitor"},
     {"monitor.crawl", "monitor.alerts", "monitor.distributed", "monitor.schedule",
      "monitor.kibana", "monitor.demo", "monitor.command"},
     {"spiders", "pipelines"},

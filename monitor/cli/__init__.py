@@ -9,6 +9,7 @@ import click
 from monitor import __version__
 from monitor.cli.alerts import alerts
 from monitor.cli.capture import capture_cmd
+from monitor.cli.config import config_cmd
 from monitor.cli.crawl import crawl
 from monitor.cli.demo import demo
 from monitor.cli.diff import diff_cmd
@@ -52,3 +53,4 @@ main.add_command(sources)
 main.add_command(watch)
 main.add_command(alertd)
 main.add_command(worker_cmd)
+main.add_command(config_cmd)

@@ -11,6 +11,7 @@ from typing import Any
 
 import click
 
+from monitor import registry
 from monitor.errors import MonitorError
 
 
@@ -36,26 +37,25 @@ def emit_json(obj: Any) -> None:
     click.echo(json.dumps(obj, ensure_ascii=False, default=str))
 
 
-def file_option(name: str, default: str, help: str, envvar: str | None = None) -> Callable:
-    """`--NAME FILE` (as `NAME_file`), with its default and environment variable."""
+def file_option(name: str, setting: str, help: str) -> Callable:
+    """`--NAME FILE` (as `NAME_file`), with the default and environment variable of the registry's
+    `setting`."""
     return click.option(
         f"--{name}",
         f"{name}_file",
-        default=default,
-        envvar=envvar,
+        default=registry.get(setting).default,
+        envvar=setting,
         show_default=True,
         type=click.Path(dir_okay=False),
         help=help,
     )
 
 
-CHANNELS_OPTION = file_option(
-    "channels", "channels.yaml", "The alert channels file.", "MONITOR_CHANNELS_FILE"
-)
+CHANNELS_OPTION = file_option("channels", "MONITOR_CHANNELS_FILE", "The alert channels file.")
 WATCHLIST_OPTION = file_option(
-    "watchlist", "watchlists.yaml", "The watchlist file (watch alerts).", "MONITOR_WATCHLIST_FILE"
+    "watchlist", "MONITOR_WATCHLIST_FILE", "The watchlist file (watch alerts)."
 )
-SOURCES_OPTION = file_option("sources", "sources.yaml", "YAML file of sources.")
+SOURCES_OPTION = file_option("sources", "MONITOR_SOURCES_FILE", "YAML file of sources.")
 
 
 def settings_option(help: str) -> Callable:

@@ -6,6 +6,7 @@ import sys
 
 import click
 
+from monitor import registry
 from monitor.cli.common import (
     SOURCES_OPTION,
     connect,
@@ -24,14 +25,14 @@ from monitor.cli.common import (
     "--concurrency",
     type=click.IntRange(1, 64),
     envvar="MONITOR_SCHEDULE_CONCURRENCY",
-    default=2,
+    default=registry.get("MONITOR_SCHEDULE_CONCURRENCY").default,
     show_default=True,
     help="Crawls at once (MONITOR_SCHEDULE_CONCURRENCY).",
 )
 @click.option(
     "--runs-retention",
     envvar="MONITOR_RUNS_RETENTION",
-    default="90d",
+    default=registry.get("MONITOR_RUNS_RETENTION").default,
     show_default=True,
     help="Delete run records older than this (e.g. 30d, 12h; 'off' keeps them all) "
     "(MONITOR_RUNS_RETENTION).",

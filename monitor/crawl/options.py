@@ -15,6 +15,7 @@ from scrapy.settings import BaseSettings, Settings, default_settings
 from monitor import settings as project_defaults
 from monitor.coerce import number
 from monitor.errors import ConfigError
+from monitor.es.config import EsConfig
 from monitor.sources import parse_networks
 
 EXTRACT_MODES = ("process", "thread")
@@ -144,8 +145,6 @@ _BOOLEANS = {"true", "false", "1", "0", "yes", "no", "on", "off"}
 
 def known_setting_names() -> set[str]:
     """Every setting Scrapy or news-monitor reads, plus the Elasticsearch connection names."""
-    from monitor.es.config import EsConfig
-
     names = {n for n in dir(default_settings) if n.isupper()}
     names |= {n for n in dir(project_defaults) if n.isupper() and n != "DEFAULTS"}
     shared = {"MONITOR_EXTRACT_POOL", "MONITOR_WATCH_MATCHER", "MONITOR_TRANSLATION_WORKER"}
@@ -178,3 +177,16 @@ def project_settings(overrides: Mapping[str, Any] | None = None) -> Settings:
     settings.setmodule("monitor.settings", priority="project")
     settings.update(dict(overrides or {}), priority="cmdline")
     return settings
+
+
+def check_configuration(overrides: Mapping[str, Any] | None = None) -> None:
+    """Every setting validated as its consumer would (crawl settings, the connection, the
+    translation), with `overrides` as `-s`: ConfigError naming the first bad one."""
+    from monitor.translate.config import TranslateConfig
+
+    overrides = dict(overrides or {})
+    check_overrides(overrides.items())
+    settings = project_settings(overrides)
+    CrawlSettings.from_settings(settings)
+    EsConfig.from_env(settings)
+    TranslateConfig.from_env()

@@ -142,6 +142,9 @@ SETTINGS: tuple[Setting, ...] = (
     _S("MONITOR_STORY_THRESHOLD", 0.5, "float", "estimated Jaccard similarity (4-gram shingles) "
        "from which two texts are one story; the LSH bands follow it", "evidence"),
     # --- Translation (monitor/translate/config.py) ---------------------------------------------
+    _S("MONITOR_TRANSLATE", True, "bool", "run a translation worker beside the crawl, started "
+       "with the first document to translate", "translation",
+       option="monitor crawl --no-translate"),
     _S("MONITOR_ARGOS_HOME", "", "path", "argostranslate's data, config and cache directories",
        "translation", shown_default="`$MONITOR_HOME/argos`"),
     _S("MONITOR_TRANSLATE_DEVICE", "cpu", "str", "CTranslate2 device: `cpu` or `cuda`",

@@ -74,11 +74,13 @@ DOWNLOADER_MIDDLEWARES = {
     # next to the downloader: the response as it came, before decompression and redirects
     "monitor.crawl.capture.WarcCapture": 950,
 }
+# The composition root (monitor/crawl/core.py): the process's client, extraction pool, watch
+# matcher and translation worker, attached to every crawler (Monitor.of(crawler)).
+ADDONS = {"monitor.crawl.core.MonitorAddon": 0}
 EXTENSIONS = {
     "monitor.crawl.progress.Progress": 500,
     "monitor.crawl.record.SeenRecord": 100,  # the seen-record's client, store and bookkeeping
     "monitor.crawl.logs.QuietNetworkErrors": 0,  # a dead site's robots.txt in one line
-    "monitor.alerts.hook.WatchHook": 110,  # watches run over what each bulk flush stored
 }
 
 # --- news-monitor's own settings ----------------------------------------------------------------

@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from monitor.crawl.extraction import ExtractionPool, Quarantined, analyse
+from monitor.crawl.core import Monitor
+from monitor.crawl.extraction import Quarantined, analyse
 from monitor.crawl.items import Article
 from monitor.crawl.options import CrawlSettings
 from monitor.crawl.record import SeenRecord
@@ -23,13 +24,7 @@ class ExtractPipeline(Stage):
     def __init__(self, crawler: Any):
         super().__init__(crawler)
         self.settings = CrawlSettings.of(crawler)
-        shared = crawler.settings.get("MONITOR_EXTRACT_POOL")
-        self.owns_pool = shared is None
-        self.pool = shared or ExtractionPool.from_settings(self.settings)
-
-    async def close_spider(self) -> None:
-        if self.owns_pool:
-            self.pool.shutdown()
+        self.pool = Monitor.of(crawler).pool  # the process's; its owner shuts it down
 
     async def process_item(self, item: Article) -> Article:
         try:

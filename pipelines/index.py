@@ -12,11 +12,12 @@ import logging
 from typing import Any
 from urllib.parse import urlsplit
 
-from monitor.alerts.hook import WatchHook
 from monitor.crawl.capture import settle
+from monitor.crawl.core import Monitor
 from monitor.crawl.items import Article
 from monitor.crawl.options import CrawlSettings
 from monitor.crawl.record import SeenRecord
+from monitor.crawl.signals import documents_stored
 from monitor.crawl.summary import GONE_STATUSES
 from monitor.es.bulk import known_documents, write
 from monitor.es.client import describe
@@ -128,9 +129,9 @@ class IndexPipeline(Stage):
 
     def __init__(self, crawler: Any):
         super().__init__(crawler)
-        self.record = SeenRecord.of(crawler)
-        self.watches = WatchHook.of(crawler)
-        self.config = self.record.config
+        self.monitor = Monitor.of(crawler)
+        self.record = SeenRecord.of(crawler)  # what this crawl learnt, and its retry policy
+        self.config = self.monitor.es_config
         self.settings = CrawlSettings.of(crawler)
         self.batch: list[tuple[Article, asyncio.Future]] = []
         self.timer: asyncio.TimerHandle | None = None
@@ -141,12 +142,10 @@ class IndexPipeline(Stage):
         self.alias = self.config.index_name("articles")
         self.versions = self.config.index_name("versions")
         self.versions_ready = False
-        # the crawl's translation worker, started with the first document to translate
-        self.translation = crawler.settings.get("MONITOR_TRANSLATION_WORKER")
 
     async def open_spider(self) -> None:
         await asyncio.to_thread(ensure_available, self.config, logger.info)
-        self.es = es = self.record.client()
+        self.es = es = self.monitor.client()
         await self.record.patience.call(
             lambda: ensure_articles_index(es, self.config), "the articles index"
         )
@@ -303,19 +302,13 @@ class IndexPipeline(Stage):
         await self._remember(
             [item for (item, _), (kind, _) in zip(batch, outcomes, strict=True) if kind != "errors"]
         )
-        if self.translation is not None and any(
-            kind in STORED and source["translation"]["status"] == "pending"
-            for (_, source), (kind, _) in zip(docs, outcomes, strict=True)
-        ):
-            self.translation.needed()
-        if self.watches is not None:  # new or changed documents go to the watch matcher
-            self.watches.submit(
-                [
-                    doc_id
-                    for (doc_id, _), (kind, _) in zip(docs, outcomes, strict=True)
-                    if kind in STORED
-                ]
-            )
+        stored = [
+            (doc_id, source)
+            for (doc_id, source), (kind, _) in zip(docs, outcomes, strict=True)
+            if kind in STORED
+        ]
+        if stored:  # the watch matcher and the translation worker subscribe (monitor.crawl.core)
+            self.crawler.signals.send_catch_log(signal=documents_stored, documents=stored)
         for (item, future), (kind, error) in zip(batch, outcomes, strict=True):
             if kind == "errors":
                 logger.error("source %s: not indexed: %s: %s", item.source_id, item.url, error)

@@ -5,7 +5,6 @@ the crawl process."""
 from __future__ import annotations
 
 import asyncio
-import copy
 import os
 import signal
 import subprocess
@@ -30,12 +29,6 @@ def test_a_dead_worker_process_is_replaced_and_the_call_retried(tmp_path):
         assert asyncio.run(pool.run(crashy.pid)) != asyncio.run(asyncio.to_thread(crashy.pid))
     finally:
         pool.shutdown()
-
-
-def test_pool_survives_scrapy_settings_copy():
-    pool = ExtractionPool("thread", 2)
-    assert copy.deepcopy({"MONITOR_EXTRACT_POOL": pool})["MONITOR_EXTRACT_POOL"] is pool
-    pool.shutdown()
 
 
 def test_a_page_that_kills_workers_is_quarantined_and_the_pages_beside_it_come_through():

@@ -4,23 +4,19 @@ off the reactor, and the immediate alerts are delivered.
 `WatchMatcher` is a thread with a queue: the index pipelines hand it the ids of each bulk flush
 (`submit`); every INTERVAL (1 s) it takes what has gathered, refreshes the index once (so the
 batch is searchable), runs the watches over it (monitor.alerts.matcher) and delivers pending watch
-alerts. One serves every crawler of a process: `monitor crawl` creates it and hands it to the
-crawlers through the MONITOR_WATCH_MATCHER setting (as the extraction pool), so thirty sources
-make one round a second, not thirty. A lone `scrapy crawl` builds its own (`WatchHook`). The crawl
-never waits for it; it finishes its last round when the crawl ends. If the process dies in
-between, the next catch-up (`monitor alertd`, or the next crawl) finds those documents from its
-checkpoint. MONITOR_WATCHES = False turns it off.
+alerts. One serves every crawler of a process: the process's Monitor (monitor.crawl.core) owns
+it and gives it what each crawl announces it stored, so thirty sources make one round a second,
+not thirty. The crawl never waits for it; it finishes its last round when the crawl ends. If the
+process dies in between, the next catch-up (`monitor alertd`, or the next crawl) finds those
+documents from its checkpoint. MONITOR_WATCHES = False turns it off.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import threading
 from collections import Counter
 from typing import Any
-
-from scrapy import signals
 
 from monitor.alerts.delivery import deliver_pending
 from monitor.alerts.matcher import Matcher
@@ -54,9 +50,6 @@ class WatchMatcher:
         self.thread: threading.Thread | None = None
         self.totals: Counter = Counter()
         self.failure: str | None = None  # why the thread last died, said once in the log
-
-    def __deepcopy__(self, memo: dict) -> WatchMatcher:
-        return self  # shared, not copied, when Scrapy copies the settings that carry it
 
     def submit(self, ids: list[str]) -> None:
         """Documents just created or changed (called on the reactor: only appends)."""
@@ -114,34 +107,3 @@ class WatchMatcher:
         self.stopping.set()
         if self.thread is not None:
             self.thread.join(timeout)
-
-
-class WatchHook:
-    """Extension: the crawler's way to the process's WatchMatcher (its own for `scrapy crawl`)."""
-
-    def __init__(self, crawler: Any):
-        self.stats = crawler.stats
-        self.enabled = crawler.settings.getbool("MONITOR_WATCHES")
-        shared = crawler.settings.get("MONITOR_WATCH_MATCHER")
-        self.owns = shared is None
-        self.matcher = shared or WatchMatcher(
-            EsConfig.from_env(crawler.settings), crawler.settings.get("MONITOR_CHANNELS_FILE")
-        )
-        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
-
-    @classmethod
-    def from_crawler(cls, crawler: Any) -> WatchHook:
-        return cls(crawler)
-
-    @classmethod
-    def of(cls, crawler: Any) -> WatchHook | None:
-        return crawler.get_extension(cls)
-
-    def submit(self, ids: list[str]) -> None:
-        if self.enabled and ids:
-            self.stats.inc_value("monitor/watches/submitted", len(ids))
-            self.matcher.submit(ids)
-
-    async def spider_closed(self, spider: Any, reason: str) -> None:
-        if self.owns:  # its last round, off the reactor; a shared one is finished by its owner
-            await asyncio.to_thread(self.matcher.finish)

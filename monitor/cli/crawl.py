@@ -96,23 +96,14 @@ def crawl(
     EsConfig.from_env()
     console = CrawlConsole([s.id for s in sources])
     console.begin(level=str(overrides["LOG_LEVEL"]))  # output starts before the crawl's imports
-    outcome = translation = None
     try:
         from monitor.crawl.run import run_crawl
-        from monitor.translate.sidecar import LazySidecar
 
-        sidecar = None if no_translate else LazySidecar(channels_file)  # starts when needed
-        try:
-            outcome = run_crawl(sources, overrides, log=console.say, translation=sidecar)
-        finally:
-            if sidecar is None:
-                translation = None
-            elif outcome is None or outcome.stopped_by is not None:
-                translation = sidecar.stop()  # stopping: do not drain the backlog now
-            else:
-                translation = sidecar.finish()
+        translate = False if no_translate else None  # None: MONITOR_TRANSLATE says
+        outcome = run_crawl(sources, overrides, log=console.say, translate=translate)
     finally:
         console.end()
+    translation = outcome.translation
     results = outcome.sources
     if as_json:
         emit_json(

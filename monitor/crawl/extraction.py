@@ -1,8 +1,6 @@
 """The pool that runs extraction off the reactor: worker processes (default) or threads.
 
-One pool serves every crawler of a process: `monitor crawl` creates it and hands it to the
-crawlers through the MONITOR_EXTRACT_POOL setting (the object survives Scrapy's settings copy).
-A lone `scrapy crawl` builds its own.
+One pool serves every crawler of a process: the process's Monitor (monitor.crawl.core) owns it.
 
 In process mode every call runs under a time limit (MONITOR_EXTRACT_TIMEOUT, by an alarm in the
 worker; the pool kills a worker that ignores it) and every worker under a heap limit
@@ -80,9 +78,6 @@ class ExtractionPool:
             settings.extract_timeout,
             settings.extract_memory_mb,
         )
-
-    def __deepcopy__(self, memo: dict) -> ExtractionPool:
-        return self  # shared, not copied, when Scrapy copies the settings that carry it
 
     def _make(self, size: int) -> Executor:
         if self.mode == "thread":

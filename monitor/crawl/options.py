@@ -147,8 +147,7 @@ def known_setting_names() -> set[str]:
     """Every setting Scrapy or news-monitor reads, plus the Elasticsearch connection names."""
     names = {n for n in dir(default_settings) if n.isupper()}
     names |= {n for n in dir(project_defaults) if n.isupper() and n != "DEFAULTS"}
-    shared = {"MONITOR_EXTRACT_POOL", "MONITOR_WATCH_MATCHER", "MONITOR_TRANSLATION_WORKER"}
-    return names | set(EsConfig.ENV.values()) | shared  # objects monitor.crawl.run hands over
+    return names | set(EsConfig.ENV.values())
 
 
 def check_overrides(overrides: Iterable[tuple[str, Any]]) -> None:

@@ -1,11 +1,11 @@
-"""The seen-record of one crawl: a Scrapy extension that owns the crawl's Elasticsearch client and
-seen store, and what the crawl learnt about its listing pages.
+"""The seen-record of one crawl: a Scrapy extension that owns the crawl's seen store (over the
+process's client, monitor.crawl.core), and what the crawl learnt about its listing pages.
 
 Both incremental middlewares (monitor.crawl.incremental) and the index pipeline reach it through
-`crawler.get_extension(SeenRecord)`: one client and one template check per crawl, closed when the
-crawl ends. Every call waits out an unreachable cluster (monitor.es.patience). When the cluster
-stays away longer than MONITOR_ES_WAIT, a lookup answers "unknown" (the page is fetched: an
-optimisation never costs a page) and a write is reported, not fatal.
+`crawler.get_extension(SeenRecord)`: one seen store and one template check per crawl. Every call
+waits out an unreachable cluster (monitor.es.patience). When the cluster stays away longer than
+MONITOR_ES_WAIT, a lookup answers "unknown" (the page is fetched: an optimisation never costs a
+page) and a write is reported, not fatal.
 
 Listing pages, feeds and sitemaps are recorded when the crawl finishes normally and without stage
 errors, except those marked incomplete: a page that linked to an article (or attachment) that could
@@ -21,11 +21,11 @@ from typing import Any
 from elasticsearch import Elasticsearch
 from scrapy import signals
 
+from monitor.crawl.core import Monitor
 from monitor.crawl.options import CrawlSettings
 from monitor.crawl.seen import Seen, SeenLookupError, SeenStore
 from monitor.crawl.summary import ERROR_KEYS
-from monitor.es.client import describe, make_client
-from monitor.es.config import EsConfig
+from monitor.es.client import describe
 from monitor.es.patience import CLIENT_ERRORS, Patience
 
 logger = logging.getLogger(__name__)
@@ -35,18 +35,17 @@ class SeenRecord:
     def __init__(self, crawler: Any):
         self.crawler = crawler
         self.stats = crawler.stats
-        self.config = EsConfig.from_env(crawler.settings)
+        self.monitor = Monitor.of(crawler)
+        self.config = self.monitor.es_config
         self.enabled = crawler.settings.getbool("MONITOR_INCREMENTAL")
         self.patience = Patience(CrawlSettings.of(crawler).es_wait, self.config.display_url)
         # listing URL → (its record entry, its request's meta, where the spider marks indexes)
         self.fetched: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {}
         self.confirmed: list[dict[str, Any]] = []  # listings answered 304: still as recorded
         self.incomplete: set[str] = set()  # listings not to record this time
-        self._es: Elasticsearch | None = None
         self._store: SeenStore | None = None
         self._opening = asyncio.Lock()
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
-        crawler.signals.connect(self.engine_stopped, signal=signals.engine_stopped)
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> SeenRecord:
@@ -63,10 +62,8 @@ class SeenRecord:
         self.stats.inc_value(f"monitor/incremental/{outcome}", n)
 
     def client(self) -> Elasticsearch:
-        """The crawl's one client, made on first use."""
-        if self._es is None:
-            self._es = make_client(self.config)
-        return self._es
+        """The process's one client (its Monitor's)."""
+        return self.monitor.client()
 
     async def store(self) -> SeenStore:
         async with self._opening:
@@ -111,11 +108,6 @@ class SeenRecord:
         await self._record_listings(reason)
         if self.patience.waits:
             self.stats.set_value("monitor/es/waits", self.patience.waits)
-
-    def engine_stopped(self) -> None:
-        """After every component's spider_closed (the watch matcher's last round included)."""
-        if self._es is not None:
-            self._es.close()
 
     def _clean(self, reason: str) -> bool:
         """Whether every link may have been followed: a normal end without stage errors."""

@@ -2,7 +2,8 @@
 
 The Twisted reactor cannot restart within a process, so one `monitor crawl` is one process and
 one reactor run; the scheduler starts one such process per run. All sources crawl concurrently
-and share one extraction pool.
+and share the process's Monitor (monitor.crawl.core): one client, extraction pool, watch matcher
+and translation worker.
 """
 
 from __future__ import annotations
@@ -20,13 +21,12 @@ from scrapy.settings import Settings
 
 from monitor.alerts.delivery import send_due_digests
 from monitor.alerts.health_alerts import raise_health_alerts
-from monitor.alerts.hook import WatchMatcher
-from monitor.crawl.extraction import ExtractionPool
-from monitor.crawl.options import CrawlSettings, project_settings
+from monitor.crawl.core import Monitor
+from monitor.crawl.options import project_settings
 from monitor.crawl.runs import record_runs, run_document
 from monitor.crawl.summary import SourceSummary, summarize
 from monitor.errors import MonitorError
-from monitor.es.client import call, make_client
+from monitor.es.client import call
 from monitor.es.config import EsConfig
 from monitor.es.node import ensure_available
 from monitor.es.schema import ensure_articles_index
@@ -34,6 +34,7 @@ from monitor.es.stories import reconcile_stories
 from monitor.notify.channels import load_channels
 from monitor.sources.schema import Source
 from monitor.text.dates import utc_now_iso
+from monitor.translate.sidecar import SidecarResult
 
 
 @dataclass
@@ -42,6 +43,7 @@ class CrawlResult:
     stopped_by: int | None = None  # the signal (SIGINT, SIGTERM) that stopped the crawl early
     first_runs: set[str] = field(default_factory=set)  # sources never crawled before this run
     seconds: float = 0.0
+    translation: SidecarResult | None = None  # the translation worker's outcome, if one ran
 
 
 class _StopSignals:
@@ -72,34 +74,38 @@ def run_crawl(
     sources: list[Source],
     overrides: Mapping[str, Any] | None = None,
     log=print,
-    translation: Any = None,
+    translate: bool | None = None,
 ) -> CrawlResult:
     """Crawl the sources in this process. A crawl stopped by Ctrl-C or SIGTERM is recorded as
     interrupted (not failed: health and alerts ignore it) and says which signal stopped it.
 
     The caller shows the crawl (monitor.crawl.console): Scrapy's own log handler stays off.
-    `translation`: the crawl's translation worker (monitor.translate.sidecar.LazySidecar), which
-    the index stage starts when it stores a document to translate."""
+    `translate`: whether a translation worker runs beside the crawl (default: MONITOR_TRANSLATE),
+    started when the crawl first stores a document to translate and drained at the end unless
+    the crawl was stopped."""
     started = time.monotonic()
     quiet = {"LOG_ENABLED": False, "LOG_INSTALL_ROOT_HANDLER": False}
     settings = project_settings({**quiet, **(overrides or {})})
-    crawl_settings = CrawlSettings.from_settings(settings)  # fail on bad settings before starting
+    monitor = Monitor(settings, translate)  # fails on bad settings before anything starts
+    es_config = monitor.es_config
     channels = load_channels(settings.get("MONITOR_CHANNELS_FILE"))
-    es_config = EsConfig.from_env(settings)
     ensure_available(es_config, log=log)
-    es = make_client(es_config)  # the runner's one client, for before and after the crawl
+    es = monitor.client()  # the process's one client, for before, during and after the crawl
+    Monitor.install(monitor)
+    result = None
     try:
         call(es_config, lambda: ensure_articles_index(es, es_config))
         if settings.getbool("MONITOR_WATCHES"):
             _sync_watches(es, es_config, settings.get("MONITOR_WATCHLIST_FILE"), channels, log)
             _catch_up(es, es_config, channels, log)
         first = call(es_config, lambda: _never_crawled(es, es_config, [s.id for s in sources]))
-        settings.set("MONITOR_TRANSLATION_WORKER", translation, priority="cmdline")
-        result = _crawl(sources, settings, crawl_settings, channels, es, es_config, log)
-        result.first_runs, result.seconds = first, round(time.monotonic() - started, 1)
-        return result
-    finally:
-        es.close()
+        result = _crawl(sources, settings, monitor, channels, log)
+        result.first_runs = first
+    finally:  # stopped or failed: the translation worker stops without draining its backlog
+        translation = monitor.close(interrupted=result is None or result.stopped_by is not None)
+    result.translation = translation
+    result.seconds = round(time.monotonic() - started, 1)
+    return result
 
 
 def _never_crawled(es: Any, es_config: EsConfig, ids: list[str]) -> set[str]:
@@ -134,16 +140,11 @@ def _sync_watches(es: Any, es_config: EsConfig, path: str, channels: Any, log) -
 def _crawl(
     sources: list[Source],
     settings: Settings,
-    crawl_settings: CrawlSettings,
+    monitor: Monitor,
     channels: Any,
-    es: Any,
-    es_config: EsConfig,
     log: Callable[[str], None],
 ) -> CrawlResult:
-    pool = ExtractionPool.from_settings(crawl_settings)  # its workers start with the first page
-    settings.set("MONITOR_EXTRACT_POOL", pool, priority="cmdline")
-    watches = WatchMatcher(es_config, settings.get("MONITOR_CHANNELS_FILE"))  # one per process
-    settings.set("MONITOR_WATCH_MATCHER", watches, priority="cmdline")
+    es, es_config, crawl_settings = monitor.client(), monitor.es_config, monitor.crawl_settings
     process = CrawlerProcess(settings)
     runs: list[tuple[Source, Any, dict[str, str]]] = []
     for source in sources:
@@ -161,8 +162,7 @@ def _crawl(
     try:
         process.start()
     finally:
-        pool.shutdown()
-        watches.finish()  # its last round: what the last flushes stored
+        monitor.end_crawls()  # the pool's workers stop; the matcher's last round
     results, records = [], []
     run_id = uuid.uuid4().hex[:12]
     for source, crawler, failure in runs:

@@ -14,9 +14,9 @@ from urllib.parse import urlsplit
 
 from scrapy.http import Request, Response
 
-from monitor.alerts.hook import WatchHook
 from monitor.crawl.record import SeenRecord
 from monitor.crawl.seen import fingerprint
+from monitor.crawl.signals import documents_stored
 from monitor.crawl.summary import GONE_STATUSES
 from monitor.text.dates import utc_now_iso
 from monitor.text.urls import HOME_PATHS
@@ -62,9 +62,10 @@ class Withdrawals:
         if reason and not seen.withdrawn_at:
             await self._mark(seen.url, seen.document_id, utc_now_iso(), reason)
             self.crawler.stats.inc_value("monitor/withdrawn/marked")
-            hook = WatchHook.of(self.crawler)
-            if hook is not None:  # watches `on: [withdrawn]` hear of it
-                hook.submit([seen.document_id])
+            # watches `on: [withdrawn]` hear of it
+            self.crawler.signals.send_catch_log(
+                signal=documents_stored, documents=[(seen.document_id, {"withdrawn_at": True})]
+            )
             logger.warning("withdrawn: %s (%s); its document stays, marked", seen.url, reason)
         elif reason is None and response.status in (200, 304) and seen.withdrawn_at:
             await self._mark(seen.url, seen.document_id, None, None)

@@ -90,9 +90,6 @@ class LazySidecar:
         self.channels_file = channels_file
         self.sidecar: TranslationSidecar | None = None
 
-    def __deepcopy__(self, memo: dict) -> LazySidecar:
-        return self  # shared, not copied, when Scrapy copies the settings that carry it
-
     def needed(self) -> None:
         if self.sidecar is None:
             self.sidecar = TranslationSidecar.start(self.channels_file)

@@ -13,7 +13,7 @@ bench-peers`; not part of the package), 3 runs interleaved, medians:
   the Chinese pages, through newspaper4k).
 
 news-please's crawler mode is not run: it fetches only from port 80 and is configured through a
-directory of its own; see the README.
+directory of its own; see bench/README.md.
 
 CPU is user + system time of the contender's processes (their rusage once they exit), not of the
 fixture server (this process) nor of Elasticsearch. Wall is pages over elapsed seconds.
@@ -216,7 +216,7 @@ def main() -> None:
         "peers",
         {"pages": args.pages, "runs": args.runs, "contenders": table, "ratios": ratios,
          "not_run": {"news_please_crawler": "fetches from port 80 only; configured by a "
-                     "directory of its own (see the README)"}},
+                     "directory of its own (see bench/README.md)"}},
     )  # fmt: skip
     print(f"wrote {path}")
 

@@ -1,4 +1,4 @@
-"""Domain errors and the CLI exit codes they map to (documented in the README)."""
+"""Domain errors and the CLI exit codes they map to (documented in docs/commands.md)."""
 
 from __future__ import annotations
 

@@ -5,7 +5,7 @@ A column page of these sites carries no list in its HTML. Its script asks an end
 site for the list and writes the answer into the page. A `listing` source needs nothing new for
 them: when the page's `links:` selector finds nothing, the page is checked for a shell it knows,
 and the shell's endpoint is called as the page's own script would call it. What was found, and
-where it came from (README, "Lists built by script"):
+where it came from (docs/real-sites.md):
 
 - `jpaas` (Hanweb's JPaaS publishing platform: MIIT, MOFCOM, SAMR, MOHURD, Zhejiang and many
   city sites). The page holds `<script src=".../unitbuild.js" url="/api-gateway/jpaas-publish-

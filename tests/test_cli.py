@@ -148,7 +148,7 @@ def test_a_busy_port_for_the_local_node_is_named(tmp_path):
 
 
 # The crawl's libraries cost seconds to import; `search`, `show` and `status` need none of them
-# (measured with `python -X importtime`: see README, "Commands").
+# (measured with `python -X importtime`: see docs/commands.md).
 CRAWL_ONLY_MODULES = (
     "scrapy",
     "twisted",

@@ -186,7 +186,7 @@ def warc_directory(settings: Any) -> Path:
         if "://" in str(configured):
             raise ConfigError(
                 f"setting MONITOR_WARC_DIR: {configured!r}: only a local folder is supported "
-                "(object storage such as s3:// is planned, see the README)"
+                "(object storage such as s3:// is not supported yet, see docs/evidence.md)"
             )
         return Path(configured)
     from monitor.es.config import EsConfig

@@ -4,7 +4,7 @@ Where it comes from: Maven Central serves the official Elasticsearch server as t
 `org.elasticsearch.distribution.integ-test-zip:elasticsearch` (resolved with `mvn`, so a user's
 Maven mirrors and proxies apply). That archive lacks the `analysis-common` module, so a small plugin
 of ours (`plugin/`, compiled here with `javac` against the node's own jars) registers the `cjk` and
-`english` analysers from the same Lucene classes a full distribution uses. See the README.
+`english` analysers from the same Lucene classes a full distribution uses. See docs/operations.md.
 
 Layout under `$MONITOR_HOME/elasticsearch/`: `dist/` (the unpacked server), `data/`, `logs/`,
 `tmp/`, `node.pid`, `launcher.log`. Elasticsearch refuses to run as root; run as root, the node is

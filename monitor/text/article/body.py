@@ -2,7 +2,7 @@
 without the lines that are not the article's prose.
 
 Each rule is general and measured with bench/extraction_quality.py on both shared sets (the
-figures are in the README):
+figures are in bench/README.md):
 
 - **A longer source.** When the extraction is much shorter than the page's JSON-LD `articleBody`
   or its densest block of prose (density.py) and agrees with it, the longer one is the

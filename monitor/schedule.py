@@ -368,3 +368,105 @@ def serve(
     )
     scheduler.start()
     logger.info("scheduler stopped")
+
+
+@dataclass
+class ScheduleService:
+    """The scheduler assembled: its sources, how it crawls (a launcher, or the shared queue's
+    dispatcher in distributed mode) and the runs index's retention. `monitor schedule` builds
+    one and calls `queue_due`, `crawl_due` or `serve`."""
+
+    es_config: Any
+    es: Any
+    sources: list[Source]
+    sources_file: str
+    extra: tuple[str, ...] = ()  # `-s NAME=VALUE` arguments passed to every crawl
+    concurrency: int = 2
+    retention: timedelta | None = None  # run records older than this are deleted; None: kept
+    retention_text: str = ""  # as the user wrote it, for the log line
+    fork_server: Any = None  # forks crawls from a process that imported their code once
+    dispatcher: Dispatcher | None = None
+    launcher: CrawlLauncher = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.launcher = CrawlLauncher(self.sources_file, self.extra, fork_server=self.fork_server)
+
+    @classmethod
+    def build(cls, es_config: Any, es: Any, sources: list[Source], sources_file: str,
+              extra: tuple[str, ...], concurrency: int, retention: str,
+              once: bool, fork_server_factory: Any = None) -> ScheduleService:  # fmt: skip
+        """With MONITOR_REDIS_URL, due crawls become jobs on the shared queue (monitor worker);
+        otherwise the service forks its crawls from a fork server (`fork_server_factory`),
+        and a `--once` run (from cron), which would pay that import itself, starts `monitor
+        crawl` directly. `retention`: a duration such as 90d, or `off`."""
+        from monitor.distributed.connection import connect, redis_url
+
+        keep = cls.retention_of(retention)
+
+        dispatcher = Dispatcher(connect(), sources_file, extra) if redis_url() else None
+        fork_server = None
+        if not once and dispatcher is None and fork_server_factory is not None:
+            fork_server = fork_server_factory()
+        return cls(es_config, es, sources, sources_file, extra, concurrency, keep, retention,
+                   fork_server, dispatcher)  # fmt: skip
+
+    @staticmethod
+    def retention_of(text: str) -> timedelta | None:
+        """A retention as written (90d, 12h, or `off`: None); ConfigError otherwise."""
+        from monitor.errors import ConfigError
+        from monitor.sources.schema import parse_duration
+
+        off = text.strip().lower() == "off"
+        keep = None if off else parse_duration(text)
+        if keep is None and not off:
+            raise ConfigError(
+                f"--runs-retention / MONITOR_RUNS_RETENTION: {text!r} is not a duration "
+                "such as 90d or 12h, nor 'off'"
+            )
+        return keep
+
+    def history(self) -> dict[str, list[dict[str, Any]]]:
+        from monitor.alerts.health import recent_runs
+        from monitor.es.client import call
+
+        return call(self.es_config, lambda: recent_runs(self.es, self.es_config))
+
+    def prune(self) -> int:
+        """The runs index's retention: records older than `retention` go."""
+        from monitor.crawl.runs import prune_runs
+        from monitor.es.client import call
+
+        if self.retention is None:
+            return 0
+        pruned = call(self.es_config, lambda: prune_runs(self.es, self.es_config, self.retention))
+        if pruned:
+            logger.info("runs: %d records older than %s deleted", pruned, self.retention_text)
+        return pruned
+
+    def queue_due(self, now: datetime) -> list[dict[str, Any]]:
+        """Distributed mode, once: what is due, queued (a shared crawl's parts: several jobs)."""
+        queued = []
+        for source, slot in due_slots(self.sources, self.history(), now):
+            jobs = self.dispatcher.dispatch(source, slot)
+            queued.append({"source": source.id, "slot": slot, "job": jobs[0] if jobs else None,
+                           "jobs": jobs})  # fmt: skip
+        self.prune()
+        return queued
+
+    def crawl_due(self, now: datetime) -> list[CrawlOutcome]:
+        """Once: what is due, crawled here."""
+        outcomes = run_due_once(self.sources, self.history(), self.launcher, self.concurrency, now)
+        self.prune()
+        return outcomes
+
+    def serve(self) -> None:
+        from monitor.alerts.health import recent_runs
+
+        serve(
+            self.sources,
+            lambda source_id: recent_runs(self.es, self.es_config).get(source_id, []),
+            self.launcher,
+            self.concurrency,
+            housekeeping=self.prune,
+            dispatcher=self.dispatcher,
+        )

@@ -157,7 +157,7 @@ def test_import_posts_the_objects_to_kibanas_api(es_config):
             "kibana", "import", "--url", url, "--api-key", "wrong", config=es_config
         )
         assert (
-            refused.returncode == 3  # Kibana refused: as for Elasticsearch (docs/commands.md, exit codes)
+            refused.returncode == 3  # Kibana refused: as for Elasticsearch (exit codes)
             and "answered 401" in refused.stderr
             and "wrong" not in refused.stderr
         )

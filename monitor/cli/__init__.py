@@ -1,5 +1,6 @@
 """The `monitor` command line: one module per command group, each thin. They parse options, call
-the library, and map domain errors to one stderr line and a documented exit code (docs/commands.md); what they share is in `monitor.cli.common`."""
+the library, and map domain errors to one stderr line and a documented exit code
+(docs/commands.md); what they share is in `monitor.cli.common`."""
 
 from __future__ import annotations
 

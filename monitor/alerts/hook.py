@@ -39,6 +39,22 @@ def match_round(es: Any, matcher: Matcher, channels: Any, ids: list[str]) -> lis
     return created
 
 
+def rematch_translated(
+    es: Any, es_config: EsConfig, channels_file: str | None, log: Any = logger.warning
+) -> Any:
+    """A callback for the translation worker: translated documents go through the watches again
+    (an English watch meets a Chinese document through its translation), and the alerts are
+    delivered at once."""
+    matcher = Matcher(es, es_config)
+    channels = load_channels(channels_file)
+
+    def matched(ids: list[str]) -> None:
+        if matcher.match(ids):
+            deliver_pending(es, es_config, channels, log, ("watch",))
+
+    return matched
+
+
 class WatchMatcher:
     """The matching thread of one process; started on the first submitted batch."""
 

@@ -42,20 +42,11 @@ def alerts_list(
     status: str | None, kind: str | None, watch_id: str | None, size: int, as_json: bool
 ) -> None:
     """The newest alerts (source health changes, watch matches, digests) and their delivery."""
+    from monitor.alerts.store import list_alerts
     from monitor.es.client import call
 
     config, es = connect()
-    alias = config.index_name("alerts")
-    terms = {"status": status, "kind": kind, "watch_id": watch_id}
-    query = {"bool": {"filter": [{"term": {k: v}} for k, v in terms.items() if v]}}
-
-    def fetch() -> list[dict]:
-        if not es.indices.exists_alias(name=alias):
-            return []
-        hits = es.search(index=alias, query=query, size=size, sort=[{"raised_at": "desc"}])
-        return [hit["_source"] | {"id": hit["_id"]} for hit in hits["hits"]["hits"]]
-
-    found = call(config, fetch)
+    found = call(config, lambda: list_alerts(es, config, status, kind, watch_id, size))
     if as_json:
         emit_json({"alerts": found})
         return
@@ -65,25 +56,16 @@ def alerts_list(
         click.echo(f"{a['id']}  {_line(a)}")
 
 
-def _get(es, config, alert_id: str) -> dict:
-    from monitor.errors import ConfigError
-
-    found = es.options(ignore_status=404).get(index=config.index_name("alerts"), id=alert_id)
-    if not found.get("found"):
-        raise ConfigError(f"no alert {alert_id!r} (see: monitor alerts list)")
-    return found
-
-
 @alerts.command("show")
 @click.argument("alert_id")
 @domain_errors
 def alerts_show(alert_id: str) -> None:
     """One alert, whole, as JSON."""
+    from monitor.alerts.store import get_alert
     from monitor.es.client import call
 
     config, es = connect()
-    found = call(config, lambda: _get(es, config, alert_id))
-    emit_json(found["_source"] | {"id": alert_id})
+    emit_json(call(config, lambda: get_alert(es, config, alert_id)))
 
 
 @alerts.command("ack")
@@ -91,21 +73,12 @@ def alerts_show(alert_id: str) -> None:
 @domain_errors
 def alerts_ack(alert_ids: tuple[str, ...]) -> None:
     """Mark alerts as seen (acknowledged); they stay in the index."""
+    from monitor.alerts.store import ack_alert
     from monitor.es.client import call
-    from monitor.text.dates import utc_now_iso
 
     config, es = connect()
     for alert_id in alert_ids:
-        call(config, lambda i=alert_id: _get(es, config, i))
-        call(
-            config,
-            lambda i=alert_id: es.update(
-                index=config.index_name("alerts"),
-                id=i,
-                doc={"acked": True, "acked_at": utc_now_iso()},
-                refresh=True,
-            ),
-        )
+        call(config, lambda i=alert_id: ack_alert(es, config, i))
         info(f"acknowledged {alert_id}")
 
 

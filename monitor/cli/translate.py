@@ -16,23 +16,6 @@ from monitor.cli.common import (
 )
 
 
-def _watch_matcher(es, es_config, channels_file: str):
-    """Translated documents go through the watches again (an English watch meets a Chinese
-    document through its translation); the alerts are delivered at once."""
-    from monitor.alerts.delivery import deliver_pending
-    from monitor.alerts.matcher import Matcher
-    from monitor.notify.channels import load_channels
-
-    matcher = Matcher(es, es_config)
-    channels = load_channels(channels_file)
-
-    def matched(ids: list[str]) -> None:
-        if matcher.match(ids):
-            deliver_pending(es, es_config, channels, info, ("watch",))
-
-    return matched
-
-
 @click.command("translate")
 @click.option(
     "--follow", is_flag=True, help="Keep polling for new pending documents (Ctrl-C stops)."
@@ -55,6 +38,7 @@ def translate_cmd(
     installed) in batches; several workers can share the backlog."""
     import threading
 
+    from monitor.alerts.hook import rematch_translated
     from monitor.es.client import call
     from monitor.es.schema import ensure_articles_index
     from monitor.translate.config import TranslateConfig
@@ -73,7 +57,11 @@ def translate_cmd(
     if stop_on_eof:
         threading.Thread(target=lambda: (sys.stdin.read(), stop.set()), daemon=True).start()
     worker = TranslationWorker(
-        es, es_config, config, engines, on_translated=_watch_matcher(es, es_config, channels_file)
+        es,
+        es_config,
+        config,
+        engines,
+        on_translated=rematch_translated(es, es_config, channels_file, info),
     )
     if retry_failed:
         info(f"{call(es_config, worker.retry_failed)} failed documents are pending again")

@@ -169,6 +169,14 @@ def test_broken_and_recovered_sources_alert_once_through_every_channel(tmp_path,
         assert len(inbox.mails) == 2 and hook.bad_signatures == 0
         assert sorted(h["state"] for h in hook.received) == ["broken", "ok"]
         assert len(jsonl.read_text().splitlines()) == 2
+        # seen: acknowledged, and it stays; an unknown id is a usage error
+        acked = run_monitor("alerts", "ack", alerts[1]["id"], config=config)
+        assert acked.returncode == 0, acked.stderr
+        shown = json.loads(run_monitor("alerts", "show", alerts[1]["id"], config=config).stdout)
+        assert shown["acked"] is True and shown["id"] == alerts[1]["id"] and shown["acked_at"]
+        assert run_monitor("alerts", "ack", "no-such-alert", config=config).returncode == 2
+        broken_only = run_monitor("alerts", "list", "--json", config=config)
+        assert len(json.loads(broken_only.stdout)["alerts"]) == 2
     finally:
         server.shutdown()
         hook.shutdown()

@@ -21,27 +21,18 @@ from monitor.cli.common import (
     info,
     json_option,
 )
-from monitor.errors import ConfigError
 
 
 def _load(watchlist_file: str, channels_file: str):
-    from monitor.alerts.watches import load_watchlist
-    from monitor.notify.channels import load_channels
+    from monitor.alerts.watchlist import load_watches
 
-    channels = load_channels(channels_file)
-    watches = (
-        load_watchlist(watchlist_file, set(channels.channels))
-        if Path(watchlist_file).is_file()
-        else []
-    )
-    return watches, channels
+    return load_watches(watchlist_file, channels_file)
 
 
 def _find(watches, watch_id: str):
-    for watch in watches:
-        if watch.id == watch_id:
-            return watch
-    raise ConfigError(f"no watch {watch_id!r}; known: {', '.join(w.id for w in watches) or 'none'}")
+    from monitor.alerts.watchlist import find_watch
+
+    return find_watch(watches, watch_id)
 
 
 @click.group()
@@ -148,24 +139,6 @@ def watch_test(
         click.echo(f"  {h['score']:.2f}  {h['title']}  [{h['source_id']}]  {h['url']}")
 
 
-def _entry_yaml(watch) -> str:
-    import yaml
-
-    spec = {"id": watch.id, "name": watch.name}
-    for key in ("all", "any", "none", "phrases"):
-        if getattr(watch, key):
-            spec[key] = list(getattr(watch, key))
-    if watch.filters:
-        spec["filters"] = {k: list(v) for k, v in watch.filters.items()}
-    if watch.channels:
-        spec["channels"] = list(watch.channels)
-    spec["mode"] = watch.mode
-    if not watch.cross_language:
-        spec["cross_language"] = False
-    text = yaml.safe_dump([spec], allow_unicode=True, sort_keys=False, default_flow_style=None)
-    return "".join("  " + line + "\n" for line in text.splitlines())
-
-
 @watch.command("add")
 @click.option("--id", "watch_id", required=True, help="Lower-case id (letters, digits, - _ .).")
 @click.option("--name", help="A name for people (default: the id).")
@@ -204,13 +177,11 @@ def watch_add(
     stored, unless --backfill."""
     from monitor.alerts.delivery import deliver_pending
     from monitor.alerts.matcher import Matcher
-    from monitor.alerts.service import sync_watchlist
     from monitor.alerts.watches import Watch
+    from monitor.alerts.watchlist import add_watch
     from monitor.es.client import call
 
-    watches, channel_set = _load(watchlist_file, channels_file)
-    if any(w.id == watch_id for w in watches):
-        raise ConfigError(f"watch {watch_id!r} exists already; edit {watchlist_file} to change it")
+    _, channel_set = _load(watchlist_file, channels_file)
     filters = {
         k: tuple(v)
         for k, v in (("sources", sources), ("doc_types", doc_types), ("languages", languages))
@@ -221,19 +192,8 @@ def watch_add(
         phrases=phrases, filters=filters, channels=channels, mode=mode,
         cross_language=not no_cross_language,
     )  # fmt: skip
-    path = Path(watchlist_file)
-    before = path.read_text(encoding="utf-8") if path.is_file() else None
-    text = before if before and before.strip() else "watches:\n"
-    path.write_text(text.rstrip("\n") + "\n" + _entry_yaml(new), encoding="utf-8")
     config, es = connect()
-    try:
-        _, changes = call(config, lambda: sync_watchlist(es, config, path, channel_set))
-    except ConfigError:
-        if before is None:
-            path.unlink()
-        else:
-            path.write_text(before, encoding="utf-8")  # the file stays as it was
-        raise
+    changes = call(config, lambda: add_watch(es, config, watchlist_file, channel_set, new))
     info(f"watch {watch_id}: {changes.get(watch_id, 'added')} ({watchlist_file})")
     if backfill:
         matcher = Matcher(es, config)
@@ -249,27 +209,12 @@ def watch_add(
 @domain_errors
 def watch_remove(watch_id: str, watchlist_file: str, channels_file: str) -> None:
     """Remove a watch from the watchlist and retire it in the cluster (its alerts stay)."""
-    from monitor.alerts.service import sync_watchlist
+    from monitor.alerts.watchlist import remove_watch
     from monitor.es.client import call
-    from monitor.sources import yamlfile
 
     _, channels = _load(watchlist_file, channels_file)
-    path = Path(watchlist_file)
-    doc = yamlfile.load(path)
-    entries = doc.value["watches"].value
-    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
-    for index, entry in enumerate(entries):
-        if entry.value.get("id") == watch_id:
-            start = entries[index].line - 1
-            end = entries[index + 1].line - 1 if index + 1 < len(entries) else len(lines)
-            while start > 0 and lines[start - 1].lstrip().startswith("#"):
-                start -= 1  # its comment lines go with it
-            path.write_text("".join(lines[:start] + lines[end:]), encoding="utf-8")
-            break
-    else:
-        raise ConfigError(f"no watch {watch_id!r} in {watchlist_file}")
     config, es = connect()
-    call(config, lambda: sync_watchlist(es, config, path, channels))
+    call(config, lambda: remove_watch(es, config, watchlist_file, channels, watch_id))
     info(f"watch {watch_id}: removed; its alerts stay in the alerts index")
 
 

@@ -17,7 +17,7 @@ from monitor.crawl.core import Monitor
 from monitor.crawl.items import Article
 from monitor.crawl.options import CrawlSettings
 from monitor.crawl.record import SeenRecord
-from monitor.crawl.signals import documents_stored
+from monitor.crawl.signals import documents_stored, pages_indexed
 from monitor.crawl.summary import GONE_STATUSES
 from monitor.es.bulk import known_documents, write
 from monitor.es.client import describe
@@ -299,8 +299,15 @@ class IndexPipeline(Stage):
         except Exception as exc:  # a bug of ours: surface it with its traceback, lose no page
             logger.exception("indexing a batch of %d documents failed", len(batch))
             outcomes = [("errors", f"internal error: {type(exc).__name__}: {exc}")] * len(batch)
-        await self._remember(
-            [item for (item, _), (kind, _) in zip(batch, outcomes, strict=True) if kind != "errors"]
+        # the seen-record subscribes (monitor.crawl.record): stored pages are not fetched again,
+        # except one whose attachments did not all come (the next run tries them again)
+        await self.crawler.signals.send_catch_log_async(
+            signal=pages_indexed,
+            items=[
+                item
+                for (item, _), (kind, _) in zip(batch, outcomes, strict=True)
+                if kind != "errors" and complete(item.attachments)
+            ],
         )
         stored = [
             (doc_id, source)
@@ -322,28 +329,6 @@ class IndexPipeline(Stage):
                     self.count("changed")
                 self.count("indexed" if kind in STORED else kind)
                 future.set_result(item)
-
-    async def _remember(self, items: list[Article]) -> None:
-        """Record stored pages as seen, so later runs do not fetch them again (monitor.crawl.seen);
-        not a page whose attachments could not all be fetched: the next run tries them again."""
-        items = [item for item in items if complete(item.attachments)]
-        entries = [
-            {
-                "url": url,
-                "kind": "article",
-                "source_id": item.source_id,
-                "status": item.status,
-                "content_hash": item.doc["content_hash"],
-                "document_id": item.doc["id"],
-                **item.validators,
-            }
-            for item in items
-            for url in dict.fromkeys((item.request_url, item.url))
-        ]
-        errors = await self.record.remember(entries)
-        if errors:  # the documents are stored: the pages will merely be fetched again next run
-            self.count("seen_errors", len(errors))
-            logger.warning("%d pages not recorded as seen: %s", len(errors), errors[0])
 
     async def close_spider(self) -> None:
         self._flush_now()

@@ -24,6 +24,7 @@ from scrapy import signals
 from monitor.crawl.core import Monitor
 from monitor.crawl.options import CrawlSettings
 from monitor.crawl.seen import Seen, SeenLookupError, SeenStore
+from monitor.crawl.signals import pages_indexed
 from monitor.crawl.summary import ERROR_KEYS
 from monitor.es.client import describe
 from monitor.es.patience import CLIENT_ERRORS, Patience
@@ -46,6 +47,7 @@ class SeenRecord:
         self._store: SeenStore | None = None
         self._opening = asyncio.Lock()
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(self.pages_indexed, signal=pages_indexed)
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> SeenRecord:
@@ -98,6 +100,27 @@ class SeenRecord:
             return await self.patience.call(lambda: store.remember(entries), "seen-record write")
         except CLIENT_ERRORS as exc:
             return [describe(exc, self.config)]
+
+    async def pages_indexed(self, items: list[Any]) -> None:
+        """Pages whose documents the index stage holds: recorded as seen (under the URL asked
+        for and the URL answered), so later runs do not fetch them again."""
+        entries = [
+            {
+                "url": url,
+                "kind": "article",
+                "source_id": item.source_id,
+                "status": item.status,
+                "content_hash": item.doc["content_hash"],
+                "document_id": item.doc["id"],
+                **item.validators,
+            }
+            for item in items
+            for url in dict.fromkeys((item.request_url, item.url))
+        ]
+        errors = await self.remember(entries)
+        if errors:  # the documents are stored: the pages will merely be fetched again next run
+            self.stats.inc_value("monitor/index/seen_errors", len(errors))
+            logger.warning("%d pages not recorded as seen: %s", len(errors), errors[0])
 
     def leave_unrecorded(self, url: str | None) -> None:
         """The listing page at `url` is to be read again next run."""

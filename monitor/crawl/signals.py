@@ -8,3 +8,8 @@ from __future__ import annotations
 # The watch matcher and the translation worker subscribe (monitor.crawl.core); a handler must
 # not block the reactor.
 documents_stored = object()
+
+# Sent (and awaited) by the index stage after each bulk flush, with `items`: the Articles whose
+# documents are in the index now (stored, unchanged or duplicates) with all their attachments.
+# The seen-record subscribes: those pages are not fetched again by later runs.
+pages_indexed = object()

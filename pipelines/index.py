@@ -23,9 +23,10 @@ from monitor.es.bulk import known_documents, write
 from monitor.es.client import describe
 from monitor.es.node import ensure_available
 from monitor.es.patience import CLIENT_ERRORS
-from monitor.es.schema import ensure_articles_index, ensure_index
-from monitor.es.stories import assign_stories
-from monitor.text.changes import compare
+from monitor.es.schema import ensure_articles_index
+from monitor.es.steps import Batch, Step, prepare_all
+from monitor.es.stories import StoryStep
+from monitor.es.versions import VersionStep
 from monitor.text.dates import not_after, utc_now_iso
 from monitor.text.stories import THRESHOLD, rebanded
 from monitor.text.zones import localize
@@ -33,9 +34,6 @@ from pipelines.base import Stage
 from pipelines.dedupe import ContentLedger
 
 logger = logging.getLogger(__name__)
-# what a kept version holds of the stored document (the versions index adds its own fields)
-VERSION_FIELDS = ("url", "title", "text", "content_hash", "crawled_at", "indexed_at", "capture",
-                  "version")  # fmt: skip
 STORED = ("indexed", "changed")  # outcomes that wrote the document's text
 GONE = tuple(f"HTTP {status}" for status in GONE_STATUSES)  # as attachment errors say it
 
@@ -140,15 +138,22 @@ class IndexPipeline(Stage):
         self.one_batch_at_a_time = asyncio.Lock()  # the ledger sees batches in order
         self.es = None
         self.alias = self.config.index_name("articles")
-        self.versions = self.config.index_name("versions")
-        self.versions_ready = False
+        # what each write adds: the stored text kept first, then the stories of new documents
+        self.steps: list[Step] = [
+            VersionStep(self.config),
+            StoryStep(self.alias, self.settings.story_window, self.settings.story_threshold),
+        ]
 
     async def open_spider(self) -> None:
         await asyncio.to_thread(ensure_available, self.config, logger.info)
         self.es = es = self.monitor.client()
-        await self.record.patience.call(
-            lambda: ensure_articles_index(es, self.config), "the articles index"
-        )
+
+        def open_index() -> None:
+            ensure_articles_index(es, self.config)
+            for step in self.steps:
+                step.open(es)
+
+        await self.record.patience.call(open_index, "the articles index")
 
     async def process_item(self, item: Article) -> Article:
         item.capture = await settle(item.capture, self.stats)  # written by now, as a rule
@@ -178,112 +183,45 @@ class IndexPipeline(Stage):
     def _index(self, docs: list[tuple[str, dict[str, Any]]]) -> list[tuple[str, str | None]]:
         """(outcome, error) per document: runs in a thread.
 
-        outcome: indexed | unchanged | duplicates | errors.
+        outcome: indexed | changed | unchanged | duplicates | furniture | errors.
         """
         known, incomplete = known_documents(
             self.es, self.alias, [i for i, _ in docs], [d["content_hash"] for _, d in docs]
         )
-        kinds = [self.ledger.classify(i, d["content_hash"], known) for i, d in docs]
-        # same text, but attachments that failed last time were fetched again: store them
-        kinds = [
-            "changed" if k == "unchanged" and i in incomplete else k
-            for (i, _), k in zip(docs, kinds, strict=True)
-        ]
-        now = utc_now_iso()
-        revised = self._versions(docs, kinds, known, now)
-        stories = assign_stories(
-            self.es,
-            self.alias,
-            [(i, d) for (i, d), kind in zip(docs, kinds, strict=True) if kind == "new"],
-            self.settings.story_window,
-            self.settings.story_threshold,
-        )
+        kinds = {i: self.ledger.classify(i, d["content_hash"], known) for i, d in docs}
+        for doc_id in incomplete:  # same text, but attachments that failed last time came again
+            if kinds.get(doc_id) == "unchanged":
+                kinds[doc_id] = "changed"
+        batch = Batch(docs, kinds, known, utc_now_iso())
+        fields, holds = prepare_all(self.steps, self.es, batch)  # versions kept, stories joined
         actions = []
-        for (doc_id, source), kind in zip(docs, kinds, strict=True):
+        for doc_id, source in docs:
+            kind, added = kinds[doc_id], {**fields.get(doc_id, {}), "indexed_at": batch.now}
+            if doc_id in holds or kind not in ("new", "changed"):
+                continue
             if kind == "new":  # first_seen_at is written once; updates leave it as it was
-                story = {"story_id": stories[doc_id]}  # a new document joins a story, or starts one
-                actions.append(
-                    ("create", doc_id, {**source, **story, "indexed_at": now, "first_seen_at": now})
-                )
-            elif kind == "changed" and doc_id in revised:
-                fields, error = revised[doc_id]
-                if fields is not None:
-                    actions.append(("update", doc_id, {**source, **fields, "indexed_at": now}))
-            elif kind == "changed":  # the same text, its attachments fetched again
-                actions.append(("update", doc_id, {**source, "indexed_at": now}))
+                actions.append(("create", doc_id, {**source, **added, "first_seen_at": batch.now}))
+            else:
+                actions.append(("update", doc_id, {**source, **added}))
         written = iter(write(self.es, self.alias, actions))
-        outcomes = []
-        for (doc_id, _), kind in zip(docs, kinds, strict=True):
+        outcomes: list[tuple[str, str | None]] = []
+        for doc_id, source in docs:
+            kind = kinds[doc_id]
             if kind in ("unchanged", "duplicate"):
                 outcomes.append(("unchanged" if kind == "unchanged" else "duplicates", None))
-                continue
-            fields, error = revised.get(doc_id, ({}, None))
-            if error or fields is None:  # the old version was not kept, or only furniture moved
+            elif doc_id in holds:  # the old version was not kept, or only furniture moved
+                error = holds[doc_id].error
                 outcomes.append(("errors", error) if error else ("furniture", None))
-                continue
-            result, error = next(written)
-            if error:
-                outcomes.append(("errors", error))
-            elif result in ("exists", "noop"):  # a create that lost a race with another crawler
-                outcomes.append(("unchanged", None))
             else:
-                outcomes.append(("changed" if "version" in fields else "indexed", None))
+                result, error = next(written)
+                if error:
+                    outcomes.append(("errors", error))
+                elif result in ("exists", "noop"):  # a create that lost a race with another crawler
+                    outcomes.append(("unchanged", None))
+                else:  # a new version, or stored anew
+                    revised = batch.text_changed(doc_id, source)
+                    outcomes.append(("changed" if revised else "indexed", None))
         return outcomes
-
-    def _versions(
-        self,
-        docs: list[tuple[str, dict[str, Any]]],
-        kinds: list[str],
-        known: dict[str, str],
-        now: str,
-    ) -> dict[str, tuple[dict[str, Any] | None, str | None]]:
-        """For stored documents whose text changed: keep the stored version in the versions
-        index first, and give the fields the update adds (version, changed_at, changes).
-        {id: (fields, error)}; fields None: only furniture changed (monitor.text.changes), no
-        version and no write."""
-        ids = [
-            doc_id
-            for (doc_id, source), kind in zip(docs, kinds, strict=True)
-            if kind == "changed" and known.get(doc_id) != source["content_hash"]
-        ]
-        if not ids:
-            return {}
-        stored = {
-            hit["_id"]: hit["_source"]
-            for hit in self.es.mget(index=self.alias, ids=ids, source=list(VERSION_FIELDS))["docs"]
-            if hit.get("found")
-        }
-        new_text = {doc_id: source["text"] for doc_id, source in docs}
-        revised: dict[str, tuple[dict[str, Any] | None, str | None]] = {}
-        actions = []
-        for doc_id in ids:
-            old = stored.get(doc_id)
-            if old is None:
-                continue
-            change = compare(old.get("text"), new_text[doc_id])
-            if change.furniture:
-                revised[doc_id] = (None, None)
-                continue
-            number = old.get("version") or 1
-            kept = {key: old.get(key) for key in VERSION_FIELDS if key != "version"}
-            revised[doc_id] = (
-                {"version": number + 1, "changed_at": now, "changes": change.as_dict()},
-                None,
-            )
-            actions.append((
-                "create",
-                f"{doc_id}:v{number}",
-                {**kept, "document_id": doc_id, "version": number, "replaced_at": now,
-                 "changes": change.as_dict()},
-            ))  # fmt: skip
-        if actions and not self.versions_ready:  # made with the first version, not at each start
-            ensure_index(self.es, self.config, "versions")
-            self.versions_ready = True
-        outcomes = write(self.es, self.versions, actions)
-        for (_, version_id, _), (_, error) in zip(actions, outcomes, strict=True):
-            if error:  # the old text is not safe yet: the page is not updated, and retried
-                revised[version_id.rsplit(":v", 1)[0]] = (None, f"version not kept: {error}")
-        return revised
 
     async def _flush(self, batch: list[tuple[Article, asyncio.Future]]) -> None:
         docs = [to_document(item, self.settings.story_threshold) for item, _ in batch]
@@ -334,7 +272,7 @@ class IndexPipeline(Stage):
         self._flush_now()
         while self.flushes:
             await asyncio.gather(*list(self.flushes), return_exceptions=True)
-        if self.es is not None:  # the client is the seen-record's: it closes it
+        if self.es is not None:  # the client is the Monitor's: it closes it
             # what the crawl wrote is searchable (and visible to the translation worker) at once
             es = self.es
             try:

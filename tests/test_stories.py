@@ -141,6 +141,20 @@ def test_reprints_share_a_story_and_other_stories_on_the_topic_stay_apart(reprin
     expanded = run_monitor("search", "集成电路", "--expand-stories", "--json", config=config)
     assert len(json.loads(expanded.stdout)["hits"]) == 10  # a page of the 22
     assert json.loads(expanded.stdout)["total"] == 22
+    # documents stored before stories existed (no story_id): the next crawl's opening of the
+    # index gives each a story of its own; search only reads
+    bare = {hit["_id"]: hit["_source"] for hit in es.search(index=alias, size=2)["hits"]["hits"]}
+    for doc_id, source in bare.items():
+        es.index(index=alias, id=doc_id, document={k: v for k, v in source.items()
+                                                     if k != "story_id"}, refresh=True)  # fmt: skip
+    missing = {"bool": {"must_not": {"exists": {"field": "story_id"}}}}
+    run_monitor("search", "集成电路", "--json", config=config)
+    assert es.count(index=alias, query=missing)["count"] == 2
+    crawl_json(sources, config)
+    es.indices.refresh(index=alias)
+    assert es.count(index=alias, query=missing)["count"] == 0
+    for doc_id in bare:
+        assert es.get(index=alias, id=doc_id)["_source"]["story_id"] == doc_id
 
 
 def test_signatures_tell_edited_reprints_from_other_stories():

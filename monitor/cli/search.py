@@ -137,10 +137,6 @@ def open_index(request: Any) -> tuple[Any, Any, str]:
         raise SearchBackendError(
             f"no index {alias!r} at {config.display_url} yet: run `monitor crawl` first"
         )
-    if request.collapse_stories:  # documents stored before stories get one of their own first
-        from monitor.es.stories import backfill_story_ids
-
-        call(config, lambda: backfill_story_ids(es, alias))
     named = [*request.sources, *build_query(request)[1].sources]
     if named:
         known = {b["key"] for b in call(config, lambda: term_buckets(es, alias, "source_id"))}

@@ -6,6 +6,11 @@ it, estimates its similarity to each from their stored MinHash, and joins the st
 similar one at or above the threshold; otherwise it starts a story of its own (its own id). The
 documents of one bulk batch are compared with each other too. Search collapses a story to its
 earliest document (monitor.search.engine).
+
+This module is the one writer of `story_id`: the index stage writes the value its step gives a
+new document (StoryStep, monitor.es.steps), the crawl's end merges stories that concurrent
+writers started apart (reconcile_stories), and documents stored before stories existed get a
+story of their own when a crawl opens the index (backfill_story_ids). Search only reads it.
 """
 
 from __future__ import annotations
@@ -16,6 +21,8 @@ from typing import Any
 
 from elasticsearch import Elasticsearch
 
+from monitor.es.bulk import write
+from monitor.es.steps import Batch, Prepared
 from monitor.text.stories import THRESHOLD, similarity
 
 CANDIDATES = 50  # documents sharing a band key, looked at per new document
@@ -88,14 +95,29 @@ def assign_stories(
     return stories
 
 
+class StoryStep:
+    """The story of each new document of a batch (a step before the write, monitor.es.steps)."""
+
+    def __init__(self, index: str, window: timedelta, threshold: float = THRESHOLD):
+        self.index = index
+        self.window = window
+        self.threshold = threshold
+
+    def open(self, es: Elasticsearch) -> None:
+        backfill_story_ids(es, self.index)
+
+    def prepare(self, es: Elasticsearch, batch: Batch) -> Prepared:
+        new = batch.of_kind("new")
+        stories = assign_stories(es, self.index, new, self.window, self.threshold)
+        return {doc_id: {"story_id": story} for doc_id, story in stories.items()}
+
+
 MISSING = {"bool": {"must_not": {"exists": {"field": "story_id"}}}}
 
 
 def backfill_story_ids(es: Elasticsearch, index: str) -> int:
-    """Give documents stored before stories (or written by other tools) a story of their own,
-    so that collapsing by story never folds them together. Returns how many were updated."""
-    from monitor.es.bulk import write
-
+    """Give documents stored before stories a story of their own, so that collapsing by story
+    never folds them together. Returns how many were updated."""
     done = 0
     while True:
         hits = es.search(index=index, query=MISSING, size=BACKFILL_BATCH, source=False)
@@ -198,8 +220,6 @@ def reconcile_stories(
     moved = {story: root(story) for story in list(parent) if root(story) != story}
     if not moved:
         return 0
-    from monitor.es.bulk import write
-
     changed = 0
     for story, keep in moved.items():
         members = es.search(

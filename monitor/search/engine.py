@@ -97,7 +97,7 @@ class SearchRequest:
     filters: tuple[dict[str, Any], ...] = field(default=())  # further Elasticsearch filters
     include_withdrawn: bool = False  # pages a re-check found gone (monitor.crawl.withdrawn)
     # one hit per story (reprints, monitor.es.stories): its earliest document, with the others
-    # counted; every document needs a story_id (monitor.es.stories.backfill_story_ids)
+    # counted; every document has a story_id (monitor.es.stories writes it)
     collapse_stories: bool = False
 
 

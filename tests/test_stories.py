@@ -148,8 +148,12 @@ def test_reprints_share_a_story_and_other_stories_on_the_topic_stay_apart(reprin
         es.index(index=alias, id=doc_id, document={k: v for k, v in source.items()
                                                      if k != "story_id"}, refresh=True)  # fmt: skip
     missing = {"bool": {"must_not": {"exists": {"field": "story_id"}}}}
-    run_monitor("search", "集成电路", "--json", config=config)
-    assert es.count(index=alias, query=missing)["count"] == 2
+    unfolded = json.loads(run_monitor("search", "集成电路", "--json", config=config).stdout)
+    assert unfolded["unstoried"] == 2 and not unfolded["collapsed"]  # not folded together
+    assert (
+        "2 documents have no story yet" in run_monitor("search", "集成电路", config=config).stderr
+    )
+    assert es.count(index=alias, query=missing)["count"] == 2  # search only reads
     crawl_json(sources, config)
     es.indices.refresh(index=alias)
     assert es.count(index=alias, query=missing)["count"] == 0

@@ -67,7 +67,6 @@ def crawl(
     every few seconds. Exits with 5 when every source failed.
     """
     from monitor.crawl.console import CrawlConsole
-    from monitor.errors import CrawlFailed
     from monitor.sources import load_sources, select_sources
 
     sources = select_sources(load_sources(sources_file), list(source_ids))
@@ -88,12 +87,9 @@ def crawl(
 
         overrides["MONITOR_SHARED_RUN"] = check_run_name(shared)
         connect()  # unreachable: one line and exit 3 now, not one per source later
-    from monitor.crawl.options import CrawlSettings, check_overrides, project_settings
-    from monitor.es.config import EsConfig
+    from monitor.crawl.options import check_configuration
 
-    check_overrides(overrides.items())  # a bad setting: one line, before anything starts
-    CrawlSettings.from_settings(project_settings(overrides))
-    EsConfig.from_env()
+    check_configuration(overrides, translation=False)  # a bad setting: one line, at once
     console = CrawlConsole([s.id for s in sources])
     console.begin(level=str(overrides["LOG_LEVEL"]))  # output starts before the crawl's imports
     try:
@@ -103,32 +99,15 @@ def crawl(
         outcome = run_crawl(sources, overrides, log=console.say, translate=translate)
     finally:
         console.end()
-    translation = outcome.translation
-    results = outcome.sources
     if as_json:
-        emit_json(
-            {
-                "sources": [r.as_dict() for r in results],
-                "seconds": outcome.seconds,
-                "first_runs": sorted(outcome.first_runs),
-            }
-        )
+        emit_json(outcome.as_dict())
     else:
         print_summary(outcome)
-    if translation is not None and translation.summary:
-        (click.echo if not as_json else info)(translation.summary)
-    if outcome.stopped_by is not None:
-        from monitor.errors import Interrupted
-
-        raise Interrupted(
-            outcome.stopped_by,
-            "stopped before the end; what was stored is kept, and the next run picks up the rest",
-        )
-    if all(r.failed for r in results):
-        why = {r.why_failed for r in results}
-        if len(why) == 1 and None not in why and why != {"nothing fetched"}:
-            raise CrawlFailed(f"every source failed: {why.pop()}")
-        raise CrawlFailed("every source failed; run with --verbose to see why")
+    if outcome.translation is not None and outcome.translation.summary:
+        (click.echo if not as_json else info)(outcome.translation.summary)
+    failure = outcome.failure()
+    if failure is not None:
+        raise failure
 
 
 COLUMNS = (

@@ -125,28 +125,13 @@ def make_request(
 
 
 def open_index(request: Any) -> tuple[Any, Any, str]:
-    """(config, client, alias) for a request: the index exists, and every source id it names
-    has documents (else QueryError, exit 2, listing the sources that do)."""
-    from monitor.errors import QueryError, SearchBackendError
-    from monitor.es.client import call, term_buckets
-    from monitor.search.engine import build_query
+    """(config, client, alias) for a request (monitor.search.engine.check_request)."""
+    from monitor.es.client import call
+    from monitor.search.engine import check_request
 
     config, es = connect()
     alias = config.index_name("articles")
-    if not call(config, lambda: es.indices.exists_alias(name=alias)):
-        raise SearchBackendError(
-            f"no index {alias!r} at {config.display_url} yet: run `monitor crawl` first"
-        )
-    named = [*request.sources, *build_query(request)[1].sources]
-    if named:
-        known = {b["key"] for b in call(config, lambda: term_buckets(es, alias, "source_id"))}
-        unknown = [s for s in named if s not in known]
-        if unknown:
-            listed = ", ".join(sorted(known)) or "none"
-            raise QueryError(
-                f"unknown source {unknown[0]!r}: no document comes from it "
-                f"(sources in the index: {listed})"
-            )
+    call(config, lambda: check_request(es, alias, request, config.display_url))
     return config, es, alias
 
 
@@ -257,6 +242,11 @@ def print_result(text: str, result: dict[str, Any], size: int, tz: str | None = 
         info(
             f"no document matches {result['required']} of the {result['key_concepts']} key "
             "concepts at once: showing documents that match fewer"
+        )
+    if result.get("unstoried"):
+        info(
+            f"{result['unstoried']} documents have no story yet (stored by another writer; the "
+            "next crawl gives each its own): reprints are not folded this time"
         )
     color = sys.stdout.isatty()
     concepts = len(result["concepts"])

@@ -8,7 +8,6 @@ from typing import Any
 import click
 
 from monitor.cli.common import connect, domain_errors, emit_json, json_option, tz_option
-from monitor.text.zones import shown
 
 WIDTH = 100
 
@@ -72,84 +71,47 @@ def _print_versions(versions: list[dict[str, Any]]) -> None:
         )
 
 
-def _field(label: str, value: Any) -> None:
-    if value not in (None, "", [], {}):
+def _fields(pairs: list[tuple[str, Any]]) -> None:
+    for label, value in pairs:
         click.echo(f"{label + ':':<14}{value}")
 
 
 def _print(doc: dict[str, Any], with_text: bool, tz: str | None = None) -> None:
-    from monitor.search.lookup import side_by_side
+    from monitor.search.lookup import document_fields
 
     click.echo(click.style(doc.get("title") or "(no title)", bold=True))
     other = "zh" if doc.get("language") == "en" else "en"
-    translated_title = doc.get(f"title_{other}")
-    if translated_title:
-        click.echo(translated_title)
+    if doc.get(f"title_{other}"):
+        click.echo(doc[f"title_{other}"])
     click.echo()
-    _field("id", doc["id"])
-    _field("url", doc.get("canonical_url") or doc.get("url"))
-    if doc.get("url") != (doc.get("canonical_url") or doc.get("url")):
-        _field("fetched from", doc.get("url"))
-    _field("source", doc.get("source_id"))
-    _field("type", doc.get("doc_type") or "news")
-    _field("language", doc.get("language"))
-    published = doc.get("published_at")
-    _field("published", shown(published, tz, with_time=True) if tz and published else published)
-    _field("first seen", doc.get("first_seen_at"))
-    _field("crawled", doc.get("crawled_at"))
-    _field("indexed", doc.get("indexed_at"))
-    if (doc.get("version") or 1) > 1:
-        changes = (doc.get("changes") or {}).get("summary", "")
-        _field("version", f"{doc['version']}, changed {doc.get('changed_at')} ({changes})")
-    if doc.get("withdrawn_at"):
-        _field("WITHDRAWN", f"{doc['withdrawn_at']} ({doc.get('withdrawn_reason') or ''})")
-    _field("authors", ", ".join(doc.get("authors") or []))
-    _field("editors", ", ".join(doc.get("editors") or []))
-    policy = doc.get("policy") or {}
-    for key, label in (
-        ("issuer", "issuer"),
-        ("doc_number", "文号"),
-        ("written_date", "written"),
-        ("published_date", "issued"),
-        ("category", "category"),
-        ("status", "status"),
-        ("index_number", "索引号"),
-    ):
-        _field(label, policy.get(key))
-    filing = doc.get("filing") or {}
-    if filing:
-        company = filing.get("company_name")
-        code = filing.get("company_code")
-        _field("company", f"{company} ({code})" if code else company)
-        _field("exchange", filing.get("exchange"))
-        _field("category", filing.get("category"))
-        _field("announced", filing.get("announced_at"))
-    translation = doc.get("translation") or {}
-    if translation.get("status"):
-        _field("translation", f"{translation['status']} {translation.get('model') or ''}".strip())
-    if not with_text:
-        return
-    click.echo()
-    for original, translated in side_by_side(doc.get("text"), doc.get(f"text_{other}")):
-        if original:
-            click.echo(textwrap.fill(original, WIDTH))
-        if translated:
-            click.echo(
-                click.style(
-                    textwrap.fill(
-                        translated, WIDTH, initial_indent="  » ", subsequent_indent="    "
-                    ),
-                    dim=True,
-                )
-            )
+    _fields(document_fields(doc, tz))
+    if with_text:
         click.echo()
-    for n, attachment in enumerate(doc.get("attachments") or [], 1):
+        _print_text(doc.get("text"), doc.get(f"text_{other}"))
+        _print_attachments(doc.get("attachments") or [])
+
+
+def _print_text(original: str | None, translation: str | None) -> None:
+    from monitor.search.lookup import side_by_side
+
+    for paragraph, translated in side_by_side(original, translation):
+        if paragraph:
+            click.echo(textwrap.fill(paragraph, WIDTH))
+        if translated:
+            shaded = textwrap.fill(
+                translated, WIDTH, initial_indent="  » ", subsequent_indent="    "
+            )
+            click.echo(click.style(shaded, dim=True))
+        click.echo()
+
+
+def _print_attachments(attachments: list[dict[str, Any]]) -> None:
+    from monitor.search.lookup import ATTACHMENT_LABELS, labelled
+
+    for n, attachment in enumerate(attachments, 1):
         name = attachment.get("name") or attachment.get("url")
         click.echo(click.style(f"attachment {n}: {name}", bold=True))
-        _field("url", attachment.get("url"))
-        _field("format", attachment.get("format"))
-        _field("pages", attachment.get("pages"))
-        _field("error", attachment.get("error"))
+        _fields(labelled([(label, attachment.get(key)) for key, label in ATTACHMENT_LABELS]))
         text = (attachment.get("text") or "").strip()
         if text:
             click.echo()

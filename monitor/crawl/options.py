@@ -178,9 +178,12 @@ def project_settings(overrides: Mapping[str, Any] | None = None) -> Settings:
     return settings
 
 
-def check_configuration(overrides: Mapping[str, Any] | None = None) -> None:
-    """Every setting validated as its consumer would (crawl settings, the connection, the
-    translation), with `overrides` as `-s`: ConfigError naming the first bad one."""
+def check_configuration(
+    overrides: Mapping[str, Any] | None = None, translation: bool = True
+) -> None:
+    """Every setting validated as its consumer would (crawl settings, the connection, and the
+    translation unless `translation` is False), with `overrides` as `-s`: ConfigError naming
+    the first bad one, before anything starts."""
     from monitor.translate.config import TranslateConfig
 
     overrides = dict(overrides or {})
@@ -188,4 +191,5 @@ def check_configuration(overrides: Mapping[str, Any] | None = None) -> None:
     settings = project_settings(overrides)
     CrawlSettings.from_settings(settings)
     EsConfig.from_env(settings)
-    TranslateConfig.from_env()
+    if translation:
+        TranslateConfig.from_env()

@@ -25,7 +25,7 @@ from monitor.crawl.core import Monitor
 from monitor.crawl.options import project_settings
 from monitor.crawl.runs import record_runs, run_document
 from monitor.crawl.summary import SourceSummary, summarize
-from monitor.errors import MonitorError
+from monitor.errors import CrawlFailed, Interrupted, MonitorError
 from monitor.es.client import call
 from monitor.es.config import EsConfig
 from monitor.es.node import ensure_available
@@ -44,6 +44,29 @@ class CrawlResult:
     first_runs: set[str] = field(default_factory=set)  # sources never crawled before this run
     seconds: float = 0.0
     translation: SidecarResult | None = None  # the translation worker's outcome, if one ran
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "sources": [r.as_dict() for r in self.sources],
+            "seconds": self.seconds,
+            "first_runs": sorted(self.first_runs),
+        }
+
+    def failure(self) -> MonitorError | None:
+        """What the crawl's exit says: stopped by a signal (Interrupted), every source failed
+        (CrawlFailed, with the one reason they share), or None."""
+        if self.stopped_by is not None:
+            return Interrupted(
+                self.stopped_by,
+                "stopped before the end; what was stored is kept, and the next run picks up the "
+                "rest",
+            )
+        if self.sources and all(r.failed for r in self.sources):
+            why = {r.why_failed for r in self.sources}
+            if len(why) == 1 and None not in why and why != {"nothing fetched"}:
+                return CrawlFailed(f"every source failed: {why.pop()}")
+            return CrawlFailed("every source failed; run with --verbose to see why")
+        return None
 
 
 class _StopSignals:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
@@ -271,7 +271,18 @@ def search(
     """Run a search: {"total", "hits": [shaped hits], "concepts", "required", "relaxed"}.
 
     When no document matches the required number of concepts, the search is run again requiring
-    one (`relaxed`: true), so a query is never empty only because it asked for too much."""
+    one (`relaxed`: true), so a query is never empty only because it asked for too much.
+
+    Stories are collapsed only when every document has a `story_id` (collapsing would fold
+    those without one together): `unstoried` counts the documents without one (stored by
+    another writer; the next crawl gives each its own), and the search is then not collapsed."""
+    unstoried = 0
+    if request.collapse_stories:
+        from monitor.es.stories import MISSING
+
+        unstoried = es.count(index=index, query=MISSING)["count"]
+        if unstoried:
+            request = replace(request, collapse_stories=False)
     body, compiled = build_query(request, lexicon)
     response = es.search(index=index, **body)
     relaxed = False
@@ -301,4 +312,27 @@ def search(
         "key_concepts": compiled.key_concepts,
         "required": compiled.required,
         "relaxed": relaxed,
+        "collapsed": request.collapse_stories,
+        "unstoried": unstoried,
     }
+
+
+def check_request(es: Elasticsearch, alias: str, request: SearchRequest, where: str) -> None:
+    """The index exists (else SearchBackendError, exit 3), and every source id the request
+    names has documents (else QueryError, exit 2, listing the sources that do)."""
+    from monitor.errors import QueryError, SearchBackendError
+    from monitor.es.client import term_buckets
+
+    if not es.indices.exists_alias(name=alias):
+        raise SearchBackendError(f"no index {alias!r} at {where} yet: run `monitor crawl` first")
+    named = [*request.sources, *build_query(request)[1].sources]
+    if not named:
+        return
+    known = {bucket["key"] for bucket in term_buckets(es, alias, "source_id")}
+    unknown = [source for source in named if source not in known]
+    if unknown:
+        listed = ", ".join(sorted(known)) or "none"
+        raise QueryError(
+            f"unknown source {unknown[0]!r}: no document comes from it "
+            f"(sources in the index: {listed})"
+        )

@@ -46,3 +46,55 @@ def side_by_side(original: str | None, translation: str | None) -> list[tuple[st
     return [
         (a or "", b or "") for a, b in zip_longest(paragraphs(original), paragraphs(translation))
     ]
+
+
+POLICY_LABELS = (("issuer", "issuer"), ("doc_number", "文号"), ("written_date", "written"),
+                 ("published_date", "issued"), ("category", "category"), ("status", "status"),
+                 ("index_number", "索引号"))  # fmt: skip
+ATTACHMENT_LABELS = (("url", "url"), ("format", "format"), ("pages", "pages"), ("error", "error"))
+
+
+def labelled(pairs: list[tuple[str, Any]]) -> list[tuple[str, Any]]:
+    """The pairs that have a value."""
+    return [(label, value) for label, value in pairs if value not in (None, "", [], {})]
+
+
+def document_fields(doc: dict[str, Any], tz: str | None = None) -> list[tuple[str, Any]]:
+    """What a person is shown of a stored document besides its title and text, as (label,
+    value), in order, empty ones left out; `published` in the zone `tz` when given."""
+    from monitor.text.zones import shown
+
+    url = doc.get("canonical_url") or doc.get("url")
+    published = doc.get("published_at")
+    pairs: list[tuple[str, Any]] = [
+        ("id", doc["id"]),
+        ("url", url),
+        ("fetched from", doc.get("url") if doc.get("url") != url else None),
+        ("source", doc.get("source_id")),
+        ("type", doc.get("doc_type") or "news"),
+        ("language", doc.get("language")),
+        ("published", shown(published, tz, with_time=True) if tz and published else published),
+        ("first seen", doc.get("first_seen_at")),
+        ("crawled", doc.get("crawled_at")),
+        ("indexed", doc.get("indexed_at")),
+    ]
+    if (doc.get("version") or 1) > 1:
+        changes = (doc.get("changes") or {}).get("summary", "")
+        pairs.append(("version", f"{doc['version']}, changed {doc.get('changed_at')} ({changes})"))
+    if doc.get("withdrawn_at"):
+        pairs.append(("WITHDRAWN", f"{doc['withdrawn_at']} ({doc.get('withdrawn_reason') or ''})"))
+    pairs += [("authors", ", ".join(doc.get("authors") or [])),
+              ("editors", ", ".join(doc.get("editors") or []))]  # fmt: skip
+    policy = doc.get("policy") or {}
+    pairs += [(label, policy.get(key)) for key, label in POLICY_LABELS]
+    filing = doc.get("filing") or {}
+    if filing:
+        company, code = filing.get("company_name"), filing.get("company_code")
+        pairs += [("company", f"{company} ({code})" if code else company),
+                  ("exchange", filing.get("exchange")), ("category", filing.get("category")),
+                  ("announced", filing.get("announced_at"))]  # fmt: skip
+    translation = doc.get("translation") or {}
+    if translation.get("status"):
+        status = f"{translation['status']} {translation.get('model') or ''}".strip()
+        pairs.append(("translation", status))
+    return labelled(pairs)

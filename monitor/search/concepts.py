@@ -14,7 +14,9 @@ when the query has a word (they would match everywhere), and common function wor
 
 from __future__ import annotations
 
+import copy
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from monitor.search import cedict
@@ -62,6 +64,9 @@ class Concept:
     chinese: tuple[str, ...]  # searched (as phrases) in the Chinese-analysed fields
     origin: str  # glossary | cedict | number | written
     key: str  # the same key: the same concept
+    # further renderings in the other language than the query's, for the collection to choose
+    # from (monitor.search.senses): the dictionary's later senses
+    alternatives: tuple[str, ...] = ()
 
     @property
     def forms(self) -> tuple[str, ...]:
@@ -84,12 +89,21 @@ def _words(text: str) -> tuple[str, ...]:
     return tuple(w.lower() for w in re.findall(r"[A-Za-z0-9]+(?:['’&.-][A-Za-z0-9]+)*", text))
 
 
-def _singular(word: str) -> str:
-    if len(word) > 4 and word.endswith("ies"):
-        return word[:-3] + "y"
-    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
-        return word[:-1]
-    return word
+_singular = cedict.singular
+MAX_ALTERNATIVES = 12  # later senses offered to the collection's choice
+
+
+def _variants(phrase: str) -> list[str]:
+    """The phrase, with hyphens as spaces, and its last word's -ing and -ed forms taken back to
+    the verb ("manufacturing" → "manufacture"): the dictionary lists base forms."""
+    variants = [phrase, phrase.replace("-", " ")]
+    *head, last = variants[-1].split()
+    for suffix in ("ing", "ed"):
+        if last.endswith(suffix) and len(last) > len(suffix) + 3:
+            stem = last[: -len(suffix)]
+            bases = [stem, stem + "e"] + ([stem[:-1]] if stem[-1] == stem[-2] else [])
+            variants += [" ".join([*head, base]) for base in bases]
+    return list(dict.fromkeys(variants))
 
 
 class Lexicon:
@@ -98,6 +112,9 @@ class Lexicon:
     def __init__(self, glossary: Glossary, dictionary: bool = True) -> None:
         self.glossary = glossary
         self.cedict = cedict.load() if dictionary else None
+        # the collection's choice of renderings (monitor.search.senses), when a search sets it
+        self._choose: Callable[[list[Concept]], list[Concept]] | None = None
+        self._chosen: dict[tuple[Concept, ...], list[Concept]] = {}
         self._english: dict[tuple[str, ...], int] = {}
         self._chinese: dict[str, int] = {}
         for i, (english, chinese) in enumerate(glossary.entries):
@@ -120,7 +137,21 @@ class Lexicon:
             found = self._glossary_english(words) or self._cedict_english(words, term)
         if found is None and _is_han(term):
             found = self._cedict_chinese(term)
-        return found or _written(term)
+        return self._chosen_for([found])[0] if found else _written(term)
+
+    def choosing(self, choose: Callable[[list[Concept]], list[Concept]]) -> Lexicon:
+        """This lexicon, its concepts' renderings chosen by `choose` (once per set of concepts)."""
+        chooser = copy.copy(self)
+        chooser._choose, chooser._chosen = choose, {}
+        return chooser
+
+    def _chosen_for(self, concepts: list[Concept]) -> list[Concept]:
+        if self._choose is None:
+            return concepts
+        key = tuple(concepts)
+        if key not in self._chosen:
+            self._chosen[key] = self._choose(concepts)
+        return self._chosen[key]
 
     # --- a query's free text -----------------------------------------------------------------
 
@@ -143,7 +174,7 @@ class Lexicon:
                 merged[concept.key] = replace(first, text=f"{first.text} {concept.text}")
             else:
                 merged[concept.key] = concept
-        return list(merged.values())
+        return self._chosen_for(list(merged.values()))
 
     def _split(self, text: str, found: list[Concept], singles: list[Concept]) -> None:
         latin: list[str] = []
@@ -151,7 +182,11 @@ class Lexicon:
             if match[1]:
                 self._latin(latin, found)
                 latin = []
-                self._han(match[1], found, singles)
+                word = len(match[1]) == 1 and self._cedict_chinese(match[1])
+                if word:  # a character written as a word of its own (镓 出口管制)
+                    found.append(word)
+                else:
+                    self._han(match[1], found, singles)
             else:
                 latin.append(match[2])
         self._latin(latin, found)
@@ -200,8 +235,7 @@ class Lexicon:
                 i += 1
         self._unmatched(unmatched, found, singles)
 
-    @staticmethod
-    def _unmatched(chars: str, found: list[Concept], singles: list[Concept]) -> None:
+    def _unmatched(self, chars: str, found: list[Concept], singles: list[Concept]) -> None:
         if len(chars) >= 2:
             found.append(_written(chars))  # a word nothing knows (流片): searched as written
         elif chars:
@@ -227,18 +261,28 @@ class Lexicon:
         if not self.cedict or not words or len(words) > self.cedict.longest_sense:
             return None
         phrase = " ".join(words)
-        chinese = self.cedict.chinese(phrase) or self.cedict.chinese(_singular(phrase))
-        if not chinese:
+        first: list[str] = []
+        later: list[str] = []
+        for variant in _variants(phrase):
+            found_first, found_later = self.cedict.candidates(variant)
+            first += found_first
+            later += found_later
+        ranked = _unique([*first, *later])
+        if not ranked:
             return None
-        return Concept(written, (written,), chinese, "cedict", f"en:{phrase}")
+        chinese = _unique(first or later)[: cedict.MAX_RENDERINGS]
+        rest = tuple(w for w in ranked if w not in chinese)[:MAX_ALTERNATIVES]
+        return Concept(written, (written,), chinese, "cedict", f"en:{phrase}", rest)
 
     def _cedict_chinese(self, word: str) -> Concept | None:
-        if not self.cedict or len(word) < 2:
+        if not self.cedict:
             return None
-        english = self.cedict.english(word)
-        if not english:
+        senses = self.cedict.to_english.get(word, ())
+        if not senses:
             return None
-        return Concept(word, english, (word,), "cedict", f"zh:{word}")
+        english = senses[: cedict.MAX_RENDERINGS]
+        rest = senses[cedict.MAX_RENDERINGS : cedict.MAX_RENDERINGS + MAX_ALTERNATIVES]
+        return Concept(word, english, (word,), "cedict", f"zh:{word}", rest)
 
 
 def _is_han(text: str) -> bool:

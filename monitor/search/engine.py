@@ -28,6 +28,7 @@ from monitor.search.clauses import concept_clause
 from monitor.search.concepts import Lexicon
 from monitor.search.glossary import DEFAULT_GLOSSARY, Glossary, load_glossary
 from monitor.search.query import compile_query
+from monitor.search.senses import choose
 
 # highlighted for the snippet, originals first; the English translation gives a Chinese hit's
 # English snippet
@@ -276,6 +277,10 @@ def search(
     Stories are collapsed only when every document has a `story_id` (collapsing would fold
     those without one together): `unstoried` counts the documents without one (stored by
     another writer; the next crawl gives each its own), and the search is then not collapsed."""
+    if lexicon is None:
+        lexicon = default_lexicon() if request.expand else bare_lexicon()
+    if request.expand:  # the dictionary's renderings, chosen by what the collection uses
+        lexicon = lexicon.choosing(lambda concepts: choose(es, index, concepts))
     unstoried = 0
     if request.collapse_stories:
         from monitor.es.stories import MISSING

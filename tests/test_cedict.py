@@ -1,0 +1,87 @@
+"""How CC-CEDICT's glosses become senses for query translation (monitor.search.cedict): names of
+places from their own entries, "or" only between single words, characters only by their first
+sense, the shorter of two words that contain each other, plurals and -ing forms; and, against a
+real node, the collection's choice among a sense's many words (monitor.search.senses)."""
+
+from __future__ import annotations
+
+import pytest
+
+from monitor.es.client import make_client
+from monitor.es.schema import delete_all, ensure_articles_index
+from monitor.search.cedict import _read, load
+from monitor.search.concepts import Lexicon
+from monitor.search.engine import SearchRequest, search
+from monitor.search.glossary import Glossary
+from tests.conftest import new_config
+
+LINES = """\
+深圳 深圳 [Shen1 zhen4] /Shenzhen subprovincial city in Guangdong, special economic zone/
+深圳河 深圳河 [Shen1 zhen4 he2] /Shenzhen or Shamchun river Guangdong, the border/
+粵繡 粤绣 [Yue4 xiu4] /Guangdong embroidery/
+廣東 广东 [Guang3 dong1] /Guangdong province (Kwangtung) in south China/
+會館 会馆 [hui4 guan3] /provincial or county guild hall/
+省 省 [sheng3] /to save/to economize/province/
+省份 省份 [sheng3 fen4] /province/
+鎵 镓 [jia1] /gallium (chemistry)/
+南山 南山 [Nan2 shan1] /Nanshan or Namsan, common place name/
+標準 标准 [biao1 zhun3] /(an official) standard/norm/criterion/
+價值標準 价值标准 [jia4 zhi2 biao1 zhun3] /values/standards/
+""".splitlines()
+
+
+@pytest.mark.fast
+def test_glosses_become_the_senses_an_analyst_means():
+    found = _read(LINES)
+    assert found.candidates("Shenzhen") == (("深圳",), ())  # not the river, nor its compound
+    assert found.candidates("Guangdong") == (("广东",), ())  # not the embroidery
+    assert found.candidates("provincial") == ((), ())  # not a guild hall
+    assert found.candidates("county guild hall") == ((), ())
+    assert found.candidates("province") == (("省份",), ())  # 省 only by its first sense, "save"
+    assert found.candidates("save") == (("省",), ())
+    assert found.candidates("gallium") == (("镓",), ())  # the qualifier goes, the character stays
+    assert found.candidates("nanshan") == (("南山",), ())  # "or" between two names: two senses
+    assert found.candidates("namsan") == ((), ("南山",))
+    assert found.candidates("standards")[0] == ("标准",)  # the plural: the first sense first
+    assert found.candidates("standards")[1] == ()  # 价值标准 contains 标准: it adds nothing
+
+
+@pytest.mark.fast
+def test_the_real_dictionary_gives_ordinary_words_and_names():
+    lexicon = Lexicon(Glossary(()))
+    of = {c.text: c for c in lexicon.concepts("Shenzhen manufacturing notice germanium")}
+    assert of["Shenzhen"].chinese == ("深圳",)
+    assert "制造" in of["manufacturing"].chinese  # from "manufacture"
+    assert "通知" in of["notice"].chinese + of["notice"].alternatives  # a later sense, offered
+    assert "锗" in of["germanium"].chinese
+    assert load().candidates("export controls") == load().candidates("export control")
+    gallium = {c.text: c for c in lexicon.concepts("镓 出口管制")}
+    assert gallium["镓"].english == ("gallium",)  # a character written as a word is kept
+
+
+@pytest.fixture()
+def notices():
+    config = new_config()
+    es = make_client(config)
+    ensure_articles_index(es, config)
+    alias = config.index_name("articles")
+    texts = {
+        "a": ("关于开展数据安全检查的通知", "现将有关事项通知如下。"),
+        "b": ("关于印发管理办法的通知", "请认真贯彻执行。"),
+        "c": ("Notice on inspections", "The ministry issued a notice."),
+    }
+    for doc_id, (title, text) in texts.items():
+        language = "en" if title.isascii() else "zh"
+        es.index(index=alias, id=doc_id, document={"title": title, "text": text,
+                 "language": language, "story_id": doc_id})  # fmt: skip
+    es.indices.refresh(index=alias)
+    yield es, alias
+    delete_all(es, config)
+
+
+def test_the_collection_chooses_among_a_senses_words(notices):
+    es, alias = notices
+    result = search(es, alias, SearchRequest("notice", size=10))
+    [concept] = result["concepts"]
+    assert concept["chinese"] == ["通知"]  # the word the documents use; 布告, 告示牌 dropped
+    assert {h["id"] for h in result["hits"]} == {"a", "b", "c"}

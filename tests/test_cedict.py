@@ -57,6 +57,10 @@ def test_the_real_dictionary_gives_ordinary_words_and_names():
     assert load().candidates("export controls") == load().candidates("export control")
     gallium = {c.text: c for c in lexicon.concepts("镓 出口管制")}
     assert gallium["镓"].english == ("gallium",)  # a character written as a word is kept
+    named = {c.text: c for c in lexicon.concepts("BYD sodium-ion")}
+    assert named["BYD"].chinese == ("比亚迪",)  # "BYD Company (company name)"
+    assert named["sodium-ion"].chinese == ("钠离子",)  # composed: 钠 + 离子
+    assert lexicon.parts("动力电池") == ("动力", "电池") and lexicon.parts("电池") == ()
 
 
 @pytest.fixture()
@@ -69,6 +73,8 @@ def notices():
         "a": ("关于开展数据安全检查的通知", "现将有关事项通知如下。"),
         "b": ("关于印发管理办法的通知", "请认真贯彻执行。"),
         "c": ("Notice on inspections", "The ministry issued a notice."),
+        "d": ("电动汽车用动力蓄电池安全要求", "标准要求电池不起火、不爆炸。"),
+        "e": ("动力电池企业扩产", "多家动力电池企业宣布扩产。"),
     }
     for doc_id, (title, text) in texts.items():
         language = "en" if title.isascii() else "zh"
@@ -85,3 +91,9 @@ def test_the_collection_chooses_among_a_senses_words(notices):
     [concept] = result["concepts"]
     assert concept["chinese"] == ["通知"]  # the word the documents use; 布告, 告示牌 dropped
     assert {h["id"] for h in result["hits"]} == {"a", "b", "c"}
+
+
+def test_a_compound_written_apart_is_found_below_the_compound(notices):
+    es, alias = notices
+    result = search(es, alias, SearchRequest("动力电池", size=10))
+    assert [h["id"] for h in result["hits"]] == ["e", "d"]  # 动力蓄电池: its words, lower

@@ -280,7 +280,9 @@ def test_a_watch_compiles_to_concepts_phrases_proximity_and_filters():
 
     query = compile_watch(watch, load_glossary())["bool"]
     concept = query["must"][0]["dis_max"]  # one concept: its forms scored as one, not summed
-    forms = {q["multi_match"]["query"] for q in concept["queries"]}
+    forms = {q["multi_match"]["query"] for q in concept["queries"] if "multi_match" in q}
+    apart = [q["bool"]["must"] for q in concept["queries"] if "bool" in q]  # 光刻设备: 光刻 + 设备
+    assert [m["multi_match"]["query"] for m in apart[0]] == ["光刻", "设备"]
     assert concept["boost"] == 2.0 and {"lithography", "光刻机", "光刻设备"} <= forms
     assert query["must_not"] and {"terms": {"doc_type": ["policy"]}} in query["filter"]
     alone = compile_watch(Watch(id="w", name="w", all=("lithography",), cross_language=False), None)

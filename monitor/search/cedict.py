@@ -11,7 +11,8 @@ How a gloss becomes senses:
   "provincial").
 - A proper noun (capitalised pinyin) is also known by the capitalised words its gloss begins
   with when they are its pinyin: 深圳 [Shen1 zhen4] "Shenzhen subprovincial city in Guangdong,
-  ..." is "Shenzhen"; 深圳河 "Shenzhen or Shamchun river" and 粤绣 "Guangdong embroidery" are not.
+  ..." is "Shenzhen"; 深圳河 "Shenzhen or Shamchun river" and 粤绣 "Guangdong embroidery" are not;
+  and by the name before the kind of body it is: 比亚迪 "BYD company" is "BYD".
 - Single characters are reached from English only by their first sense (镓 "gallium", 钢 "steel";
   not 省 from its fifth sense "province"), and only when no longer word has that sense first.
 - Of several words for one sense, a word that contains another of them is left out: the shorter
@@ -33,6 +34,9 @@ from pathlib import Path
 _LINE = re.compile(r"^(\S+) (\S+) \[([^\]]*)\] /(.+)/$")
 # a proper noun's gloss that begins with its name and goes on to describe it in lower case
 _NAME = re.compile(r"^([A-Z][\w'-]*(?: [A-Z][\w'-]*)*)(?:,| (?!and |or )[a-z])")
+# a proper noun's gloss naming what kind of body it is: "BYD company", "Nikon corporation"
+_BODY = re.compile(r"^([A-Z][\w&'-]*(?: [A-Z][\w&'-]*)*?) (?i:company|corporation|group|bank|"
+                   r"university|airlines?|motors)\b")  # fmt: skip
 _ALTERNATIVES = re.compile(r"[\w'-]+(?: or [\w'-]+)+")
 _SENSE = re.compile(r"[a-z][a-z' -]*[a-z]|[a-z]")
 _SKIP = ("surname", "variant of", "old variant", "see ", "abbr. for", "used in", "erhua variant")
@@ -87,7 +91,7 @@ def _clean(sense: str) -> str | None:
 
 # Reading the dictionary file takes about 0.8 s; its index is kept in a cache file (marshal, about
 # 70 ms to load), rebuilt when the dictionary or this module changes. MONITOR_CACHE_DIR moves it.
-CACHE_FORMAT = 5
+CACHE_FORMAT = 7
 
 
 def _cache_path(source: Path) -> Path:
@@ -143,9 +147,13 @@ def _pieces(gloss: str, pinyin: str) -> list[str]:
     for part in gloss.split("; "):
         head = re.sub(r"\([^)]*\)", "", part).split(",")[0].strip()
         pieces += head.split(" or ") if _ALTERNATIVES.fullmatch(head) else [part]
-    name = _NAME.match(gloss) if pinyin[:1].isupper() else None
+    if not pinyin[:1].isupper():
+        return pieces
+    name = _NAME.match(gloss)
     if name and _romanised(name[1]) == _romanised(pinyin):
         pieces.insert(0, name[1])  # the word's own name, which its description begins with
+    elif body := _BODY.match(gloss):
+        pieces.insert(0, body[1])  # a company's or a bank's name, before the kind of body
     return pieces
 
 

@@ -43,6 +43,7 @@ ALL_FIELDS = {"zh": ZH_FIELDS, "en": EN_FIELDS}
 # words), a form from the general dictionary (CC-CEDICT) rather than the glossary less again.
 TRANSLATED_WEIGHT = 0.7
 DICTIONARY_WEIGHT = 0.5
+BACKOFF_WEIGHT = 0.5  # a compound's words apart, against the compound as one phrase
 
 
 def _phrase(form: str, fields: list[str], slop: int = 0, boost: float = 1.0) -> dict[str, Any]:
@@ -68,11 +69,14 @@ def concept_clause(
         return DICTIONARY_WEIGHT if concept.origin == "cedict" else TRANSLATED_WEIGHT
 
     queries = [_phrase(f, fields["en"], slop, weight(False)) for f in concept.english]
-    queries += [
-        _phrase(f, CHAR_FIELDS if len(f) == 1 and scope != "title" else fields["zh"], slop,
-                weight(True))
-        for f in concept.chinese
-    ]  # fmt: skip
+
+    def zh(form: str) -> list[str]:
+        return CHAR_FIELDS if len(form) == 1 and scope != "title" else fields["zh"]
+
+    queries += [_phrase(f, zh(f), slop, weight(True)) for f in concept.chinese]
+    for _, parts in concept.backoff:  # every word of the compound, anywhere in the document
+        together = [_phrase(p, zh(p)) for p in parts]
+        queries.append({"bool": {"must": together, "boost": weight(True) * BACKOFF_WEIGHT}})
     if len(queries) == 1 and boost == 1.0:
         return queries[0]
     return {"dis_max": {"queries": queries, **({"boost": boost} if boost != 1.0 else {})}}

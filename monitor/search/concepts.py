@@ -67,6 +67,9 @@ class Concept:
     # further renderings in the other language than the query's, for the collection to choose
     # from (monitor.search.senses): the dictionary's later senses
     alternatives: tuple[str, ...] = ()
+    # a Chinese compound form's dictionary words (动力电池: 动力, 电池), searched together, a little
+    # lower, when the documents write the compound apart (动力蓄电池, 支持…的政策)
+    backoff: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     @property
     def forms(self) -> tuple[str, ...]:
@@ -91,6 +94,7 @@ def _words(text: str) -> tuple[str, ...]:
 
 _singular = cedict.singular
 MAX_ALTERNATIVES = 12  # later senses offered to the collection's choice
+BACKOFF_LENGTH = 4  # characters: a compound of two words at least
 
 
 def _variants(phrase: str) -> list[str]:
@@ -145,7 +149,38 @@ class Lexicon:
         chooser._choose, chooser._chosen = choose, {}
         return chooser
 
+    def parts(self, word: str) -> tuple[str, ...]:
+        """A Chinese compound's dictionary words by longest match, the whole excluded; () when
+        some character is left that no word (nor a one-character entry) covers, or the word is
+        shorter than BACKOFF_LENGTH."""
+        if len(word) < BACKOFF_LENGTH:
+            return ()
+        parts: list[str] = []
+        i = 0
+        while i < len(word):
+            for size in range(min(len(word) - i, len(word) - 1), 0, -1):
+                piece = word[i : i + size]
+                known = self._glossary_chinese(piece) or (
+                    self.cedict and piece in self.cedict.to_english
+                )
+                if known and piece not in CHINESE_STOPWORDS:
+                    parts.append(piece)
+                    i += size
+                    break
+            else:
+                return ()
+        return tuple(parts) if len(parts) > 1 else ()
+
+    def _with_backoff(self, concept: Concept) -> Concept:
+        backoff = tuple(
+            (form, parts)
+            for form in concept.chinese
+            if (parts := self.parts(form))
+        )
+        return replace(concept, backoff=backoff) if backoff else concept
+
     def _chosen_for(self, concepts: list[Concept]) -> list[Concept]:
+        concepts = [self._with_backoff(c) for c in concepts]
         if self._choose is None:
             return concepts
         key = tuple(concepts)
@@ -268,11 +303,20 @@ class Lexicon:
             first += found_first
             later += found_later
         ranked = _unique([*first, *later])
+        if not ranked and len(words) == 1 and "-" in phrase:
+            ranked = first = list(self._composed(phrase.split("-")))
         if not ranked:
             return None
         chinese = _unique(first or later)[: cedict.MAX_RENDERINGS]
         rest = tuple(w for w in ranked if w not in chinese)[:MAX_ALTERNATIVES]
         return Concept(written, (written,), chinese, "cedict", f"en:{phrase}", rest)
+
+    def _composed(self, parts: list[str]) -> tuple[str, ...]:
+        """A hyphenated compound the dictionary lacks, translated part by part and joined, as
+        Chinese compounds are formed ("sodium-ion" → 钠离子); () unless every part is known."""
+        assert self.cedict is not None
+        pieces = [self.cedict.chinese(part)[:1] for part in parts if part]
+        return ("".join(p[0] for p in pieces),) if pieces and all(pieces) else ()
 
     def _cedict_chinese(self, word: str) -> Concept | None:
         if not self.cedict:

@@ -172,11 +172,7 @@ class Lexicon:
         return tuple(parts) if len(parts) > 1 else ()
 
     def _with_backoff(self, concept: Concept) -> Concept:
-        backoff = tuple(
-            (form, parts)
-            for form in concept.chinese
-            if (parts := self.parts(form))
-        )
+        backoff = tuple((form, parts) for form in concept.chinese if (parts := self.parts(form)))
         return replace(concept, backoff=backoff) if backoff else concept
 
     def _chosen_for(self, concepts: list[Concept]) -> list[Concept]:

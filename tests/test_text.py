@@ -191,6 +191,41 @@ def test_pages_that_are_not_articles_are_told_by_their_reason():
     assert analyse_page(english_404, "http://news.example/x")["not_article"] == "soft_404"
 
 
+TEASERS = [
+    ("Provinces race to fund drone delivery routes", "Local governments are offering subsidies "
+     "for low-altitude logistics as companies test parcel drones over cities."),
+    ("Gallium prices climb as export licences trickle out", "Buyers outside China are paying "
+     "more for the metal, traders say, while permits remain scarce and slow."),
+    ("Steelmakers brace for another year of output curbs", "Mills expect the planning agency "
+     "to cap crude steel production again, squeezing margins further this year."),
+    ("Shanghai vouchers cut AI start-ups' computing bills", "Start-ups training large models "
+     "can recover most of their computing costs under a new city scheme."),
+]  # fmt: skip
+
+
+def test_a_home_page_of_teasers_and_a_site_root_are_fronts():
+    cards = "".join(
+        f'<div class="card"><h3><a href="/2024/05/{i:02d}/s{i}.html">{title}</a></h3>'
+        f"<p>{teaser}</p><span>May {i + 1}, 2024</span></div>"
+        for i, (title, teaser) in enumerate(TEASERS)
+    )
+    home = (
+        "<html><head><title>Asia Industry Wire</title></head><body><nav><a href='/'>Home</a> "
+        f"<a href='/policy/'>Policy</a></nav><main><h2>Latest</h2>{cards}</main></body></html>"
+    ).encode()
+    assert analyse_page(home, "http://wire.example/news/latest.html")["not_article"] == (
+        "section_front"
+    )  # a short paragraph and a date line per item: a list, though every line is prose
+    story = (
+        "<html><head><title>Steel output curbs</title></head><body><article><h1>Steel output "
+        f"curbs</h1><p>{TEASERS[2][1] * 3}</p><p>May 3, 2024</p></article></body></html>"
+    ).encode()
+    assert analyse_page(story, "http://wire.example/2024/05/03/s2.html")["not_article"] is None
+    for root in ("http://wire.example/", "http://wire.example/index.html"):
+        assert analyse_page(story, root)["not_article"] == "section_front", root
+    assert analyse_page(story, "http://wire.example/?p=12")["not_article"] is None
+
+
 def test_articles_are_not_taken_for_anything_else():
     from monitor.demo.sites import SITES
 

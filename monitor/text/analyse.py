@@ -72,7 +72,9 @@ def analyse_page(
         found.text = found.text[:max_text_chars]
     language = detect(found.title, found.text, language_hint)
     canonical = choose_canonical(url, found.canonical_url)
-    not_article = not_an_article(tree, found.title, found.found_text, found.method, found.links)
+    not_article = not_an_article(
+        tree, found.title, found.found_text, found.method, found.links, url=url
+    )
     return {
         "id": document_id(canonical),
         "canonical_url": canonical,

@@ -3,7 +3,9 @@
 - `soft_404`: an error page served with 200 (页面不存在, "Page not found"), told by its title or
   its text, when the text is short.
 - `section_front`: a section's front page or a listing (sitemaps list them beside articles): its
-  text is mostly the titles of the links it lists.
+  text is mostly the titles of the links it lists; or mostly teasers (what extraction keeps of a
+  home page: the paragraph under each linked headline, the headlines dropped as links); or a
+  site's root page, which is never an article.
 - `empty_article`: a page whose article container is empty, so what extraction found is chrome:
   navigation, a sidebar, a footer (mostly link text, or a few words without one sentence).
 
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import urlsplit
 
 from monitor.text.article.links import link_texts
 
@@ -34,6 +37,12 @@ HEADLINE_CHARS = 12
 PARAGRAPH_CHARS = 80  # a line of prose this long, not a link, makes the page an article
 LINK_TEXT_SHARE = 0.6  # of the text's characters in lines that are link titles
 
+
+MIN_ITEMS = 3  # headlines each followed by its teaser: a list of items, not one article
+TEASER_CHARS = 30
+TEASER_SHARE = 0.5  # of the extracted text's characters in those teasers
+_HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
+_ROOT = re.compile(r"^/?(?:(?:index|default|home)\.(?:s?html?|php|aspx?|jsp))?$", re.IGNORECASE)
 
 # a listing's line is a link's title, after a bullet and before the date beside it
 _BULLET = re.compile(r"^(?:[-*•·]|\d{1,3}[.、])\s*")
@@ -79,21 +88,55 @@ def _error_title(title: str) -> bool:
     return False
 
 
+def site_root(url: str | None) -> bool:
+    """Whether the URL is a site's home page (/, /index.html, /default.aspx), with no query."""
+    if not url:
+        return False
+    parts = urlsplit(url)
+    return not parts.query and bool(_ROOT.match(parts.path))
+
+
+def teaser_list(tree: Any, text: str) -> bool:
+    """Whether the text is mostly teasers: paragraphs that each follow a linked headline (a
+    home page or a section's front, whose headlines extraction drops as links)."""
+    lines = {_norm(line) for line in text.splitlines() if line.strip()}
+    total = sum(map(len, lines))
+    items, teasers = 0, 0
+    for link in tree.iter("a"):
+        if len(_norm(link.text_content())) < HEADLINE_CHARS:
+            continue
+        parent = link.getparent()
+        head = parent if parent is not None and parent.tag in _HEADINGS else link
+        following = head.getnext()
+        if following is None or following.tag != "p":
+            continue
+        teaser = _norm(following.text_content())
+        if len(teaser) >= TEASER_CHARS:
+            items += 1
+            teasers += len(teaser) if teaser in lines else 0
+    return items >= MIN_ITEMS and total > 0 and teasers / total >= TEASER_SHARE
+
+
 def not_an_article(
     tree: Any,
     title: str | None,
     text: str,
     method: str,
     links: list[tuple[Any, str]] | None = None,
+    url: str | None = None,
 ) -> str | None:
     """Why the page is not an article, or None. `tree`: the parsed page (lxml), or None;
-    `links`: its links, when the caller has read them (links.link_texts)."""
+    `links`: its links, when the caller has read them (links.link_texts); `url`: the page's."""
     if _error_title(title or "") or (
         len(text) <= SOFT_404_MAX_CHARS and _SOFT_404_TEXT.search(text)
     ):
         return "soft_404"
+    if site_root(url):
+        return "section_front"
     if tree is None or not text:
         return None
+    if teaser_list(tree, text):
+        return "section_front"
     share, headlines, paragraph = link_text_share(tree, text, links)
     if share >= LINK_TEXT_SHARE and not paragraph:  # one real paragraph: an article in chrome
         return "section_front" if headlines >= MIN_HEADLINES else "empty_article"

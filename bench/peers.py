@@ -15,8 +15,9 @@ bench-peers`; not part of the package), 3 runs interleaved, medians:
 news-please's crawler mode is not run: it fetches only from port 80 and is configured through a
 directory of its own; see bench/README.md.
 
-CPU is user + system time of the contender's processes (their rusage once they exit), not of the
-fixture server (this process) nor of Elasticsearch. Wall is pages over elapsed seconds.
+CPU is user + system time of the contender's whole process tree (bench.common.measured_run, read
+from /proc while it runs, so workers forked from a fork server count too), not of the fixture
+server (this process) nor of Elasticsearch. Wall is pages over elapsed seconds.
 
     python bench/peers.py [--pages 2000] [--runs 3] [--setup]
 

@@ -94,8 +94,8 @@ SETTINGS: tuple[Setting, ...] = (
        "crawl"),
     _S("MONITOR_MAX_TEXT_CHARS", 300_000, "int", "article text kept per page; longer text is "
        "cut and flagged `extraction.truncated`", "crawl"),
-    _S("MONITOR_MIN_TEXT_CHARS", 40, "int", "shorter bodies are skipped as no article text",
-       "crawl"),
+    _S("MONITOR_MIN_TEXT_CHARS", 40, "int", "shorter bodies are skipped as no article text "
+       "(a Chinese character counts as two letters)", "crawl"),
     _S("MONITOR_EXTRACT_MODE", "process", "str", "extraction in worker `process`es or "
        "`thread`s", "crawl"),
     _S("MONITOR_EXTRACT_WORKERS", 0, "int", "extraction pool size; 0: one per CPU core", "crawl"),

@@ -12,6 +12,7 @@ from monitor.crawl.options import CrawlSettings
 from monitor.crawl.record import SeenRecord
 from monitor.crawl.summary import count
 from monitor.text.documents import extract_document
+from monitor.text.han import text_size
 from monitor.text.limits import PageRejected
 from pipelines.base import Stage
 
@@ -84,7 +85,7 @@ class ExtractPipeline(Stage):
                 f"not an article ({doc['not_article']}): {item.url}",
                 level="INFO",
             )
-        elif len(doc["text"]) < self.settings.min_text_chars:
+        elif text_size(doc["text"]) < self.settings.min_text_chars:
             raise self.drop(
                 "no_text",
                 f"no article text ({len(doc['text'])} chars): {item.url}",

@@ -113,6 +113,17 @@ def test_too_short_text_takes_the_source_hint():
     assert detect(None, "", hint="en").method == "hint"
 
 
+def test_a_short_chinese_news_flash_is_as_long_as_an_english_sentence_twice_its_length():
+    from monitor.registry import get
+    from monitor.text.han import text_size
+
+    flash = "新规明确稀土开采、冶炼分离和出口管制要求，违规出口将受到处罚。"  # 31 characters
+    floor = get("MONITOR_MIN_TEXT_CHARS").default
+    assert len(flash) < floor <= text_size(flash)
+    assert text_size("Rules tightened.") == len("Rules tightened.") < floor
+    assert text_size("稀土 rare earths") == len("稀土 rare earths") + 2
+
+
 def test_detection_is_deterministic():
     text = "Die Regierung fördert die Halbleiterindustrie mit neuen Subventionen für Fabriken."
     results = {detect(None, text).language for _ in range(5)}

@@ -11,7 +11,8 @@ judged query (`query:` the query as an analyst types it into `monitor search`) d
 JSONL channel; `monitor crawl` (the real command, a throw-away index prefix, no translation: no
 model can be downloaded here) syncs the watches, crawls and raises the alerts. Then:
 
-- precision: alerts on documents the query judges relevant (grade 1 or 2) over all alerts;
+- precision: alerted documents the query judges relevant (grade 1 or 2) over all alerted ones
+  (a reprint listed `also_in` an alert counts as alerted);
 - recall: relevant documents alerted over relevant documents (and `recall_grade2`: those that
   answer the question);
 - exactly-once: `monitor crawl --full` fetches every page again: new alerts and duplicate
@@ -169,7 +170,8 @@ def run_set(name: str) -> tuple[list[dict[str, Any]], dict[str, Any]]:
         reasons.update(summary.get("reasons") or {})
     by_watch: dict[str, set[str]] = {}
     for alert in raised:
-        by_watch.setdefault(alert["watch_id"], set()).add(doc_id(alert["url"]))
+        covered = [alert["url"], *(m["url"] for m in alert.get("also_in") or [])]
+        by_watch.setdefault(alert["watch_id"], set()).update(doc_id(url) for url in covered)
     rows = []
     for query in queries:
         relevant = {d for d, g in query["relevant"].items() if g > 0}

@@ -380,3 +380,50 @@ def test_a_matcher_that_dies_says_so_and_starts_again(tmp_path, caplog):
     assert matcher.totals["restarts"] == MAX_RESTARTS  # then it stays down, said each time
     assert f"restarted ({MAX_RESTARTS} of {MAX_RESTARTS})" in caplog.text
     matcher.finish()
+
+
+def test_reprints_of_one_story_alert_once_per_watch_and_join_its_alert(tmp_path):
+    """Two reprints of a story in the batch of its first document and one in a later batch: one
+    alert, naming the first document, the three reprints `also_in` it; matching them all again
+    (a re-crawl, a translation's re-match) changes nothing; another story alerts on its own."""
+    from monitor.alerts.delivery import watch_message
+    from monitor.es.bulk import write
+    from monitor.es.schema import ensure_articles_index
+    from monitor.text.dates import utc_now_iso
+
+    config = new_config()
+    es = make_client(config)
+    try:
+        ensure_articles_index(es, config)
+        articles = config.index_name("articles")
+        store = WatchStore(es, config)
+        store.sync([Watch(id="gallium", name="Gallium", all=("gallium",))], None)
+        now = utc_now_iso()
+
+        def doc(doc_id: str, story: str, source: str) -> tuple[str, str, dict]:
+            text = f"Gallium exporters need licences, {source} reports."
+            return ("create", doc_id, {"title": f"Gallium licences ({source})", "text": text,
+                                       "language": "en", "source_id": source, "story_id": story,
+                                       "url": f"http://{source}.example/{doc_id}",
+                                       "indexed_at": now})  # fmt: skip
+
+        first = [doc("a1", "a1", "wire"), doc("a2", "a1", "paper"), doc("a3", "a1", "daily")]
+        later = [doc("a4", "a1", "weekly"), doc("b1", "b1", "other")]
+        assert not [e for _, e in write(es, articles, [*reversed(first), *later], True) if e]
+        matcher = Matcher(es, config)
+        created = matcher.match(["a3", "a2", "a1"])
+        assert [(a["document_id"], len(a["also_in"])) for a in created] == [("a1", 2)]
+        said = next(line for line in watch_message(created[0]).text.splitlines()
+                    if line.startswith("Also in: "))  # fmt: skip
+        assert "paper http://paper.example/a2" in said and "daily http://daily.example/a3" in said
+        assert [a["document_id"] for a in matcher.match(["a4", "b1"])] == ["b1"]
+        for _ in range(2):
+            assert matcher.match(["a1", "a2", "a3", "a4", "b1"]) == []
+        stored = {a["document_id"]: a for a in alerts(config)}
+        assert set(stored) == {"a1", "b1"}
+        assert sorted(m["document_id"] for m in stored["a1"]["also_in"]) == ["a2", "a3", "a4"]
+        assert {m["source_id"] for m in stored["a1"]["also_in"]} == {"paper", "daily", "weekly"}
+        assert "also_in" not in stored["b1"] or stored["b1"]["also_in"] == []
+        assert matcher.stats["joined"] == 1
+    finally:
+        delete_all(es, config)

@@ -52,6 +52,7 @@ def watch_message(alert: dict[str, Any]) -> Message:
         f"Source: {alert.get('source_id')}, {date}",
         f"Matched: {', '.join(alert.get('matched') or []) or '-'}",
         f"Snippet: {snippet.replace('<em>', '[').replace('</em>', ']')}",
+        *([f"Also in: {_reprints(also)}"] if (also := alert.get("also_in")) else []),
         f"Link: {alert.get('url')}",
     ]
     body = "".join(
@@ -61,6 +62,11 @@ def watch_message(alert: dict[str, Any]) -> Message:
     link = html.escape(alert.get("url") or "")
     body += f'<p><a href="{link}">{link}</a></p>'
     return Message(subject, "\n".join(lines), f"<html><body>{body}</body></html>", alert)
+
+
+def _reprints(members: list[dict[str, Any]]) -> str:
+    """The other documents of an alert's story: source and link each."""
+    return ", ".join(f"{m.get('source_id')} {m.get('url')}" for m in members)
 
 
 def digest_message(digest: dict[str, Any]) -> Message:

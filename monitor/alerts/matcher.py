@@ -28,7 +28,7 @@ from datetime import datetime, timedelta, timezone
 from functools import cached_property
 from typing import Any
 
-from elasticsearch import Elasticsearch
+from elasticsearch import ConflictError, Elasticsearch
 
 from monitor.alerts.watches import Watch, compile_watch
 from monitor.es.bulk import write
@@ -66,12 +66,17 @@ ALERT_SOURCE = [
     "language",
     "doc_type",
     "indexed_at",
+    "story_id",  # reprints of one story: one alert per watch, the others `also_in` it
 ]
+ALSO_IN_FIELDS = ("document_id", "source_id", "url", "title", "published_at")
+ALSO_IN_MAX = 50  # reprints listed with one alert
 
 
 def alert_id(watch_id: str, document_id: str, event: str = "new") -> str:
-    """One alert per (watch, document) for `new` whatever the process or retry; per version for
-    `changed` ("changed:v3"); one per withdrawal."""
+    """One alert per (watch, story) for `new` whatever the process or retry (`document_id` is
+    the story's id: a story's id is that of its first document, so an alert on the first
+    document of a story has the id it had before stories); per version for `changed`
+    ("changed:v3"); one per withdrawal."""
     key = f"{watch_id}\n{document_id}" + ("" if event == "new" else f"\n{event}")
     return "watch:" + hashlib.sha1(key.encode()).hexdigest()
 
@@ -211,7 +216,7 @@ class Matcher:
         self.on_alerts = on_alerts
         self._watches: list[ActiveWatch] = []
         self._read_at = 0.0
-        self.stats = {"batches": 0, "documents": 0, "alerts": 0, "queries": 0}
+        self.stats = {"batches": 0, "documents": 0, "alerts": 0, "queries": 0, "joined": 0}
 
     def watches(self) -> list[ActiveWatch]:
         if time.monotonic() - self._read_at > CACHE_SECONDS:
@@ -282,12 +287,24 @@ class Matcher:
     ) -> list[dict[str, Any]]:
         now = datetime.now(timezone.utc)
         queued = self._recent_immediate(sorted({a.watch.id for a, _ in found}), now)
-        docs = []
+        # a story's first document first: the one its alert names when reprints come together
+        found = sorted(found, key=lambda pair: _story(pair[1]) != pair[1]["_id"])
+        docs: list[tuple[str, dict[str, Any]]] = []
+        by_id: dict[str, dict[str, Any]] = {}
         for active, hit in found:
             event = event_of(active.watch, hit["_source"])
             if event is None:
                 continue
+            # a new document alerts once per story: a reprint in the same batch joins the
+            # alert of the first; one of a story alerted before joins that alert (_join)
+            story = _story(hit)
+            key = story if event == "new" else hit["_id"]
+            if (first := by_id.get(alert_id(active.watch.id, key, event))) is not None:
+                _add_member(first, also_in(hit))
+                continue
             alert = alert_document(active, hit, now) | {"event": event.split(":")[0]}
+            if event == "new":
+                alert["story_id"] = story
             if event.startswith("changed"):
                 alert["changes"] = hit["_source"].get("changes")
             watch = active.watch
@@ -300,13 +317,21 @@ class Matcher:
                 alert |= {"status": "queued", "digest_due": due.isoformat(), "mode": "folded"}
             else:
                 queued[watch.id] = queued.get(watch.id, 0) + 1
-            docs.append((alert_id(watch.id, hit["_id"], event), alert))
+            docs.append((alert_id(watch.id, key, event), alert))
+            by_id[docs[-1][0]] = alert
         if not docs:
             return []
         results = write(self.es, self.alerts, [("create", i, d) for i, d in docs], refresh=True)
         created = [
             d | {"_id": i} for (i, d), (r, e) in zip(docs, results, strict=True) if r == "created"
         ]
+        joined = {
+            i: d
+            for (i, d), (r, _) in zip(docs, results, strict=True)
+            if r == "exists" and d.get("event") == "new"
+        }
+        if joined:
+            self._join(joined)
         for (_, alert), (_, error) in zip(docs, results, strict=True):
             if error:
                 logger.error("watch %s: alert not stored: %s", alert["watch_id"], error)
@@ -314,6 +339,35 @@ class Matcher:
         if created and self.on_alerts:
             self.on_alerts(created)
         return created
+
+    def _join(self, alerts: dict[str, dict[str, Any]]) -> None:
+        """Reprints whose story a watch alerted on before join that alert's `also_in` (not a
+        new alert): read, extended, written back only if nobody wrote it meanwhile (retried)."""
+        for alert_key, alert in alerts.items():
+            members = [also_in_of(alert), *alert.get("also_in", [])]
+            for _ in range(3):
+                stored = self.es.options(ignore_status=404).get(index=self.alerts, id=alert_key)
+                if not stored.get("found"):
+                    break
+                current = stored["_source"]
+                before = len(current.get("also_in") or [])
+                for member in members:
+                    _add_member(current, member)
+                if len(current.get("also_in") or []) == before:
+                    break  # a re-match: these reprints are listed already
+                try:
+                    self.es.update(
+                        index=self.alerts,
+                        id=alert_key,
+                        doc={"also_in": current["also_in"]},
+                        if_seq_no=stored["_seq_no"],
+                        if_primary_term=stored["_primary_term"],
+                        refresh=True,
+                    )
+                    self.stats["joined"] += 1
+                    break
+                except ConflictError:
+                    continue
 
     def _recent_immediate(self, watch_ids: list[str], now: datetime) -> dict[str, int]:
         """Immediate alerts each watch raised within its rate-limit period (the longest asked)."""
@@ -401,6 +455,35 @@ class Matcher:
 def _time(value: str) -> datetime:
     parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+def _story(hit: dict[str, Any]) -> str:
+    return hit["_source"].get("story_id") or hit["_id"]
+
+
+def also_in(hit: dict[str, Any]) -> dict[str, Any]:
+    """A reprint as an alert lists it."""
+    source = hit["_source"]
+    return {
+        "document_id": hit["_id"],
+        "source_id": source.get("source_id"),
+        "url": source.get("canonical_url") or source.get("url"),
+        "title": source.get("title"),
+        "published_at": source.get("published_at"),
+    }
+
+
+def also_in_of(alert: dict[str, Any]) -> dict[str, Any]:
+    """The document of an alert, as another alert of its story would list it."""
+    return {name: alert.get(name) for name in ALSO_IN_FIELDS}
+
+
+def _add_member(alert: dict[str, Any], member: dict[str, Any]) -> None:
+    """List a reprint with the alert, once, and not the alert's own document."""
+    listed = alert.setdefault("also_in", [])
+    known = {alert.get("document_id"), *(m.get("document_id") for m in listed)}
+    if member["document_id"] not in known and len(listed) < ALSO_IN_MAX:
+        listed.append(member)
 
 
 def alert_document(active: ActiveWatch, hit: dict[str, Any], now: datetime) -> dict[str, Any]:

@@ -22,6 +22,8 @@ def _line(a: dict) -> str:
     error = f"  [{a['last_error']}]" if a.get("last_error") else ""
     if a.get("kind") == "watch":
         what = f"watch {a['watch_id']}: {a.get('title')}  [{a.get('source_id')}]  {a.get('url')}"
+        if a.get("also_in"):
+            what += f"  (also in {len(a['also_in'])})"
     elif a.get("kind") == "digest":
         what = f"digest {a['watch_id']}: {len(a.get('alert_ids') or [])} documents"
     else:

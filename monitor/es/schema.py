@@ -263,11 +263,14 @@ ALERT_PROPERTIES: dict[str, Any] = {
     "next_attempt_at": DATE,  # pending after a failed attempt: not retried before this
     "acked": {"type": "boolean"},  # `monitor alerts ack`
     "acked_at": DATE,
-    # watch alerts (kind: watch): one per (watch, document), `_id` derived from both
+    # watch alerts (kind: watch): one per (watch, story) for new documents, per (watch, document)
+    # for changed and withdrawn ones; `_id` derived from both
     "watch_id": KEYWORD,
     "watch_version": {"type": "integer"},
     "watch_name": KEYWORD,
     "document_id": KEYWORD,
+    "story_id": KEYWORD,  # event new: one alert per (watch, story); its reprints are `also_in`
+    "also_in": {"type": "object", "enabled": False},  # [{document_id, source_id, url, ...}]
     "title": {"type": "text", "fields": {"raw": {"type": "keyword", "ignore_above": 512}}},
     "title_en": {"type": "text"},
     "url": KEYWORD,

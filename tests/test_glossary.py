@@ -93,3 +93,20 @@ def test_a_broken_glossary_names_the_line(tmp_path):
     )
     with pytest.raises(ConfigError, match=r"glossary.yaml:4: term needs a non-empty `zh` list"):
         load_glossary(extra=str(bad))
+
+
+def test_a_watch_requires_every_word_of_a_short_query_a_search_ranks_by_them():
+    """光伏 and 支持 are general-dictionary words, 政策 a glossary term: a search requires 政策 and
+    ranks documents with the others higher; a watch, which decides, counts all three (two of
+    them must match). A long question's general words stay weak for both."""
+    from monitor.search.query import SHORT_QUERY, compile_query
+
+    lexicon = Lexicon(load_glossary())
+    ranked = compile_query("光伏 支持政策", lexicon)
+    decided = compile_query("光伏 支持政策", lexicon, decision=True)
+    assert (ranked.key_concepts, ranked.required) == (1, 1)
+    assert (decided.key_concepts, decided.required) == (3, 2) == (len(decided.concepts), 2)
+    question = "how are Dutch lithography export controls affecting SMIC"
+    long = compile_query(question, lexicon, decision=True)
+    assert len(long.concepts) > SHORT_QUERY
+    assert long.key_concepts == compile_query(question, lexicon).key_concepts < len(long.concepts)

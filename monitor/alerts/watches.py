@@ -193,7 +193,7 @@ def compile_watch(watch: Watch, glossary: Glossary | None) -> dict[str, Any]:
         from monitor.search.engine import bare_lexicon
         from monitor.search.query import compile_query
 
-        compiled = compile_query(watch.query, lexicon or bare_lexicon())
+        compiled = compile_query(watch.query, lexicon or bare_lexicon(), decision=True)
         must.append(compiled.query)
         filters += compiled.filters
     if watch.any:

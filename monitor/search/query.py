@@ -46,6 +46,9 @@ COORDINATION = 1000.0
 # general-dictionary words (CC-CEDICT) of a query that has key concepts are weak: "Dutch",
 # "affecting" in a long question. Weak concepts are not required; matching one still counts, less.
 WEAK_COORDINATION = 100.0
+# A watch's query of this many concepts or fewer requires its general-dictionary words as well
+# (compile_query's `decision`); a longer one is a question, whose weak words stay weak.
+SHORT_QUERY = 3
 DOC_TYPES = ("news", "policy", "filing")
 FIELDS = ("title", "source", "type", "issuer", "company", "lang")
 _FIELD_ALIASES = {"language": "lang", "doc_type": "type", "source_id": "source"}
@@ -73,8 +76,14 @@ class CompiledQuery:
     empty: bool = False  # nothing to rank: newest first
 
 
-def compile_query(text: str, lexicon: Lexicon, floor: int | None = None) -> CompiledQuery:
-    """The Elasticsearch query for a query string; QueryError (exit 2) when it cannot be run."""
+def compile_query(
+    text: str, lexicon: Lexicon, floor: int | None = None, decision: bool = False
+) -> CompiledQuery:
+    """The Elasticsearch query for a query string; QueryError (exit 2) when it cannot be run.
+
+    `decision`: compiled to decide yes or no (a watch) rather than to rank: in a short query
+    (up to SHORT_QUERY concepts) every concept is then key, general-dictionary words too, since
+    the analyst typed each word to mean it and no ranking puts partial matches below."""
     text = (text or "").strip()
     if text in ("", "*"):
         return CompiledQuery({"match_all": {}}, empty=True)
@@ -82,7 +91,7 @@ def compile_query(text: str, lexicon: Lexicon, floor: int | None = None) -> Comp
         parsed = parser.parse(text)
     except ParseError as exc:
         raise QueryError(f"cannot read the query {text!r}: {_plain(exc)}") from None
-    return _Compiler(lexicon).top(parsed, floor)
+    return _Compiler(lexicon, decision).top(parsed, floor)
 
 
 def _plain(exc: Exception) -> str:
@@ -91,8 +100,9 @@ def _plain(exc: Exception) -> str:
 
 
 class _Compiler:
-    def __init__(self, lexicon: Lexicon) -> None:
+    def __init__(self, lexicon: Lexicon, decision: bool = False) -> None:
         self.lexicon = lexicon
+        self.decision = decision
         self.sources: list[str] = []
         self.filters: list[dict[str, Any]] = []
 
@@ -120,6 +130,8 @@ class _Compiler:
                 must.append(self.node(item))
         concepts = self.lexicon.concepts(" ".join(words)) if words else []
         key = [c for c in concepts if c.origin != "cedict"] or concepts
+        if self.decision and len(concepts) <= SHORT_QUERY:
+            key = concepts
         required = min(floor, len(key)) if floor else required_concepts(len(key))
         should: list[dict[str, Any]] = []
         weights: dict[str, float] = {}

@@ -106,6 +106,8 @@ def test_a_watch_requires_every_word_of_a_short_query_a_search_ranks_by_them():
     decided = compile_query("光伏 支持政策", lexicon, decision=True)
     assert (ranked.key_concepts, ranked.required) == (1, 1)
     assert (decided.key_concepts, decided.required) == (3, 2) == (len(decided.concepts), 2)
+    assert [w.split(":")[0] for w in ranked.why] == ["weak", "weak", "key"]
+    assert [w.split(":")[0] for w in decided.why] == ["key", "key", "key"]
     question = "how are Dutch lithography export controls affecting SMIC"
     long = compile_query(question, lexicon, decision=True)
     assert len(long.concepts) > SHORT_QUERY

@@ -121,6 +121,11 @@ def test_explain_shows_the_concepts(two_crawls, es_config):
             "english": ["Big Fund", "National Integrated Circuit Industry Investment Fund"],
             "chinese": ["大基金", "国家集成电路产业投资基金"],
             "origin": "glossary",
+            "why": "key: a term of the glossary (the domain's vocabulary)",
         }
     ]
     assert "query_dsl" in payload
+    said = run_monitor("search", "Big Fund investors", "--explain", config=es_config).stdout
+    assert "    key: a term of the glossary" in said
+    assert "    weak: a general-dictionary word beside key concepts" in said
+    assert "required: 1 of the 1 key concepts" in said

@@ -221,6 +221,7 @@ def _explain(result: dict[str, Any], dsl: dict[str, Any]) -> None:
     for c in result["concepts"]:
         forms = ", ".join(c["english"] + c["chinese"])
         click.echo(f"concept {c['text']!r} ({c['origin']}): {forms}")
+        click.echo(f"    {c['why']}")
     if result["concepts"]:
         click.echo(
             f"required: {result['required']} of the {result['key_concepts']} key concepts "

@@ -313,7 +313,10 @@ def search(
         "total": response["hits"]["total"]["value"],
         "offset": request.offset,
         "hits": shaped,
-        "concepts": [c.as_dict() for c in compiled.concepts],
+        "concepts": [
+            c.as_dict() | {"why": why}
+            for c, why in zip(compiled.concepts, compiled.why, strict=True)
+        ],  # fmt: skip
         "key_concepts": compiled.key_concepts,
         "required": compiled.required,
         "relaxed": relaxed,

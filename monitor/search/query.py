@@ -64,12 +64,39 @@ def required_concepts(count: int) -> int:
     return math.ceil(0.6 * count)
 
 
+_KEY_BECAUSE = {
+    "glossary": "key: a term of the glossary (the domain's vocabulary)",
+    "number": "key: a quantity",
+    "written": "key: in no dictionary (a name or a code), searched as written",
+}
+
+
+def key_concepts(
+    concepts: list[Concept], decision: bool = False
+) -> tuple[list[Concept], list[str]]:
+    """(the key concepts, for each concept why it is key or weak). Key: glossary terms,
+    quantities and words no dictionary knows (names); a general-dictionary (CC-CEDICT) word is
+    weak beside them: it counts, it is not required. With `decision` (a watch) and a short query,
+    every concept is key."""
+    if decision and len(concepts) <= SHORT_QUERY:
+        why = [_KEY_BECAUSE.get(c.origin) or "key: a watch's short query counts every word"
+               for c in concepts]  # fmt: skip
+        return list(concepts), why
+    key = [c for c in concepts if c.origin != "cedict"]
+    if not key:
+        alone = "key: a general-dictionary word, and the query has no term, quantity or name"
+        return list(concepts), [alone] * len(concepts)
+    weak = "weak: a general-dictionary word beside key concepts (counts, not required)"
+    return key, [_KEY_BECAUSE.get(c.origin, weak) if c in key else weak for c in concepts]
+
+
 @dataclass
 class CompiledQuery:
     query: dict[str, Any]
     concepts: list[Concept] = field(default_factory=list)  # the coordinated ones (top level)
     key_concepts: int = 0  # how many of them are key (the rest are weak)
     required: int = 0  # key concepts a document must match
+    why: list[str] = field(default_factory=list)  # per concept: key or weak, and why (--explain)
     weights: dict[str, float] = field(default_factory=dict)  # named concept clause → its constant
     filters: list[dict[str, Any]] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)  # source ids named by `source:`
@@ -129,9 +156,7 @@ class _Compiler:
             else:
                 must.append(self.node(item))
         concepts = self.lexicon.concepts(" ".join(words)) if words else []
-        key = [c for c in concepts if c.origin != "cedict"] or concepts
-        if self.decision and len(concepts) <= SHORT_QUERY:
-            key = concepts
+        key, why = key_concepts(concepts, self.decision)
         required = min(floor, len(key)) if floor else required_concepts(len(key))
         should: list[dict[str, Any]] = []
         weights: dict[str, float] = {}
@@ -161,6 +186,7 @@ class _Compiler:
             concepts=concepts,
             key_concepts=len(key),
             required=required,
+            why=why,
             weights=weights,
             filters=self.filters,
             sources=self.sources,

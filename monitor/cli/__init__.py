@@ -1,56 +1,57 @@
 """The `monitor` command line: one module per command group, each thin. They parse options, call
 the library, and map domain errors to one stderr line and a documented exit code
-(docs/commands.md); what they share is in `monitor.cli.common`."""
+(docs/commands.md); what they share is in `monitor.cli.common`.
+
+A command's module is imported when that command runs (or when help lists it): `monitor search`
+does not pay for the imports of the crawl, the scheduler or Kibana."""
 
 from __future__ import annotations
+
+import importlib
 
 import click
 
 from monitor import __version__
-from monitor.cli.alerts import alerts
-from monitor.cli.capture import capture_cmd
-from monitor.cli.config import config_cmd
-from monitor.cli.crawl import crawl
-from monitor.cli.demo import demo
-from monitor.cli.diff import diff_cmd
-from monitor.cli.es import es
-from monitor.cli.export import export_cmd
-from monitor.cli.extract import extract
-from monitor.cli.kibana import kibana
-from monitor.cli.schedule import schedule_cmd
-from monitor.cli.search import search_cmd
-from monitor.cli.searches import searches
-from monitor.cli.show import show_cmd
-from monitor.cli.sources import sources
-from monitor.cli.translate import models, status_cmd, translate_cmd
-from monitor.cli.watch import alertd, watch
-from monitor.cli.worker import worker_cmd
+
+COMMANDS = {  # name → (module, attribute)
+    "alertd": ("monitor.cli.watch", "alertd"),
+    "alerts": ("monitor.cli.alerts", "alerts"),
+    "capture": ("monitor.cli.capture", "capture_cmd"),
+    "config": ("monitor.cli.config", "config_cmd"),
+    "crawl": ("monitor.cli.crawl", "crawl"),
+    "demo": ("monitor.cli.demo", "demo"),
+    "diff": ("monitor.cli.diff", "diff_cmd"),
+    "es": ("monitor.cli.es", "es"),
+    "export": ("monitor.cli.export", "export_cmd"),
+    "extract": ("monitor.cli.extract", "extract"),
+    "kibana": ("monitor.cli.kibana", "kibana"),
+    "models": ("monitor.cli.translate", "models"),
+    "schedule": ("monitor.cli.schedule", "schedule_cmd"),
+    "search": ("monitor.cli.search", "search_cmd"),
+    "searches": ("monitor.cli.searches", "searches"),
+    "show": ("monitor.cli.show", "show_cmd"),
+    "sources": ("monitor.cli.sources", "sources"),
+    "status": ("monitor.cli.translate", "status_cmd"),
+    "translate": ("monitor.cli.translate", "translate_cmd"),
+    "watch": ("monitor.cli.watch", "watch"),
+    "worker": ("monitor.cli.worker", "worker_cmd"),
+}
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Commands(click.Group):
+    """The top-level group, its commands imported on demand."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in COMMANDS:
+            return None
+        module, attribute = COMMANDS[name]
+        return getattr(importlib.import_module(module), attribute)
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="monitor")
 def main() -> None:
     """news-monitor: crawl Chinese and English news and policy documents into Elasticsearch."""
-
-
-main.add_command(es)
-main.add_command(crawl)
-main.add_command(extract)
-main.add_command(search_cmd)
-main.add_command(show_cmd)
-main.add_command(capture_cmd)
-main.add_command(diff_cmd)
-main.add_command(export_cmd)
-main.add_command(searches)
-main.add_command(demo)
-main.add_command(translate_cmd)
-main.add_command(models)
-main.add_command(status_cmd)
-main.add_command(kibana)
-main.add_command(schedule_cmd)
-main.add_command(alerts)
-main.add_command(sources)
-main.add_command(watch)
-main.add_command(alertd)
-main.add_command(worker_cmd)
-main.add_command(config_cmd)

@@ -13,7 +13,15 @@ from typing import Any
 
 import click
 
-from monitor.cli.common import connect, domain_errors, emit_json, info, json_option, tz_option
+from monitor.cli.common import (
+    connect,
+    domain_errors,
+    emit_json,
+    info,
+    json_option,
+    lean_client,
+    tz_option,
+)
 from monitor.text.zones import shown as shown_date
 
 QUERY_HELP = """Query language (Lucene/Kibana syntax):
@@ -160,6 +168,7 @@ def open_index(request: Any) -> tuple[Any, Any, str]:
 @tz_option
 @json_option("Print one JSON object with a `hits` list.")
 @domain_errors
+@lean_client
 def search_cmd(
     query: tuple[str, ...],
     filters: Filters,

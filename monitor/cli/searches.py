@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from monitor.cli.common import connect, domain_errors, emit_json, info, json_option
+from monitor.cli.common import connect, domain_errors, emit_json, info, json_option, lean_client
 
 
 @click.group("searches")
@@ -42,6 +42,7 @@ def searches_list(as_json: bool) -> None:
 @click.option("--page", type=click.IntRange(1), help="Page of hits to show (1 = the first).")
 @json_option("Print one JSON object with a `hits` list, as `monitor search --json`.")
 @domain_errors
+@lean_client
 def searches_run(name: str, only_new: bool, size: int, page: int | None, as_json: bool) -> None:
     """Run a saved search (and remember the run, for the next `--new`)."""
     from monitor.cli.search import open_index, print_result

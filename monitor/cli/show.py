@@ -7,7 +7,14 @@ from typing import Any
 
 import click
 
-from monitor.cli.common import connect, domain_errors, emit_json, json_option, tz_option
+from monitor.cli.common import (
+    connect,
+    domain_errors,
+    emit_json,
+    json_option,
+    lean_client,
+    tz_option,
+)
 
 WIDTH = 100
 
@@ -22,6 +29,7 @@ WIDTH = 100
 @tz_option
 @json_option("Print the stored document as one JSON object (every field, `id` included).")
 @domain_errors
+@lean_client
 def show_cmd(ref: str, no_text: bool, with_versions: bool, tz: str | None, as_json: bool) -> None:
     """One document, whole: original title and text beside the translation, paragraph by
     paragraph; source, dates, type, policy and filing fields, attachments with their text, URL.

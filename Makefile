@@ -73,7 +73,7 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-bench: bench-quality bench-throughput bench-incremental bench-pdf bench-faults bench-watches bench-search
+bench: bench-quality bench-throughput bench-incremental bench-pdf bench-faults bench-watches bench-search bench-watch-quality bench-latency
 
 bench-quality: $(STAMP)
 	$(BIN)/python bench/extraction_quality.py
@@ -95,6 +95,12 @@ bench-watches: es
 
 bench-search: es
 	$(BIN)/python bench/search_quality.py
+
+bench-watch-quality: es
+	$(BIN)/python bench/watch_quality.py
+
+bench-latency: es
+	$(BIN)/python bench/search_latency.py
 
 bench-render: es chromium
 	$(BIN)/python bench/render_cost.py

@@ -328,8 +328,10 @@ class _SourceChecker(yamlfile.EntryChecker):
             return None
         if entry == "auto":
             return Pages(pattern="", count=0, auto=True)
+        if entry == "none":  # one page: its start URLs only
+            return Pages(pattern="", count=0)
         if not isinstance(entry, yamlfile.Located) or not isinstance(entry.value, dict):
-            self.fail("pages", "expected 'auto' or a mapping with 'pattern' and 'count'")
+            self.fail("pages", "expected 'auto', 'none' or a mapping with 'pattern' and 'count'")
         unknown = set(entry.value) - PAGES_KEYS
         if unknown:
             self.fail("pages", f"unknown key(s) {sorted(unknown)}; allowed: {sorted(PAGES_KEYS)}")

@@ -143,7 +143,8 @@ def test_discovery_keeps_to_public_addresses_and_robots_txt(sites):
     server, _ = sites["demo"]
     code, payload, stderr = discover(f"{server.base}/gov/zcwj/index.html", env={})
     assert code == 2 and payload is None
-    assert stderr.strip().splitlines()[-1].endswith(
+    said = stderr.strip().splitlines()[-1]
+    assert said.endswith(
         "refused (private_address): 127.0.0.1 is 127.0.0.1, not public "
         "(allow it with MONITOR_PRIVATE_NETWORKS)"
     )

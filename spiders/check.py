@@ -1,49 +1,37 @@
-"""`monitor sources check`: does each source's configuration still find links and articles?
+"""`monitor sources check`: does each source's configuration still find links and articles, now?
 
-For each source: fetch its first URL (feed, sitemap, listing page or API page), find the article
-links with the same functions the spiders use, then fetch the first article and run the pipeline's
-extraction on it. One request at a time per source, a short timeout, the project's User-Agent; it
-does not obey robots.txt delays, so run it by hand, not on a schedule. The outcome per source:
-ok, or what failed (fetch, no links, no text) with the URL.
+For each source: its first URL (feed, sitemap, listing page or API page) fetched, the article
+links found with the same functions the spiders use, the listing's pager followed one page (its
+links counted), and the first articles read by the pipeline's extraction. Requests go through
+spiders.fetching (the crawl's address checks, robots.txt, a budget, a delay per host). A verdict
+per source: `ok`, `blocked` (robots.txt, a refused address, HTTP 401/403/429/451), `unreachable`,
+`no links`, `no pager`, `article unreadable`; with the robots verdict, the status, three example
+links, the pager's next page and its link count, each sampled article's title, date, length and
+language, and the time taken.
 """
 
 from __future__ import annotations
 
-import urllib.error
-import urllib.request
+import time
 from typing import Any
 
 from scrapy.http import Response, TextResponse
-from scrapy.http.headers import Headers
-from scrapy.responsetypes import responsetypes
 from scrapy.utils.gz import gunzip, gzip_magic_number
 
 from monitor.sources import Source
 from monitor.text.analyse import analyse_page
+from spiders.fetching import Fetcher, FetchError
 
 MIN_TEXT = 40
 MAX_SITEMAP_DEPTH = 3
 
 
 class CheckFailed(Exception):
-    pass
+    """What a check found wrong, and its verdict (no links, no pager, article unreadable)."""
 
-
-def fetch(url: str, user_agent: str, timeout: float, method: str = "GET", body: bytes | None = None,
-          headers: dict[str, str] | None = None) -> Response:  # fmt: skip
-    request = urllib.request.Request(
-        url, data=body, method=method, headers={"User-Agent": user_agent, **(headers or {})}
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as answer:
-            raw, final, header_items = answer.read(), answer.geturl(), answer.getheaders()
-    except urllib.error.HTTPError as exc:
-        raise CheckFailed(f"HTTP {exc.code} from {url}") from None
-    except (urllib.error.URLError, TimeoutError, OSError) as exc:
-        raise CheckFailed(f"cannot fetch {url}: {getattr(exc, 'reason', exc)}") from None
-    scrapy_headers = Headers(header_items)
-    cls = responsetypes.from_args(headers=scrapy_headers, url=final, body=raw)
-    return cls(url=final, body=raw, headers=scrapy_headers)
+    def __init__(self, message: str, verdict: str = "no links"):
+        super().__init__(message)
+        self.verdict = verdict
 
 
 def _post_form(post: Any, url: str, form: dict[str, str], referer: str) -> Response:
@@ -129,37 +117,109 @@ def _send(request: Any, get: Any, post: Any) -> Response:
     return get(request.url)
 
 
-def check_source(source: Source, user_agent: str, timeout: float = 20) -> dict[str, Any]:
-    result: dict[str, Any] = {"source": source.id, "type": source.type, "url": source.urls[0]}
+def _pager(source: Source, page: Response, get: Any, post: Any) -> dict[str, Any] | None:
+    """The listing's next page as its pager reaches it, with its links counted; None when the
+    source has no pager (`pages: none`, or not a listing). CheckFailed("no pager ...") when the
+    pager it declares leads nowhere."""
+    if source.type != "listing" or not isinstance(page, TextResponse):
+        return None
+    from spiders.listing import js_pager_pages, listing_hrefs
+    from spiders.shells import find_shell
 
-    def get(url: str) -> Response:
-        return fetch(url, user_agent, timeout)
+    if source.next:
+        hrefs = listing_hrefs(page, source.next)
+        if not hrefs:
+            raise CheckFailed(f"the next selector {source.next!r} finds no link on {page.url}",
+                              "no pager")  # fmt: skip
+        kind, url = "next", page.urljoin(hrefs[0])
+    elif source.pages and source.pages.auto:
+        pages = js_pager_pages(page)
+        if not pages:
+            if find_shell(page.text, page.url) is not None:
+                return {"kind": "shell", "url": None, "links": None}
+            raise CheckFailed(f"pages: auto, but no createPageHTML(...) pager on {page.url}",
+                              "no pager")  # fmt: skip
+        kind, url = "createPageHTML", pages[0]
+    elif source.pages and source.pages.count:
+        kind, url = "pattern", source.pages.urls(page.url)[0]
+    else:
+        return None
+    links = article_links(source, get(url), get, post)
+    return {"kind": kind, "url": url, "links": len(links)}
 
-    def post(url: str, body: bytes, headers: dict[str, str]) -> Response:
-        return fetch(url, user_agent, timeout, "POST", body, headers)
 
+def _article(source: Source, url: str, get: Any) -> dict[str, Any]:
+    article = get(url)
+    doc = analyse_page(
+        article.body,
+        article.url,
+        content_type=article.headers.get(b"Content-Type", b"").decode("latin-1") or None,
+        encoding=source.encoding,
+        language_hint=source.language,
+    )
+    readable = len(doc["text"]) >= MIN_TEXT or bool(doc["document"] and doc["document"]["scanned"])
+    return {
+        "url": article.url,
+        "title": doc["title"] or doc.get("fallback_title"),
+        "published_at": doc["published_at"],
+        "chars": len(doc["text"]),
+        "language": doc["language"],
+        "readable": readable,
+    }
+
+
+def check_source(
+    source: Source,
+    user_agent: str,
+    timeout: float = 20,
+    private_networks: tuple = (),
+    delay: float = 1.0,
+    sample: int = 1,
+) -> dict[str, Any]:
+    """The check of one source (see the module's docstring); never raises for what the site
+    does."""
+    started = time.monotonic()
+    fetcher = Fetcher(
+        user_agent,
+        timeout=timeout,
+        private_networks=tuple(private_networks) + tuple(source.private_networks),
+        delay=delay,
+    )
+    result: dict[str, Any] = {"source": source.id, "type": source.type, "url": source.urls[0],
+                              "robots": "allowed" if _robots_allow(fetcher, source.urls[0])
+                              else "disallowed"}  # fmt: skip
     try:
-        found = article_links(source, first_response(source, get, post), get, post)
+        page = first_response(source, fetcher.get, fetcher.post)
+        result["status"] = page.status
+        found = article_links(source, page, fetcher.get, fetcher.post)
         links = [u for u in found if source.accepts(u)]
-        result["links"] = len(links)
+        result |= {"links": len(links), "examples": links[:3]}
         if not links:
             raise CheckFailed("the selectors found no article links")
-        article = get(links[0])
-        result["article"] = article.url
-        doc = analyse_page(
-            article.body,
-            article.url,
-            content_type=article.headers.get(b"Content-Type", b"").decode("latin-1") or None,
-            encoding=source.encoding,
-            language_hint=source.language,
-        )
-        title = doc["title"] or doc.get("fallback_title")
-        result |= {"title": title, "chars": len(doc["text"]), "language": doc["language"]}
-        if len(doc["text"]) < MIN_TEXT and not (doc["document"] and doc["document"]["scanned"]):
-            raise CheckFailed(f"no article text extracted from {article.url}")
-        result["ok"] = True
+        result["pager"] = _pager(source, page, fetcher.get, fetcher.post)
+        articles = [_article(source, url, fetcher.get) for url in links[: max(1, sample)]]
+        result["articles"] = articles
+        first = articles[0]
+        result["article"] = first["url"]
+        result |= {k: first[k] for k in ("title", "chars", "language", "published_at")}
+        unreadable = [a["url"] for a in articles if not a["readable"]]
+        if len(unreadable) * 2 > len(articles) or not first["readable"]:
+            raise CheckFailed(f"no article text extracted from {unreadable[0]}",
+                              "article unreadable")  # fmt: skip
+        result |= {"ok": True, "verdict": "ok"}
     except CheckFailed as exc:
-        result |= {"ok": False, "error": str(exc)}
+        result |= {"ok": False, "verdict": exc.verdict, "error": str(exc)}
+    except FetchError as exc:
+        verdict = "blocked" if exc.blocked else "unreachable"
+        result |= {"ok": False, "verdict": verdict, "error": str(exc), "status": exc.status}
     except ValueError as exc:  # an API answer that is not what the mapping expects
-        result |= {"ok": False, "error": f"unexpected answer: {exc}"}
+        result |= {"ok": False, "verdict": "no links", "error": f"unexpected answer: {exc}"}
+    result["seconds"] = round(time.monotonic() - started, 2)
     return result
+
+
+def _robots_allow(fetcher: Fetcher, url: str) -> bool:
+    try:
+        return fetcher.allowed(url)
+    except FetchError:
+        return True

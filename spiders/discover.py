@@ -24,27 +24,18 @@ from __future__ import annotations
 
 import contextlib
 import re
-import socket
-import time
-import urllib.error
-import urllib.request
-import urllib.robotparser
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import lxml.html
-from scrapy.http import Response, TextResponse
-from scrapy.http.headers import Headers
-from scrapy.responsetypes import responsetypes
+from scrapy.http import TextResponse
 from scrapy.utils.gz import gunzip, gzip_magic_number
 
-from monitor.crawl.guard import Network, forbidden_address
-from monitor.text.urls import site_host, url_problem
+from monitor.text.urls import site_host
+from spiders.fetching import MAX_BYTES, Fetcher, FetchError
 
-MAX_REQUESTS = 24  # per discovery
-MAX_BYTES = 5 * 1024 * 1024  # per answer, after decompression
 COMMON_FEEDS = ("/feed", "/rss.xml", "/atom.xml", "/feed.xml", "/index.xml")
 COMMON_SITEMAPS = ("/sitemap.xml", "/sitemap_index.xml")
 FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/feed+json")
@@ -64,113 +55,6 @@ _NEXT_TEXT = re.compile(
 )
 _CREATE_PAGE = re.compile(r"createPageHTML\s*\(")
 _HAN = re.compile(r"[\u4e00-\u9fff]")
-
-
-class DiscoverError(Exception):
-    """A request discovery could not make (refused, failed, over a limit): one line."""
-
-
-# --- fetching -----------------------------------------------------------------------------------
-
-
-class _Guarded(urllib.request.HTTPRedirectHandler):
-    def __init__(self, fetcher: Fetcher):
-        self.fetcher = fetcher
-
-    def redirect_request(self, req, fp, code, msg, headers, newurl):  # noqa: ANN001, ANN201
-        self.fetcher.check(newurl)  # a redirect is a request like any other
-        return super().redirect_request(req, fp, code, msg, headers, newurl)
-
-
-@dataclass
-class Fetcher:
-    """Polite, guarded GETs: at most `max_requests`, `delay` seconds apart per host, robots.txt
-    obeyed, answers capped at MAX_BYTES (after decompression)."""
-
-    user_agent: str
-    timeout: float = 20.0
-    private_networks: tuple[Network, ...] = ()
-    delay: float = 1.0
-    max_requests: int = MAX_REQUESTS
-    requests: int = 0
-    log: list[str] = field(default_factory=list)  # every URL asked for, with its outcome
-    _robots: dict[str, urllib.robotparser.RobotFileParser | None] = field(default_factory=dict)
-    _last: dict[str, float] = field(default_factory=dict)
-
-    def check(self, url: str) -> None:
-        problem = url_problem(url)
-        if problem:
-            raise DiscoverError(f"refused ({problem}): {url}")
-        host = urlsplit(url).hostname or ""
-        try:
-            addresses = {a[4][0] for a in socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)}
-        except OSError:
-            raise DiscoverError(f"cannot resolve {host}") from None
-        for address in sorted(addresses):
-            if forbidden_address(address, self.private_networks):
-                raise DiscoverError(
-                    f"refused (private_address): {host} is {address}, not public "
-                    "(allow it with MONITOR_PRIVATE_NETWORKS)"
-                )
-
-    def get(self, url: str, robots: bool = True) -> Response:
-        self.check(url)
-        if robots and not self.allowed(url):
-            raise DiscoverError(f"robots.txt disallows {url}")
-        if self.requests >= self.max_requests:
-            raise DiscoverError(f"more than {self.max_requests} requests: stopped")
-        host = urlsplit(url).netloc
-        wait = self._last.get(host, 0.0) + self.delay - time.monotonic()
-        if wait > 0:
-            time.sleep(wait)
-        self.requests += 1
-        opener = urllib.request.build_opener(_Guarded(self))
-        request = urllib.request.Request(url, headers={"User-Agent": self.user_agent})
-        try:
-            with opener.open(request, timeout=self.timeout) as answer:
-                raw = answer.read(MAX_BYTES + 1)
-                final, header_items = answer.geturl(), answer.getheaders()
-        except urllib.error.HTTPError as exc:
-            self.log.append(f"{url}: HTTP {exc.code}")
-            raise DiscoverError(f"HTTP {exc.code} from {url}") from None
-        except (urllib.error.URLError, TimeoutError, OSError) as exc:
-            self.log.append(f"{url}: failed")
-            raise DiscoverError(f"cannot fetch {url}: {getattr(exc, 'reason', exc)}") from None
-        finally:
-            self._last[host] = time.monotonic()
-        if len(raw) > MAX_BYTES:
-            raise DiscoverError(f"{url}: more than {MAX_BYTES} bytes")
-        self.log.append(f"{url}: {len(raw)} bytes")
-        headers = Headers(header_items)
-        cls = responsetypes.from_args(headers=headers, url=final, body=raw)
-        return cls(url=final, body=raw, headers=headers)
-
-    def allowed(self, url: str) -> bool:
-        parts = urlsplit(url)
-        root = f"{parts.scheme}://{parts.netloc}"
-        if root not in self._robots:
-            parser: urllib.robotparser.RobotFileParser | None = None
-            try:
-                answer = self.get(root + "/robots.txt", robots=False)
-                parser = urllib.robotparser.RobotFileParser()
-                parser.parse(answer.text.splitlines() if isinstance(answer, TextResponse) else [])
-            except DiscoverError:
-                parser = None  # no robots.txt: everything is allowed
-            self._robots[root] = parser
-        parser = self._robots[root]
-        return parser is None or parser.can_fetch(self.user_agent, url)
-
-    def sitemaps_in_robots(self, url: str) -> list[str]:
-        parts = urlsplit(url)
-        self.allowed(url)
-        parser = self._robots.get(f"{parts.scheme}://{parts.netloc}")
-        return list(parser.site_maps() or []) if parser else []
-
-    def get_or_none(self, url: str) -> Response | None:
-        try:
-            return self.get(url)
-        except DiscoverError:
-            return None
 
 
 # --- proposals ----------------------------------------------------------------------------------
@@ -564,13 +448,13 @@ def _bases(url: str) -> list[str]:
 
 
 def discover(url: str, fetcher: Fetcher, taken: set[str] | None = None) -> list[Proposal]:
-    """Proposals for the site of `url`, best first (DiscoverError when the page itself cannot be
+    """Proposals for the site of `url`, best first (FetchError when the page itself cannot be
     fetched)."""
     taken = set() if taken is None else taken
     fetcher.requests = 0  # the budget is per discovery
     page = fetcher.get(url)
     if not isinstance(page, TextResponse):
-        raise DiscoverError(f"{url} is not a text page")
+        raise FetchError(f"{url} is not a text page")
     if page.url != url:
         url = page.url
     body = page.body.lstrip()[:200].lower()
@@ -582,7 +466,7 @@ def discover(url: str, fetcher: Fetcher, taken: set[str] | None = None) -> list[
         if listing is not None:
             proposals.append(listing)
         proposals += _feeds(page, url, fetcher, taken)
-    with contextlib.suppress(DiscoverError):
+    with contextlib.suppress(FetchError):
         proposals += _sitemaps(url, fetcher, taken)
     return sorted(proposals, key=lambda p: p.score, reverse=True)
 

@@ -162,3 +162,39 @@ def test_ids_stay_unique_in_the_file_written_to(sites, tmp_path):
         assert discover(url, "--write", str(target))[0] == 0
     ids = [s["id"] for s in yaml.safe_load(target.read_text(encoding="utf-8"))["sources"]]
     assert len(ids) == 2 and len(set(ids)) == 2
+
+
+def test_check_proves_a_written_entry_then_names_each_layout_change(tmp_path):
+    """discover → --write → check is ok (links, examples, the pager's next page and its links,
+    the sampled articles); the site's list renamed: no links; its pager renamed: no pager."""
+    root = tmp_path / "www"
+    root.mkdir()
+    news_site(root)
+    server = serve(root)
+    try:
+        finish_news_site(root, server.base)
+        _, sources = written(tmp_path, f"{server.base}/news/index.html")
+
+        def check() -> tuple[int, dict]:
+            result = run_monitor(
+                "sources", "check", "--sources", str(sources), "--json", "--delay", "0",
+                "--sample", "3", env_extra=LOCAL,
+            )  # fmt: skip
+            return result.returncode, json.loads(result.stdout)["sources"][0]
+
+        code, report = check()
+        assert code == 0 and report["verdict"] == "ok" and report["links"] == 10
+        assert report["pager"] == {"kind": "next", "url": f"{server.base}/news/index_2.html",
+                                   "links": 8}  # fmt: skip
+        assert len(report["examples"]) == 3 and len(report["articles"]) == 3
+        assert all(a["language"] == "en" and a["chars"] > 200 for a in report["articles"])
+        page = root / "news" / "index.html"
+        original = page.read_text(encoding="utf-8")
+        page.write_text(original.replace("class='paging'", "class='pgr'"), encoding="utf-8")
+        code, report = check()
+        assert code == 1 and report["verdict"] == "no pager"
+        page.write_text(original.replace("class='stories'", "class='items'"), encoding="utf-8")
+        code, report = check()
+        assert code == 1 and report["verdict"] == "no links"
+    finally:
+        server.shutdown()

@@ -258,24 +258,38 @@ def test_the_org_id_is_looked_up_once_and_a_wrong_one_fails_in_one_line(
     delete_all(make_client(config), config)
 
 
+CHECK = ("sources", "check", "--delay", "0", "--json")
+LOCAL = {"MONITOR_PRIVATE_NETWORKS": "127.0.0.1/32"}
+
+
 def test_sources_check_reports_each_source(docs_site):
     _, sources = docs_site
-    result = run_monitor("sources", "check", "--sources", str(sources), "--json")
+    result = run_monitor(*CHECK, "--sources", str(sources), "--sample", "2", env_extra=LOCAL)
     assert result.returncode == 0, result.stderr
     checked = {r["source"]: r for r in json.loads(result.stdout)["sources"]}
     assert all(r["ok"] and r["links"] >= 2 and r["chars"] >= 40 for r in checked.values())
+    assert all(r["verdict"] == "ok" and r["robots"] == "allowed" for r in checked.values())
+    assert all(len(r["articles"]) == 2 and len(r["examples"]) >= 2 for r in checked.values())
+    assert all(r["seconds"] >= 0 and r["status"] == 200 for r in checked.values())
 
 
 def test_sources_check_names_what_broke(docs_site, tmp_path):
+    """A layout change that leaves the selector with nothing, a page its address makes
+    unreachable for the crawler, a pager that leads nowhere: each says so, exit 1."""
     _, sources = docs_site
     broken = tmp_path / "sources.yaml"
     broken.write_text(sources.read_text().replace("ul.zcwj-list li a", "ul.gone a"))
     result = run_monitor(
-        "sources", "check", "--sources", str(broken), "--source", "xiling-policy", "--json"
+        *CHECK, "--sources", str(broken), "--source", "xiling-policy", env_extra=LOCAL
     )
-    assert result.returncode == 5
+    assert result.returncode == 1
     [report] = json.loads(result.stdout)["sources"]
-    assert not report["ok"] and "no article links" in report["error"]
+    assert not report["ok"] and report["verdict"] == "no links"
+    assert "no article links" in report["error"]
+    result = run_monitor(*CHECK, "--sources", str(sources), "--source", "xiling-policy")
+    [report] = json.loads(result.stdout)["sources"]
+    assert result.returncode == 1 and report["verdict"] == "blocked"
+    assert "private_address" in report["error"]
 
 
 @pytest.mark.parametrize(

@@ -81,10 +81,14 @@ def test_sources_check_reads_the_shells_too(shells):
     import json
 
     sources = shells[-1]
-    result = run_monitor("sources", "check", "--sources", str(sources), "--json")
+    result = run_monitor(
+        "sources", "check", "--sources", str(sources), "--json", "--delay", "0",
+        env_extra={"MONITOR_PRIVATE_NETWORKS": "127.0.0.1/32"},
+    )  # fmt: skip
     assert result.returncode == 0, result.stdout + result.stderr
     reports = json.loads(result.stdout)["sources"]
     assert [r["ok"] for r in reports] == [True, True] and all(r["links"] >= 5 for r in reports)
+    assert [r["pager"]["kind"] for r in reports] == ["shell", "shell"]
 
 
 # --- a list drawn by JavaScript, rendered in real Chromium ---------------------------------------

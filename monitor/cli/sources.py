@@ -32,36 +32,65 @@ def sources(ctx: click.Context, sources_file: str, as_json: bool) -> None:
 @sources.command("check")
 @SOURCES_OPTION
 @click.option("--source", "source_ids", multiple=True, metavar="ID", help="Only this source.")
+@click.option("--sample", default=1, show_default=True, type=click.IntRange(1, 20),
+              help="Articles read per source.")  # fmt: skip
+@click.option("--delay", default=1.0, show_default=True, help="Seconds between requests to a host.")
 @click.option("--timeout", default=20.0, show_default=True, help="Seconds per request.")
 @json_option("Print one JSON object with a `sources` list.")
 @domain_errors
 def sources_check(
-    sources_file: str, source_ids: tuple[str, ...], timeout: float, as_json: bool
+    sources_file: str,
+    source_ids: tuple[str, ...],
+    sample: int,
+    delay: float,
+    timeout: float,
+    as_json: bool,
 ) -> None:
-    """Fetch each source's first page and first article (needs the network): do its selectors
-    still find links, and does the article give text? Exits 5 when any source fails."""
+    """Fetch each source's start page, its pager's next page and its first articles now (needs
+    the network): a verdict per source (ok, blocked, unreachable, no links, no pager, article
+    unreadable) with what was found. Exits 1 when any source is not ok."""
     from monitor.crawl.options import project_settings
-    from monitor.errors import CrawlFailed
+    from monitor.errors import MonitorError
     from monitor.sources import load_sources, select_sources
     from spiders.check import check_source
 
     selected = select_sources(load_sources(sources_file), list(source_ids))
     user_agent = project_settings().get("USER_AGENT")
+    networks = _private_networks()
     results = []
     for source in selected:
         info(f"checking {source.id} ...")
-        results.append(check_source(source, user_agent, timeout))
+        results.append(check_source(source, user_agent, timeout, networks, delay, sample))
     if as_json:
         emit_json({"sources": results})
     else:
         for r in results:
-            detail = (
-                f"{r['links']} links; {r['chars']} chars: {r['title']}" if r["ok"] else r["error"]
-            )
-            click.echo(f"{r['source']:<28} {'ok' if r['ok'] else 'FAILED':<7} {detail}")
+            click.echo(_check_line(r))
     failed = [r["source"] for r in results if not r["ok"]]
     if failed:
-        raise CrawlFailed(f"{len(failed)} of {len(results)} sources failed: {', '.join(failed)}")
+        error = MonitorError(f"{len(failed)} of {len(results)} sources not ok: {', '.join(failed)}")
+        error.exit_code = 1
+        raise error
+
+
+def _check_line(r: dict) -> str:
+    """A check's outcome as `monitor sources check` prints it: the verdict, then what was found."""
+    head = f"{r['source']:<28} {r['verdict']:<18} {r['seconds']:>5.1f} s"
+    if not r["ok"]:
+        return f"{head}  {r['error']}"
+    pager = r.get("pager")
+    pager_text = (
+        f"; pager {pager['kind']}: {pager['links']} links on {pager['url']}"
+        if pager and pager.get("url")
+        else f"; pager {pager['kind']}"
+        if pager
+        else ""
+    )
+    examples = "".join(f"\n    {url}" for url in r.get("examples", []))
+    return (
+        f"{head}  {r['links']} links{pager_text}; {r['chars']} chars, {r['language']}, "
+        f"{(r.get('published_at') or 'undated')[:10]}: {r['title']}{examples}"
+    )
 
 
 @sources.command("discover")
@@ -94,7 +123,8 @@ def sources_discover(
     from monitor.crawl.options import project_settings
     from monitor.errors import ConfigError
     from monitor.sources.discovered import append_entries, taken_ids
-    from spiders.discover import DiscoverError, Fetcher, as_yaml, discover
+    from spiders.discover import as_yaml, discover
+    from spiders.fetching import Fetcher, FetchError
 
     settings = project_settings()
     taken = taken_ids(write_to)
@@ -109,7 +139,7 @@ def sources_discover(
         info(f"discovering {url} ...")
         try:
             proposals = discover(url, fetcher, taken)
-        except DiscoverError as exc:
+        except FetchError as exc:
             raise ConfigError(f"{url}: {exc}") from None
         results.append({"url": url, "proposals": [p.as_dict() for p in proposals]})
         kept = proposals if show_all else proposals[:1]
@@ -119,7 +149,7 @@ def sources_discover(
     if write_to and chosen:
         append_entries(write_to, [as_yaml(p, url) for url, p in chosen])
         info(f"wrote {len(chosen)} entries to {write_to}: check them with "
-             f"`monitor sources --sources {write_to} check`")  # fmt: skip
+             f"`monitor sources check --sources {write_to}`")  # fmt: skip
     if as_json:
         emit_json({"urls": results, "requests": fetcher.requests})
         return

@@ -183,6 +183,9 @@ SETTINGS: tuple[Setting, ...] = (
     _S("MONITOR_RUNS_RETENTION", "90d", "duration", "run records older than this are deleted by "
        "`monitor schedule` (`off`: kept)", "operations", sources=(ENV,),
        option="monitor schedule --runs-retention"),
+    _S("MONITOR_CHECK_EVERY", "1d", "duration", "`monitor schedule` runs `sources check` on every "
+       "enabled source this often and alerts when a verdict changes (`off`: never)", "operations",
+       sources=(ENV,), option="monitor schedule --check-every"),
     _S("MONITOR_KIBANA_API_KEY", None, "secret", "credentials for `monitor kibana import`",
        "operations", sources=(ENV,), option="monitor kibana import --api-key"),
     _S("MONITOR_KIBANA_USER", None, "str", "basic auth user for `monitor kibana import`",

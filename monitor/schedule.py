@@ -386,7 +386,9 @@ class ScheduleService:
     retention_text: str = ""  # as the user wrote it, for the log line
     fork_server: Any = None  # forks crawls from a process that imported their code once
     dispatcher: Dispatcher | None = None
+    check_every: timedelta | None = None  # the canaries' period (monitor.alerts.canary); None: off
     launcher: CrawlLauncher = field(init=False)
+    _checking: threading.Lock = field(init=False, default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
         self.launcher = CrawlLauncher(self.sources_file, self.extra, fork_server=self.fork_server)
@@ -394,7 +396,8 @@ class ScheduleService:
     @classmethod
     def build(cls, es_config: Any, es: Any, sources: list[Source], sources_file: str,
               extra: tuple[str, ...], concurrency: int, retention: str,
-              once: bool, fork_server_factory: Any = None) -> ScheduleService:  # fmt: skip
+              once: bool, fork_server_factory: Any = None,
+              check_every: timedelta | None = None) -> ScheduleService:  # fmt: skip
         """With MONITOR_REDIS_URL, due crawls become jobs on the shared queue (monitor worker);
         otherwise the service forks its crawls from a fork server (`fork_server_factory`),
         and a `--once` run (from cron), which would pay that import itself, starts `monitor
@@ -408,21 +411,20 @@ class ScheduleService:
         if not once and dispatcher is None and fork_server_factory is not None:
             fork_server = fork_server_factory()
         return cls(es_config, es, sources, sources_file, extra, concurrency, keep, retention,
-                   fork_server, dispatcher)  # fmt: skip
+                   fork_server, dispatcher, check_every)  # fmt: skip
 
     @staticmethod
-    def retention_of(text: str) -> timedelta | None:
-        """A retention as written (90d, 12h, or `off`: None); ConfigError otherwise."""
+    def retention_of(
+        text: str, name: str = "--runs-retention / MONITOR_RUNS_RETENTION"
+    ) -> timedelta | None:
+        """A period as written (90d, 12h, or `off`: None); ConfigError otherwise."""
         from monitor.errors import ConfigError
         from monitor.sources.schema import parse_duration
 
         off = text.strip().lower() == "off"
         keep = None if off else parse_duration(text)
         if keep is None and not off:
-            raise ConfigError(
-                f"--runs-retention / MONITOR_RUNS_RETENTION: {text!r} is not a duration "
-                "such as 90d or 12h, nor 'off'"
-            )
+            raise ConfigError(f"{name}: {text!r} is not a duration such as 90d or 12h, nor 'off'")
         return keep
 
     def history(self) -> dict[str, list[dict[str, Any]]]:
@@ -443,6 +445,57 @@ class ScheduleService:
             logger.info("runs: %d records older than %s deleted", pruned, self.retention_text)
         return pruned
 
+    def canary(self, now: datetime | None = None) -> list[dict[str, Any]]:
+        """When a check period has passed: `sources check` of every enabled source, stored, a
+        changed verdict alerted (monitor.alerts.canary). One at a time; the alerts raised."""
+        import os
+
+        from monitor import registry
+        from monitor.alerts.canary import due, record_checks, run_checks
+        from monitor.es.client import call
+        from monitor.notify.channels import load_channels
+
+        if self.check_every is None or not self.sources:
+            return []
+        if not self._checking.acquire(blocking=False):
+            return []  # one is running
+        try:
+            now = now or datetime.now(timezone.utc)
+            if not call(
+                self.es_config, lambda: due(self.es, self.es_config, self.check_every, now)
+            ):
+                return []
+            logger.info("checking %d sources (sources check)", len(self.sources))
+            env = dict(os.environ)
+            for pair in self.extra[1::2]:  # the crawls' `-s` networks are the check's too
+                name, _, value = pair.partition("=")
+                if name == "MONITOR_PRIVATE_NETWORKS":
+                    env[name] = value
+            reports = run_checks(self.sources_file, [s.id for s in self.sources], env)
+            setting = registry.get("MONITOR_CHANNELS_FILE")
+            channels = load_channels(registry.resolve(setting, {}, os.environ)[0])
+            raised = call(self.es_config, lambda: record_checks(
+                self.es, self.es_config, channels, reports, now, logger.warning))  # fmt: skip
+            bad = [r["source"] for r in reports if not r["ok"]]
+            logger.info("sources check: %d ok, %d not%s", len(reports) - len(bad), len(bad),
+                        f" ({', '.join(bad)})" if bad else "")  # fmt: skip
+            return raised
+        finally:
+            self._checking.release()
+
+    def housekeeping(self) -> None:
+        """The runs' retention, then the canaries in a thread of their own (a check of many
+        sources takes minutes: the crawl that called this goes on)."""
+        self.prune()
+        if self.check_every is not None:
+            threading.Thread(target=self._canary_logged, name="canary", daemon=True).start()
+
+    def _canary_logged(self) -> None:
+        try:
+            self.canary()
+        except Exception as exc:  # a canary never stops the service
+            logger.warning("sources check failed: %s: %s", type(exc).__name__, exc)
+
     def queue_due(self, now: datetime) -> list[dict[str, Any]]:
         """Distributed mode, once: what is due, queued (a shared crawl's parts: several jobs)."""
         queued = []
@@ -451,12 +504,14 @@ class ScheduleService:
             queued.append({"source": source.id, "slot": slot, "job": jobs[0] if jobs else None,
                            "jobs": jobs})  # fmt: skip
         self.prune()
+        self._canary_logged()
         return queued
 
     def crawl_due(self, now: datetime) -> list[CrawlOutcome]:
         """Once: what is due, crawled here."""
         outcomes = run_due_once(self.sources, self.history(), self.launcher, self.concurrency, now)
         self.prune()
+        self._canary_logged()
         return outcomes
 
     def serve(self) -> None:
@@ -467,6 +522,6 @@ class ScheduleService:
             lambda source_id: recent_runs(self.es, self.es_config).get(source_id, []),
             self.launcher,
             self.concurrency,
-            housekeeping=self.prune,
+            housekeeping=self.housekeeping,
             dispatcher=self.dispatcher,
         )

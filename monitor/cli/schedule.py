@@ -37,6 +37,14 @@ from monitor.cli.common import (
     help="Delete run records older than this (e.g. 30d, 12h; 'off' keeps them all) "
     "(MONITOR_RUNS_RETENTION).",
 )
+@click.option(
+    "--check-every",
+    envvar="MONITOR_CHECK_EVERY",
+    default=registry.get("MONITOR_CHECK_EVERY").default,
+    show_default=True,
+    help="Run `sources check` on every enabled source this often, alerting when a verdict "
+    "changes ('off': never) (MONITOR_CHECK_EVERY).",
+)
 @click.option("--now", "now_text", hidden=True, help="Pretend it is this time (ISO 8601; tests).")
 @settings_option("Setting passed to every crawl (repeatable).")
 @json_option("With --once: print the outcomes as JSON.")
@@ -46,6 +54,7 @@ def schedule_cmd(
     once: bool,
     concurrency: int,
     runs_retention: str,
+    check_every: str,
     now_text: str | None,
     setting_pairs: tuple[str, ...],
     as_json: bool,
@@ -69,10 +78,11 @@ def schedule_cmd(
     sources = select_sources(load_sources(sources_file))
     parse_settings(setting_pairs)  # validate before starting
     ScheduleService.retention_of(runs_retention)
+    every = ScheduleService.retention_of(check_every, "--check-every / MONITOR_CHECK_EVERY")
     extra = tuple(arg for pair in setting_pairs for arg in ("-s", pair))
     es_config, es = connect()
     service = ScheduleService.build(es_config, es, sources, sources_file, extra, concurrency,
-                                    runs_retention, once, fork_server)  # fmt: skip
+                                    runs_retention, once, fork_server, every)  # fmt: skip
     if not once:
         service.serve()
         return

@@ -184,6 +184,16 @@ def status_cmd(as_json: bool) -> None:
     es_config, es = connect()
     report = call(es_config, lambda: translation_status(es, es_config, TranslateConfig.from_env()))
     report["sources"] = call(es_config, lambda: source_health(es, es_config))
+    from monitor.alerts.canary import last_checks
+
+    checks = call(es_config, lambda: last_checks(es, es_config))
+    for health in report["sources"]:
+        check = checks.get(health["source"])
+        health["last_check"] = (
+            {k: check.get(k) for k in ("verdict", "checked_at", "error", "links")}
+            if check
+            else None
+        )
     from monitor.distributed.connection import redis_url
 
     if redis_url():  # distributed mode: the workers and the queue too
@@ -204,6 +214,7 @@ def status_cmd(as_json: bool) -> None:
             f"{h['source']:<26} {h['state']:<10} {h['documents_24h']:>5} {h['documents_7d']:>5} "
             f"{rate:>11}  {(h['last_success'] or 'never')[:16]}"
             + (f"  ({h['reason']})" if h["reason"] else "")
+            + _check_note(h["last_check"])
         )
     click.echo(f"{report['documents']} documents in {report['index']}")
     for language, states in report["by_language"].items():
@@ -215,6 +226,13 @@ def status_cmd(as_json: bool) -> None:
         )
     if "distributed" in report:
         _print_distributed(report["distributed"])
+
+
+def _check_note(check: dict | None) -> str:
+    """The source's last `sources check` (the scheduler's canary), as the row's tail."""
+    if not check:
+        return ""
+    return f"  [check {check['verdict']} {(check['checked_at'] or '')[:10]}]"
 
 
 def _print_distributed(queue: dict) -> None:

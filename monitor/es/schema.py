@@ -341,6 +341,24 @@ VERSION_PROPERTIES: dict[str, Any] = {
     "changes": CHANGES,  # what the next version changed
 }
 
+# Canaries: one document per source and daily check (`monitor sources check`, run by the
+# scheduler; monitor.alerts.canary writes them, `monitor status` reads the last of each source).
+CHECKS_VERSION = 1
+CHECK_PROPERTIES: dict[str, Any] = {
+    "source_id": KEYWORD,
+    "checked_at": DATE,
+    "verdict": KEYWORD,  # ok | blocked | unreachable | no links | no pager | article unreadable
+    "ok": {"type": "boolean"},
+    "error": {"type": "keyword", "ignore_above": 1024},
+    "url": KEYWORD,
+    "links": COUNT,
+    "pager_links": COUNT,
+    "title": {"type": "text"},
+    "chars": COUNT,
+    "language": KEYWORD,
+    "seconds": {"type": "float"},
+}
+
 # kind → (schema version, properties, settings)
 SCHEMAS: dict[str, tuple[int, dict[str, Any], dict[str, Any]]] = {
     "articles": (
@@ -354,6 +372,7 @@ SCHEMAS: dict[str, tuple[int, dict[str, Any], dict[str, Any]]] = {
     "watches": (WATCHES_VERSION, WATCH_PROPERTIES, {"refresh_interval": "1s"}),
     "searches": (SEARCHES_VERSION, SEARCH_PROPERTIES, {"refresh_interval": "1s"}),
     "versions": (VERSIONS_VERSION, VERSION_PROPERTIES, {"refresh_interval": "1s"}),
+    "checks": (CHECKS_VERSION, CHECK_PROPERTIES, {"refresh_interval": "1s"}),
 }
 
 

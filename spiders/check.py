@@ -148,24 +148,34 @@ def _pager(source: Source, page: Response, get: Any, post: Any) -> dict[str, Any
     return {"kind": kind, "url": url, "links": len(links)}
 
 
-def _article(source: Source, url: str, get: Any) -> dict[str, Any]:
-    article = get(url)
+def article_facts(
+    answer: Response, encoding: str | None = None, language_hint: str | None = None
+) -> dict[str, Any]:
+    """What the pipeline's extraction reads from an article page: its title, date, length,
+    language, encoding, whether it is a policy document, and whether it gives text."""
     doc = analyse_page(
-        article.body,
-        article.url,
-        content_type=article.headers.get(b"Content-Type", b"").decode("latin-1") or None,
-        encoding=source.encoding,
-        language_hint=source.language,
+        answer.body,
+        answer.url,
+        content_type=answer.headers.get(b"Content-Type", b"").decode("latin-1") or None,
+        encoding=encoding,
+        language_hint=language_hint,
     )
     readable = len(doc["text"]) >= MIN_TEXT or bool(doc["document"] and doc["document"]["scanned"])
     return {
-        "url": article.url,
+        "url": answer.url,
         "title": doc["title"] or doc.get("fallback_title"),
         "published_at": doc["published_at"],
         "chars": len(doc["text"]),
         "language": doc["language"],
+        "encoding": doc["extraction"]["encoding"],
+        "policy": bool(doc["policy"]),
+        "not_article": doc["not_article"],
         "readable": readable,
     }
+
+
+def _article(source: Source, url: str, get: Any) -> dict[str, Any]:
+    return article_facts(get(url), source.encoding, source.language)
 
 
 def check_source(

@@ -246,28 +246,12 @@ def _language(texts: list[str]) -> str | None:
 
 
 def sample_article(fetcher: Fetcher, url: str) -> dict[str, Any] | None:
-    """What the pipeline's extraction reads from one article: title, date, length, language,
-    encoding and kind."""
-    from monitor.text.analyse import analyse_page
+    """What the pipeline's extraction reads from one article (spiders.check.article_facts), or
+    None when it cannot be fetched."""
+    from spiders.check import article_facts
 
     answer = fetcher.get_or_none(url)
-    if answer is None:
-        return None
-    doc = analyse_page(
-        answer.body,
-        answer.url,
-        content_type=answer.headers.get(b"Content-Type", b"").decode("latin-1") or None,
-    )
-    return {
-        "url": answer.url,
-        "title": doc["title"] or doc.get("fallback_title"),
-        "published_at": doc["published_at"],
-        "chars": len(doc["text"]),
-        "language": doc["language"],
-        "encoding": doc["extraction"]["encoding"],
-        "policy": bool(doc["policy"]),
-        "not_article": doc["not_article"],
-    }
+    return None if answer is None else article_facts(answer)
 
 
 def _facts(entry: dict[str, Any], why: list[str], sample: dict[str, Any] | None) -> None:

@@ -22,6 +22,7 @@ from elasticsearch import Elasticsearch
 
 from monitor import command as monitor_command
 from monitor.alerts.delivery import deliver_pending
+from monitor.alerts.health_alerts import store_health_alert
 from monitor.es.bulk import write
 from monitor.es.config import EsConfig
 from monitor.es.schema import ensure_index
@@ -115,17 +116,8 @@ def record_checks(
             "reason": f"sources check: {doc['verdict']}"
             + (f": {doc['error']}" if doc.get("error") else ""),
             "raised_at": checked_at,
-            "status": "pending" if channels.health else "stored",
-            "channels": list(channels.health),
-            "delivered_to": [],
-            "attempts": 0,
         }
-        alert_id = f"health:{doc['source_id']}:{alert['run_id']}"
-        [(result, error)] = write(es, alerts_alias, [("create", alert_id, alert)], refresh=True)
-        if error:
-            log(f"warning: check alert for {doc['source_id']} not stored: {error}")
-        elif result == "created":
-            log(f"source {doc['source_id']}: {alert['reason']}")
+        if store_health_alert(es, alerts_alias, channels, alert, log):
             raised.append(alert)
     if raised:
         deliver_pending(es, config, channels, log)

@@ -83,22 +83,34 @@ def raise_health_alerts(
     runs_alias = config.index_name("runs")
     for error in (e for _, e in write(es, runs_alias, [("update", i, d) for i, d in updates]) if e):
         log(f"warning: a run's health state was not stored: {error}")
-    raised = []
-    for alert in alerts:
-        alert |= {
-            "raised_at": utc_now_iso(),
-            "status": "pending" if channels.health else "stored",  # no channel: kept, not sent
-            "channels": list(channels.health),
-            "delivered_to": [],
-            "attempts": 0,
-        }
-        alert_id = f"health:{alert['source_id']}:{alert['run_id']}"
-        [(result, error)] = write(es, alias, [("create", alert_id, alert)], refresh=True)
-        if error:
-            log(f"warning: health alert for {alert['source_id']} not stored: {error}")
-        elif result == "created":
-            change = f"{alert['previous_state']} → {alert['state']}"
-            log(f"source {alert['source_id']}: {change}: {alert['reason']}")
-            raised.append(alert)
+    raised = [alert for alert in alerts if store_health_alert(es, alias, channels, alert, log)]
     deliver_pending(es, config, channels, log)
     return raised
+
+
+def store_health_alert(
+    es: Elasticsearch,
+    alias: str,
+    channels: Channels,
+    alert: dict[str, Any],
+    log: Callable[[str], None] = logger.warning,
+) -> bool:
+    """Store one source health alert (its `_id` from the source and the run or check: once
+    however many processes look), ready for the `health:` channels; whether it was new."""
+    alert |= {
+        "raised_at": alert.get("raised_at") or utc_now_iso(),
+        "status": "pending" if channels.health else "stored",  # no channel: kept, not sent
+        "channels": list(channels.health),
+        "delivered_to": [],
+        "attempts": 0,
+    }
+    alert_id = f"health:{alert['source_id']}:{alert['run_id']}"
+    [(result, error)] = write(es, alias, [("create", alert_id, alert)], refresh=True)
+    if error:
+        log(f"warning: health alert for {alert['source_id']} not stored: {error}")
+        return False
+    if result == "created":
+        change = f"{alert['previous_state']} → {alert['state']}"
+        log(f"source {alert['source_id']}: {change}: {alert['reason']}")
+        return True
+    return False

@@ -233,6 +233,9 @@ class SharedSite:
             folder, pages, f"    distributed: {parts}\n"
         )
         self.server.delay = delay  # bound by waiting, as on the web: the parts overlap
+        # every fetch is counted here: no daily `sources check` from the scheduler (canaries
+        # fetch the sitemap and an article of their own; tests/test_canary.py has them)
+        env = {**env, "MONITOR_CHECK_EVERY": "off"}
         self.path, self.env, self.config = str(sources), env, new_config()
         self.es = make_client(self.config)
         self.alias = self.config.index_name("articles")

@@ -207,12 +207,16 @@ def next_selector(html: str, page_url: str) -> str | None:
     return None
 
 
+_DATED = re.compile(r"^(?:\d+|\d{4}[-_]?\d{2}(?:[-_]?\d{2})?|t?\d{6,8})$")
+
+
 def _common_prefix(urls: list[str]) -> str | None:
-    """The directory every URL is under (at least one segment), as an `allow` pattern."""
+    """The directory every URL is under (at least one segment), as an `allow` pattern; it stops
+    before a dated directory (/2024/05/, /202403/): next month's articles are under another."""
     paths = [urlsplit(u).path.rsplit("/", 1)[0].split("/") for u in urls]
     common: list[str] = []
     for parts in zip(*paths, strict=False):
-        if len(set(parts)) != 1:
+        if len(set(parts)) != 1 or _DATED.match(parts[0]):
             break
         common.append(parts[0])
     prefix = "/".join(common).strip("/")
@@ -284,8 +288,13 @@ def _listing(page: TextResponse, fetcher: Fetcher, taken: set[str]) -> Proposal 
     why: list[str] = []
     links: list[str] = []
     if shell is not None:
-        entry["links"] = blocks[0].selector if blocks else "ul li a"
+        # the spider reads the shell when `links:` finds nothing on the page itself
+        entry["links"] = "ul li a"
         entry["pages"] = "auto"
+        if lxml.html.fromstring(html).cssselect("ul li a"):
+            why.append("warning: 'ul li a' also matches links on the page itself, so the spider "
+                       "would not read the shell: narrow `links:` to what the page does not "
+                       "have")  # fmt: skip
         why.append(f"the list is built by script ({shell.kind}: {shell.base}): read where the "
                    "page's script reads it, page after page")  # fmt: skip
         links = [urljoin(url, h) for h, _, _ in shell.preloaded]

@@ -73,3 +73,18 @@ def test_a_layout_change_is_alerted_by_the_next_check_and_its_repair_too(tmp_pat
     finally:
         server.shutdown()
         delete_all(es, config)
+
+
+def test_an_ok_check_whose_article_lost_its_date_is_fields_missing():
+    from monitor.alerts.canary import _fields_kept
+
+    before = {"ok": True, "verdict": "ok", "title": "A", "published_at": "2026-12-01"}
+    report = {"ok": True, "verdict": "ok", "title": "B", "published_at": None, "article": "u"}
+    _fields_kept(report, before)
+    assert (report["ok"], report["verdict"]) == (False, "fields missing")
+    assert report["error"] == "the article's date no longer found (u)"
+    fine = {"ok": True, "verdict": "ok", "title": "B", "published_at": "2026-12-02"}
+    _fields_kept(fine, before)
+    assert fine["verdict"] == "ok"
+    _fields_kept(report := {"ok": True, "verdict": "ok", "title": None}, None)  # first check
+    assert report["verdict"] == "ok"

@@ -15,7 +15,7 @@ from monitor.es.client import make_client
 from monitor.es.schema import delete_all
 from tests.conftest import ROOT, crawl_json, new_config, run_monitor
 from tests.sites.cms_shells import ShellSite
-from tests.sites.discoverable import finish_news_site, news_site, sitemap_site
+from tests.sites.discoverable import drawn_site, finish_news_site, news_site, sitemap_site
 
 LOCAL = {"MONITOR_PRIVATE_NETWORKS": "127.0.0.1/32"}
 DEMO = ROOT / "monitor" / "demo" / "sites" / "www"
@@ -119,24 +119,28 @@ def test_a_list_built_by_script_is_read_where_its_script_reads_it(sites, tmp_pat
     assert len(paths & set(articles)) >= 0.95 * len(articles) and len(articles) == 8
 
 
-def test_a_feed_given_and_a_page_drawn_by_script(sites, tmp_path):
+def test_a_feed_given(sites):
     server, _ = sites["demo"]
     code, payload, _ = discover(f"{server.base}/zhnews/rss.xml")
     best = payload["urls"][0]["proposals"][0]
     assert best["entry"]["type"] == "feed" and best["why"][0] == "the feed given: 14 entries"
-    drawn = tmp_path / "www"
-    drawn.mkdir()
-    (drawn / "drawn.html").write_text(
-        "<html><body><ul id='list'></ul><script src='/app.js'></script>"
-        "<script>load('/data/list.json')</script></body></html>"
-    )
-    local = serve(drawn)
+
+
+def test_a_list_drawn_by_script_is_rendered_in_chromium(tmp_path):
+    """No list in the page's HTML, only a script: the entry renders it (Debian's Chromium), and
+    its crawl finds every article."""
+    root = tmp_path / "www"
+    root.mkdir()
+    articles = drawn_site(root)
+    server = serve(root)
     try:
-        code, payload, _ = discover(f"{local.base}/drawn.html")
+        entry, sources = written(tmp_path, f"{server.base}/column/index.html")
+        assert entry["render"] is True and entry["pages"] == "none"
+        summary, paths = crawled_paths(sources, server.base)
+        assert summary[entry["id"]]["rendered"] >= 1
+        assert paths == set(articles)
     finally:
-        local.shutdown()
-    best = payload["urls"][0]["proposals"][0]
-    assert best["entry"]["render"] is True and "needs `render: true`" in best["why"][0]
+        server.shutdown()
 
 
 def test_discovery_keeps_to_public_addresses_and_robots_txt(sites):

@@ -75,6 +75,19 @@ def due(es: Elasticsearch, config: EsConfig, every: timedelta, now: datetime) ->
     return now - latest >= every
 
 
+def _fields_kept(report: dict[str, Any], previous: dict[str, Any] | None) -> None:
+    """An ok check whose article lost a field the previous check found (its title, its date):
+    a layout change the extraction no longer reads, `fields missing`."""
+    if not report.get("ok") or not previous or not previous.get("ok"):
+        return
+    lost = [name for name, key in (("title", "title"), ("date", "published_at"))
+            if previous.get(key) and not report.get(key)]  # fmt: skip
+    if lost:
+        report |= {"ok": False, "verdict": "fields missing",
+                   "error": f"the article's {' and '.join(lost)} no longer found "
+                            f"({report.get('article') or report.get('url')})"}  # fmt: skip
+
+
 def record_checks(
     es: Elasticsearch,
     config: EsConfig,
@@ -90,12 +103,14 @@ def record_checks(
     alias = ensure_index(es, config, "checks")
     docs = []
     for report in reports:
+        _fields_kept(report, before.get(report["source"]))
         pager = report.get("pager") or {}
         docs.append((f"{report['source']}:{checked_at}", {
             "source_id": report["source"], "checked_at": checked_at,
             "verdict": report["verdict"], "ok": report["ok"], "error": report.get("error"),
             "url": report.get("url"), "links": report.get("links"),
             "pager_links": pager.get("links"), "title": report.get("title"),
+            "published_at": report.get("published_at"),
             "chars": report.get("chars"), "language": report.get("language"),
             "seconds": report.get("seconds"),
         }))  # fmt: skip

@@ -354,6 +354,7 @@ CHECK_PROPERTIES: dict[str, Any] = {
     "links": COUNT,
     "pager_links": COUNT,
     "title": {"type": "text"},
+    "published_at": DATE,  # the first article's, as extracted
     "chars": COUNT,
     "language": KEYWORD,
     "seconds": {"type": "float"},

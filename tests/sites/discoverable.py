@@ -119,3 +119,28 @@ def sitemap_site(root: Path, base: str, count: int = 12) -> list[str]:
         "<a href='/about.html'>About</a></body></html>"
     )
     return paths
+
+
+def drawn_site(root: Path, count: int = 6) -> list[str]:
+    """A column whose list its script draws from a JSON file (no list in the HTML); returns the
+    article paths."""
+    import json
+
+    items = []
+    for n in range(1, count + 1):
+        path = f"/column/2024/07/notice-{n}.html"
+        title = f"Notice {n} on the new rules for industrial parks and their tenants"
+        (root / path.lstrip("/")).parent.mkdir(parents=True, exist_ok=True)
+        (root / path.lstrip("/")).write_text(_article(title, f"2024-07-{n:02d}"), "utf-8")
+        items.append({"url": path, "title": title, "day": f"2024-07-{n:02d}"})
+    (root / "column" / "list.json").write_text(json.dumps(items), encoding="utf-8")
+    (root / "column" / "index.html").write_text(
+        "<!doctype html><html><head><meta charset='utf-8'><title>Notices</title></head><body>"
+        "<ul id='list'></ul><script>fetch('/column/list.json').then(function (r) {"
+        " return r.json(); }).then(function (items) {"
+        " document.getElementById('list').innerHTML = items.map(function (i) {"
+        " return '<li><a href=\"' + i.url + '\">' + i.title + '</a> ' + i.day + '</li>';"
+        " }).join(''); });</script></body></html>",
+        encoding="utf-8",
+    )
+    return [item["url"] for item in items]

@@ -28,6 +28,7 @@ from monitor.es.steps import Batch, Step, prepare_all
 from monitor.es.stories import StoryStep
 from monitor.es.versions import VersionStep
 from monitor.text.dates import not_after, utc_now_iso
+from monitor.text.references import find_references, number_key
 from monitor.text.stories import THRESHOLD, rebanded
 from monitor.text.zones import localize
 from pipelines.base import Stage
@@ -62,6 +63,26 @@ def published_at(item: Article) -> str | None:
     return not_after(localize(item.hints.get("published_at"), item.timezone), item.fetched_at)
 
 
+MAX_REFERENCES = 200  # kept per document
+
+
+def reference_fields(doc: dict[str, Any], attachments: list[dict[str, Any]]) -> dict[str, Any]:
+    """The document's own number as a key, and the numbers its text and attachments refer to
+    (monitor.text.references), all and by kind."""
+    own = number_key((doc["policy"] or {}).get("doc_number"))
+    texts = [doc["text"] or "", *((a.get("text") or "") for a in attachments)]
+    found = find_references("\n".join(texts), own)[:MAX_REFERENCES]
+    return {
+        "number_key": own,
+        "cites": [r.key for r in found],
+        **{
+            kind: [r.key for r in found if r.kind == kind]
+            for kind in ("implements", "repeals", "amends")
+        },  # fmt: skip
+        "references": [r.as_dict() for r in found],
+    }
+
+
 def to_document(item: Article, story_threshold: float = THRESHOLD) -> tuple[str, dict[str, Any]]:
     """The Elasticsearch document for an extracted article: (_id, source)."""
     doc = item.doc
@@ -90,6 +111,7 @@ def to_document(item: Article, story_threshold: float = THRESHOLD) -> tuple[str,
         "extraction": doc["extraction"],
         "doc_type": hints.get("doc_type") or ("policy" if doc["policy"] else "news"),
         "policy": doc["policy"],
+        **reference_fields(doc, item.attachments),
         "filing": hints.get("filing"),
         "document": doc["document"],
         "attachments": item.attachments,

@@ -167,9 +167,9 @@ def article_facts(
         "published_at": doc["published_at"],
         "chars": len(doc["text"]),
         "language": doc["language"],
-        "encoding": doc["extraction"]["encoding"],
-        "policy": bool(doc["policy"]),
-        "not_article": doc["not_article"],
+        "encoding": (doc.get("extraction") or {}).get("encoding"),
+        "policy": bool(doc.get("policy")),  # a PDF or DOCX has neither of these two
+        "not_article": doc.get("not_article"),
         "readable": readable,
     }
 

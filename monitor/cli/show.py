@@ -55,10 +55,34 @@ def show_cmd(ref: str, no_text: bool, with_versions: bool, tz: str | None, as_js
         _print(doc, with_text=False, tz=tz)
         _print_versions(versions)
         return
+    from monitor.search.references import document_references
+
+    refs = call(config, lambda: document_references(es, alias, doc))
     if as_json:
-        emit_json(doc)
+        emit_json(doc | refs)
         return
     _print(doc, with_text=not no_text, tz=tz)
+    _print_references(refs)
+
+
+def _print_references(refs: dict[str, Any]) -> None:
+    """What the document cites by number (and the stored document with it), who cites it."""
+    if refs["repealed_by"]:
+        first = refs["repealed_by"][0]
+        click.echo(click.style(f"\nREPEALED by {first['doc_number'] or first['title']} "
+                               f"({(first['published_at'] or '')[:10]})", fg="red"))  # fmt: skip
+    if refs["cites"]:
+        click.echo(click.style(f"\ncites ({len(refs['cites'])})", bold=True))
+    for ref in refs["cites"]:
+        found = ref["document"]
+        target = f"{found['title']} [{found['id']}]" if found else "(not stored yet)"
+        title = f"《{ref['title']}》" if ref.get("title") else ""
+        click.echo(f"  {ref['kind']:<10} {title}{ref['number']}  → {target}")
+    if refs["cited_by"]:
+        click.echo(click.style(f"\ncited by ({len(refs['cited_by'])})", bold=True))
+    for doc in refs["cited_by"]:
+        date = (doc["published_at"] or "")[:10] or "undated"
+        click.echo(f"  {doc['kind']:<10} {date}  {doc['title']}  [{doc['id']}]")
 
 
 def _brief(version: dict[str, Any]) -> dict[str, Any]:

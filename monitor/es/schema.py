@@ -98,6 +98,14 @@ ARTICLE_PROPERTIES: dict[str, Any] = {
             "index_number": KEYWORD,  # 索引号
         }
     },
+    # References by document number (monitor.text.references): the document's own number as a
+    # key, and the keys it refers to, all (`cites`) and by kind; `references`: each as written.
+    "number_key": KEYWORD,
+    "cites": KEYWORD,
+    "implements": KEYWORD,
+    "repeals": KEYWORD,
+    "amends": KEYWORD,
+    "references": {"type": "object", "enabled": False},  # [{key, number, kind, title}]
     # Regulatory filings (announcement APIs: spiders/api.py).
     "filing": {
         "properties": {

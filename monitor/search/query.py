@@ -10,6 +10,8 @@ Elasticsearch query.
 - `"exact phrase"` must occur as written (in the original or in its translation); `"a b"~3`
   within three words. `-word` / `NOT word` exclude the concept in both languages; `+word` and
   `AND` require it; `OR` and parentheses as in Lucene.
+- `cites:国发〔2020〕8号` (any written form of a document number, English ones too: quoted when it
+  has [ ]), `implements:`, `repeals:`, `amends:`: documents that refer to it so.
 - Fields: `title:` (concepts in titles only), `source:`, `type:` (news | policy | filing),
   `issuer:` (a policy's 发文机关, through the glossary: issuer:MIIT finds 工业和信息化部),
   `company:` (a filing's company, its code, or a document naming it), `lang:`;
@@ -38,6 +40,7 @@ from monitor.search.clauses import (
 )
 from monitor.search.concepts import Concept, Lexicon
 from monitor.text.han import HAN
+from monitor.text.references import number_key
 
 # Each matched concept adds this constant to the score, so the number of concepts a document matches
 # decides its rank first, and BM25 (always far below it) orders documents with the same number.
@@ -50,7 +53,9 @@ WEAK_COORDINATION = 100.0
 # (compile_query's `decision`); a longer one is a question, whose weak words stay weak.
 SHORT_QUERY = 3
 DOC_TYPES = ("news", "policy", "filing")
-FIELDS = ("title", "source", "type", "issuer", "company", "lang")
+FIELDS = ("title", "source", "type", "issuer", "company", "lang", "cites", "implements", "repeals",
+          "amends")  # fmt: skip
+REFERENCE_FIELDS = ("cites", "implements", "repeals", "amends")  # by document number
 _FIELD_ALIASES = {"language": "lang", "doc_type": "type", "source_id": "source"}
 _LANGUAGE = re.compile(r"^[a-z]{2,3}$")
 
@@ -202,9 +207,10 @@ class _Compiler:
         return {"bool": {"should": [counted, clause]}}
 
     def _filter(self, item: tree.SearchField) -> bool:
-        """A top-level `source:`, `type:` or `lang:` is a filter (not scored); True if taken."""
+        """A top-level `source:`, `type:`, `lang:` or reference (`cites:`) is a filter (not
+        scored); True if taken."""
         name = self._field_name(item.name)
-        if name not in ("source", "type", "lang"):
+        if name not in ("source", "type", "lang", *REFERENCE_FIELDS):
             return False
         self.filters.append(self._field(name, item.expr))
         return True
@@ -297,6 +303,15 @@ class _Compiler:
             if bad:
                 raise QueryError(f"lang:{bad[0]} is not a language code (zh, en, ...)")
             return {"terms": {"language": values}}
+        if name in REFERENCE_FIELDS:  # any written form of the number: its key
+            keys = [number_key(value) for value in values]
+            if None in keys:
+                bad = values[keys.index(None)]
+                raise QueryError(
+                    f"{name}:{bad!r} is not a document number (国发〔2020〕8号, "
+                    '"Guofa [2020] No. 8", 公告2023年第23号; quote one with [ ])'
+                )
+            return {"terms": {name: keys}}
         forms = [form for value in values for form in self._forms(value)]
         return issuer_clause(forms) if name == "issuer" else company_clause(forms)
 

@@ -1,0 +1,130 @@
+"""References by document number on the real node: a national notice, the province that
+implements it and repeals its own older rule, a city that implements the province (three
+levels), an English report, a look-alike; crawled in two rounds, the province last, so the city's
+reference links up when its target arrives."""
+
+from __future__ import annotations
+
+import json
+from html import escape
+
+import pytest
+
+from monitor.demo.server import serve
+from monitor.es.client import make_client
+from monitor.es.schema import delete_all
+from tests.conftest import crawl_json, new_config, run_monitor
+
+NATIONAL = "国务院关于印发新时期促进集成电路产业高质量发展若干政策的通知"
+PROVINCIAL = "江东省贯彻落实集成电路产业若干政策的实施意见"
+PAGES = {
+    "guofa": ("国务院", "国发〔2020〕8号", NATIONAL,
+              "各省、自治区、直辖市人民政府：现将若干政策印发给你们，请认真贯彻执行。"),
+    "old": ("江东省人民政府", "江政发[2019]12号", "江东省集成电路产业扶持办法",
+            "为扶持集成电路产业发展，制定本办法。本办法自发布之日起施行。"),
+    "province": ("江东省人民政府", "江政发〔2021〕5号", PROVINCIAL,
+                 "为贯彻落实《国务院关于印发新时期促进集成电路产业高质量发展若干政策的通知》"
+                 "（国发〔2020〕8号），结合本省实际，提出如下意见。本意见自印发之日起施行，"
+                 "原《江东省集成电路产业扶持办法》（江政发[2019]12号）同时废止。"),
+    "city": ("江城市人民政府", "江城发〔2022〕3号", "江城市落实省集成电路实施意见的工作方案",
+             "根据《江东省贯彻落实集成电路产业若干政策的实施意见》（江政发〔2021〕5号），"
+             "制定本方案。市工信局负责组织实施，联系电话：0571-87050000。"),
+    "lookalike": (None, None, "高新区第2号楼完成改造",
+                  "高新区第2号楼改造工程近日完工，2024年第3号台风期间未受影响，入驻企业陆续搬入。"),
+}  # fmt: skip
+REPORT = (
+    "Province rolls out chip incentives",
+    "The province said its measures implement Guofa [2020] No. 8, the State Council's 2020 chip "
+    "policy, and replace a 2019 support scheme for integrated circuit makers.",
+)
+
+
+def _page(issuer, number, title, text, lang="zh-CN") -> str:
+    labels = f"<p>发文机关：{issuer}</p><p>发文字号：{number}</p>" if number else ""
+    return (
+        f"<!doctype html><html lang='{lang}'><head><meta charset='utf-8'><title>{escape(title)}"
+        f"</title></head><body><article><h1>{escape(title)}</h1>{labels}<p>{escape(text)}</p>"
+        "</article></body></html>"
+    )
+
+
+def _listing(root, names) -> None:
+    links = "".join(f"<li><a href='/gov/{n}.html'>{n}</a></li>" for n in names)
+    (root / "gov" / "index.html").write_text(
+        f"<html><body><ul class='docs'>{links}</ul></body></html>"
+    )
+
+
+@pytest.fixture(scope="module")
+def refs(tmp_path_factory):
+    root = tmp_path_factory.mktemp("refs")
+    (root / "gov").mkdir()
+    for name, page in PAGES.items():
+        (root / "gov" / f"{name}.html").write_text(_page(*page), encoding="utf-8")
+    (root / "gov" / "report.html").write_text(_page(None, None, *REPORT, lang="en"), "utf-8")
+    first = [n for n in [*PAGES, "report"] if n != "province"]
+    _listing(root, first)
+    server = serve(root)
+    sources = root.parent / f"{root.name}-sources.yaml"
+    sources.write_text(
+        "sources:\n  - id: refs\n    type: listing\n"
+        f"    urls: {server.base}/gov/index.html\n    links: ul.docs li a\n    pages: none\n"
+    )
+    config = new_config()
+    crawl_json(sources, config)
+
+    def show(name: str) -> dict:
+        result = run_monitor("show", f"{server.base}/gov/{name}.html", "--json", config=config)
+        assert result.returncode == 0, result.stderr
+        return json.loads(result.stdout)
+
+    before = show("city")
+    _listing(root, [*first, "province"])
+    crawl_json(sources, config)
+    yield show, before, config
+    delete_all(make_client(config), config)
+    server.shutdown()
+
+
+def test_a_reference_links_up_when_its_document_arrives(refs):
+    show, before, _ = refs
+    [ref] = before["cites"]
+    assert (ref["key"], ref["kind"], ref["document"]) == ("江政发|2021|5", "implements", None)
+    [ref] = show("city")["cites"]
+    assert ref["document"]["title"] == "江东省贯彻落实集成电路产业若干政策的实施意见"
+    assert ref["title"] == "江东省贯彻落实集成电路产业若干政策的实施意见"
+
+
+def test_cited_by_across_levels_and_languages_and_a_repeal(refs):
+    show, _, _ = refs
+    province = show("province")
+    assert province["number_key"] == "江政发|2021|5"
+    assert sorted((r["key"], r["kind"]) for r in province["cites"]) == [
+        ("国发|2020|8", "implements"), ("江政发|2019|12", "repeals")]  # fmt: skip
+    assert [(d["title"], d["kind"]) for d in province["cited_by"]] == [
+        ("江城市落实省集成电路实施意见的工作方案", "implements")]  # fmt: skip
+    national = show("guofa")
+    assert sorted(d["kind"] for d in national["cited_by"]) == ["implements", "implements"]
+    assert {d["title"] for d in national["cited_by"]} == {
+        "江东省贯彻落实集成电路产业若干政策的实施意见",
+        REPORT[0],
+    }
+    old = show("old")
+    assert [d["doc_number"] for d in old["repealed_by"]] == ["江政发〔2021〕5号"]
+    assert show("lookalike")["cites"] == [] and show("city")["cites"][0]["kind"] == "implements"
+
+
+@pytest.mark.parametrize(
+    "query, titles",
+    [
+        ("cites:国发〔2020〕8号", {"江东省贯彻落实集成电路产业若干政策的实施意见", REPORT[0]}),
+        ('implements:"Guofa [2020] No. 8"', {PROVINCIAL, REPORT[0]}),
+        ('repeals:"江政发[2019]12号"', {"江东省贯彻落实集成电路产业若干政策的实施意见"}),
+        ("implements:江政发〔2021〕5号", {"江城市落实省集成电路实施意见的工作方案"}),
+    ],
+)  # fmt: skip
+def test_search_by_reference_in_any_written_form(refs, query, titles):
+    _, _, config = refs
+    result = run_monitor("search", query, "--json", "--expand-stories", config=config)
+    assert result.returncode == 0, result.stderr
+    assert {h["title"] for h in json.loads(result.stdout)["hits"]} == titles

@@ -70,17 +70,25 @@ def refs(tmp_path_factory):
         "sources:\n  - id: refs\n    type: listing\n"
         f"    urls: {server.base}/gov/index.html\n    links: ul.docs li a\n    pages: none\n"
     )
+    watchlist = root.parent / f"{root.name}-watchlists.yaml"
+    watchlist.write_text(
+        "watches:\n  - id: guofa-8\n    query: 'cites:国发〔2020〕8号'\n"
+        "  - id: guofa-8-implemented\n    query: 'implements:\"Guofa [2020] No. 8\" 集成电路'\n",
+        encoding="utf-8",
+    )
+    env = {"MONITOR_WATCHLIST_FILE": str(watchlist)}
     config = new_config()
-    crawl_json(sources, config)
+    crawl_json(sources, config, env_extra=env)
 
     def show(name: str) -> dict:
         result = run_monitor("show", f"{server.base}/gov/{name}.html", "--json", config=config)
         assert result.returncode == 0, result.stderr
         return json.loads(result.stdout)
 
+    show.base = server.base
     before = show("city")
     _listing(root, [*first, "province"])
-    crawl_json(sources, config)
+    crawl_json(sources, config, env_extra=env)
     yield show, before, config
     delete_all(make_client(config), config)
     server.shutdown()
@@ -128,3 +136,35 @@ def test_search_by_reference_in_any_written_form(refs, query, titles):
     result = run_monitor("search", query, "--json", "--expand-stories", config=config)
     assert result.returncode == 0, result.stderr
     assert {h["title"] for h in json.loads(result.stdout)["hits"]} == titles
+
+
+def test_a_watch_on_a_document_number_hears_of_every_new_document_that_cites_it(refs):
+    """Who implements this? A watch on the number alerts on each new document citing it (the
+    English report in the first crawl, the province when it arrives), and only on those."""
+    _, _, config = refs
+    es = make_client(config)
+    es.indices.refresh(index=config.index_name("alerts"))
+    hits = es.search(index=config.index_name("alerts"), size=50, query={"term": {"kind": "watch"}})
+    alerts = sorted((h["_source"]["watch_id"], h["_source"]["title"]) for h in hits["hits"]["hits"])
+    assert alerts == [  # the English report is about integrated circuits too (集成电路)
+        ("guofa-8", REPORT[0]),
+        ("guofa-8", PROVINCIAL),
+        ("guofa-8-implemented", REPORT[0]),
+        ("guofa-8-implemented", PROVINCIAL),
+    ]
+
+
+def test_refs_prints_the_chain_both_ways(refs):
+    """From the national notice down: the province implements it, the city the province (two
+    levels); from the province up: what it implements and what it repealed."""
+    show, _, config = refs
+    result = run_monitor("refs", f"{show.base}/gov/guofa.html", "--json", config=config)
+    tree = json.loads(result.stdout)
+    [province] = [n for n in tree["cited_by"] if n["title"] == PROVINCIAL]
+    assert province["kind"] == "implements"
+    assert [(n["kind"], n["doc_number"]) for n in province["cited_by"]] == [
+        ("implements", "江城发〔2022〕3号")]  # fmt: skip
+    said = run_monitor("refs", f"{show.base}/gov/province.html", config=config).stdout
+    assert "implements → 国发〔2020〕8号 " + NATIONAL in said
+    assert "repeals    → 江政发〔2019〕12号 江东省集成电路产业扶持办法" in said  # as labelled
+    assert "implemented by ← 江城发〔2022〕3号 江城市落实省集成电路实施意见的工作方案" in said

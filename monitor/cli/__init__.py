@@ -26,6 +26,7 @@ COMMANDS = {  # name → (module, attribute)
     "extract": ("monitor.cli.extract", "extract"),
     "kibana": ("monitor.cli.kibana", "kibana"),
     "models": ("monitor.cli.translate", "models"),
+    "refs": ("monitor.cli.refs", "refs_cmd"),
     "schedule": ("monitor.cli.schedule", "schedule_cmd"),
     "search": ("monitor.cli.search", "search_cmd"),
     "searches": ("monitor.cli.searches", "searches"),

@@ -58,3 +58,52 @@ def document_references(es: Elasticsearch, index: str, doc: dict[str, Any]) -> d
         "cited_by": cited_by,
         "repealed_by": [d for d in cited_by if d["kind"] == "repeals"],
     }
+
+
+MAX_NODES = 200  # documents in one tree
+
+
+def reference_tree(
+    es: Elasticsearch, index: str, doc: dict[str, Any], depth: int = 2
+) -> dict[str, Any]:
+    """The document with what it refers to (up, `depth` levels) and who refers to it (down,
+    `depth` levels): {"id", "title", "doc_number", "published_at", "cites": [...],
+    "cited_by": [...]}, each child a node of the same shape with its `kind`; a document seen
+    once is not expanded again, and at most MAX_NODES are read."""
+    seen = {doc["id"]}
+
+    def load(doc_id: str) -> dict[str, Any] | None:
+        hit = es.options(ignore_status=404).get(index=index, id=doc_id)
+        return {"id": hit["_id"], **hit["_source"]} if hit.get("found") else None
+
+    def node(current: dict[str, Any], up: int, down: int) -> dict[str, Any]:
+        refs = document_references(es, index, current)
+        shaped = {
+            "id": current["id"],
+            "title": current.get("title"),
+            "doc_number": (current.get("policy") or {}).get("doc_number"),
+            "published_at": current.get("published_at"),
+            "cites": [],
+            "cited_by": [],
+        }
+        for ref in refs["cites"] if up > 0 else []:
+            target = ref["document"]
+            child: dict[str, Any] = {"kind": ref["kind"], "number": ref["number"],
+                                     "title": ref.get("title"), "id": None}  # fmt: skip
+            if target and target["id"] not in seen and len(seen) < MAX_NODES:
+                seen.add(target["id"])
+                loaded = load(target["id"])
+                child = {**node(loaded, up - 1, 0), "kind": ref["kind"]} if loaded else child
+            elif target:
+                child |= {"id": target["id"], "title": target["title"]}
+            shaped["cites"].append(child)
+        for other in refs["cited_by"] if down > 0 else []:
+            if other["id"] in seen or len(seen) >= MAX_NODES:
+                continue
+            seen.add(other["id"])
+            loaded = load(other["id"])
+            if loaded:
+                shaped["cited_by"].append({**node(loaded, 0, down - 1), "kind": other["kind"]})
+        return shaped
+
+    return node(doc, depth, depth)

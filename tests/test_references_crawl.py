@@ -168,3 +168,14 @@ def test_refs_prints_the_chain_both_ways(refs):
     assert "implements → 国发〔2020〕8号 " + NATIONAL in said
     assert "repeals    → 江政发〔2019〕12号 江东省集成电路产业扶持办法" in said  # as labelled
     assert "implemented by ← 江城发〔2022〕3号 江城市落实省集成电路实施意见的工作方案" in said
+
+
+def test_search_hits_say_a_document_was_repealed(refs):
+    _, _, config = refs
+    result = run_monitor("search", "集成电路产业扶持办法", "--json", config=config)
+    [old] = [
+        h for h in json.loads(result.stdout)["hits"] if h["title"] == "江东省集成电路产业扶持办法"
+    ]
+    assert old["repealed_by"]["doc_number"] == "江政发〔2021〕5号"
+    said = run_monitor("search", "集成电路产业扶持办法", config=config).stdout
+    assert "REPEALED by 江政发〔2021〕5号" in said

@@ -268,6 +268,9 @@ def print_result(text: str, result: dict[str, Any], size: int, tz: str | None = 
         facts = [hit["source_id"], hit["doc_type"] or "news", hit["language"], date]
         if hit.get("withdrawn_at"):
             facts.insert(0, click.style(f"WITHDRAWN {hit['withdrawn_at'][:10]}", fg="red"))
+        if hit.get("repealed_by"):
+            by = hit["repealed_by"]
+            facts.insert(0, click.style(f"REPEALED by {by['doc_number'] or by['title']}", fg="red"))
         if hit.get("concepts_matched") is not None and concepts > 1:
             facts.append(f"{hit['concepts_matched']}/{concepts} concepts")
         click.echo("    " + " · ".join(str(f) for f in facts if f))

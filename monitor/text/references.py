@@ -82,9 +82,13 @@ def _plain(text: str) -> str:
     return unicodedata.normalize("NFKC", text)
 
 
+_CONJUNCTION = re.compile(r"^(?:和|及|与|或|并|暨)+")  # an abbreviation never starts with one
+
+
 def _issuer(raw: str) -> str:
-    """The abbreviation without the words a sentence puts before it (根据国发 → 国发)."""
-    stripped = _LEAD.sub("", raw)
+    """The abbreviation without the words a sentence puts before it (根据国发 → 国发,
+    和商务部 → 商务部)."""
+    stripped = _CONJUNCTION.sub("", _LEAD.sub("", raw))
     return stripped or raw
 
 

@@ -278,7 +278,8 @@ def _facts(entry: dict[str, Any], why: list[str], sample: dict[str, Any] | None)
 
 
 def _listing(page: TextResponse, fetcher: Fetcher, taken: set[str]) -> Proposal | None:
-    """The page as a listing source: its best block of article links and its pager."""
+    """The page as a listing source: its best block of article links and its pager; a list
+    its script builds; or, with neither, one to render."""
     from spiders.shells import find_shell
 
     html, url = page.text, page.url
@@ -286,63 +287,12 @@ def _listing(page: TextResponse, fetcher: Fetcher, taken: set[str]) -> Proposal 
     shell = find_shell(html, url)
     entry: dict[str, Any] = {"id": "", "type": "listing", "urls": url}
     why: list[str] = []
-    links: list[str] = []
     if shell is not None:
-        # the spider reads the shell when `links:` finds nothing on the page itself
-        entry["links"] = "ul li a"
-        entry["pages"] = "auto"
-        if lxml.html.fromstring(html).cssselect("ul li a"):
-            why.append("warning: 'ul li a' also matches links on the page itself, so the spider "
-                       "would not read the shell: narrow `links:` to what the page does not "
-                       "have")  # fmt: skip
-        why.append(f"the list is built by script ({shell.kind}: {shell.base}): read where the "
-                   "page's script reads it, page after page")  # fmt: skip
-        links = [urljoin(url, h) for h, _, _ in shell.preloaded]
-        if not links:
-            answer = None
-            endpoint = shell.endpoint(shell.first_page)
-            if endpoint.method == "GET":
-                answer = fetcher.get_or_none(endpoint.url)
-            if answer is not None and isinstance(answer, TextResponse):
-                try:
-                    links = [urljoin(url, h) for h, _, _ in shell.read(answer.text).links]
-                except Exception:  # noqa: BLE001  (an unreadable answer: said below)
-                    links = []
-        why.append(f"{len(links)} article links on its first page")
-        score = 0.8 if links else 0.3
-    elif not blocks:
-        scripts = len(lxml.html.fromstring(html).findall(".//script")) if html.strip() else 0
-        if not scripts:
-            return None
-        entry |= {"id": source_id(url, taken), "links": "a", "pages": "none", "render": True}
-        why.append(
-            f"no list of article links in the page's HTML, and {scripts} scripts: it is drawn "
-            "by script, so it needs `render: true` (headless Chromium); `monitor sources check` "
-            "it, and narrow `links:` to the list's container"
-        )
-        return Proposal(entry, why, 0.2)
+        links, score = _shell_links(shell, html, url, fetcher, entry, why)
+    elif blocks:
+        links, score = _block_links(blocks, html, url, entry, why)
     else:
-        best = blocks[0]
-        links = [u for u, _ in best.links]
-        entry["links"] = best.selector
-        n = len(links)
-        why.append(
-            f"{n} article links in {best.selector!r} ({best.titled} with a headline's length, "
-            f"{best.dated} dated, {best.shape_share:.0%} with one URL shape)"
-        )
-        if len(blocks) > 1:
-            others = ", ".join(f"{b.selector!r} ({len(b.links)})" for b in blocks[1:3])
-            why.append(f"not taken: {others}")
-        score = 0.5 + 0.5 * min(1.0, n / 10) * (0.5 + 0.5 * best.dated / n)
-        if _CREATE_PAGE.search(html):
-            entry["pages"] = "auto"
-            why.append("pager: createPageHTML(...) (read by `pages: auto`)")
-        elif nxt := next_selector(html, url):
-            entry["next"] = nxt
-            why.append(f"pager: next link {nxt!r}")
-        else:
-            entry["pages"] = "none"
-            why.append("no pager found: only this page is read")
+        return _to_render(html, url, entry, why, taken)
     entry["id"] = source_id(url, taken)
     allow = _common_prefix(links) if links else None
     if allow:
@@ -354,6 +304,76 @@ def _listing(page: TextResponse, fetcher: Fetcher, taken: set[str]) -> Proposal 
         entry["language"] = _language([t for b in blocks[:1] for _, t in b.links]) or "zh"
     _facts(entry, why, sample)
     return Proposal(entry, why, score, sample)
+
+
+def _shell_links(
+    shell: Any, html: str, url: str, fetcher: Fetcher, entry: dict[str, Any], why: list[str]
+) -> tuple[list[str], float]:
+    """A list the page's script builds (spiders/shells.py): `pages: auto` reads it; the links
+    of its first page (those the page carries, else its endpoint's first answer)."""
+    # the spider reads the shell when `links:` finds nothing on the page itself
+    entry |= {"links": "ul li a", "pages": "auto"}
+    if lxml.html.fromstring(html).cssselect("ul li a"):
+        why.append(
+            "warning: 'ul li a' also matches links on the page itself, so the spider would not "
+            "read the shell: narrow `links:` to what the page does not have"
+        )
+    why.append(f"the list is built by script ({shell.kind}: {shell.base}): read where the "
+               "page's script reads it, page after page")  # fmt: skip
+    links = [urljoin(url, h) for h, _, _ in shell.preloaded]
+    endpoint = shell.endpoint(shell.first_page)
+    if not links and endpoint.method == "GET":
+        answer = fetcher.get_or_none(endpoint.url)
+        if isinstance(answer, TextResponse):
+            try:
+                links = [urljoin(url, h) for h, _, _ in shell.read(answer.text).links]
+            except Exception:  # noqa: BLE001  (an unreadable answer: no links, said below)
+                links = []
+    why.append(f"{len(links)} article links on its first page")
+    return links, 0.8 if links else 0.3
+
+
+def _block_links(
+    blocks: list[Block], html: str, url: str, entry: dict[str, Any], why: list[str]
+) -> tuple[list[str], float]:
+    """The best block's selector and links, and the page's pager."""
+    best = blocks[0]
+    links = [u for u, _ in best.links]
+    entry["links"] = best.selector
+    n = len(links)
+    why.append(
+        f"{n} article links in {best.selector!r} ({best.titled} with a headline's length, "
+        f"{best.dated} dated, {best.shape_share:.0%} with one URL shape)"
+    )
+    if len(blocks) > 1:
+        others = ", ".join(f"{b.selector!r} ({len(b.links)})" for b in blocks[1:3])
+        why.append(f"not taken: {others}")
+    if _CREATE_PAGE.search(html):
+        entry["pages"] = "auto"
+        why.append("pager: createPageHTML(...) (read by `pages: auto`)")
+    elif nxt := next_selector(html, url):
+        entry["next"] = nxt
+        why.append(f"pager: next link {nxt!r}")
+    else:
+        entry["pages"] = "none"
+        why.append("no pager found: only this page is read")
+    return links, 0.5 + 0.5 * min(1.0, n / 10) * (0.5 + 0.5 * best.dated / n)
+
+
+def _to_render(
+    html: str, url: str, entry: dict[str, Any], why: list[str], taken: set[str]
+) -> Proposal | None:
+    """No list in the HTML: drawn by the page's scripts (rendered), or no listing at all."""
+    scripts = len(lxml.html.fromstring(html).findall(".//script")) if html.strip() else 0
+    if not scripts:
+        return None
+    entry |= {"id": source_id(url, taken), "links": "a", "pages": "none", "render": True}
+    why.append(
+        f"no list of article links in the page's HTML, and {scripts} scripts: it is drawn by "
+        "script, so it needs `render: true` (headless Chromium); `monitor sources check` it, "
+        "and narrow `links:` to the list's container"
+    )
+    return Proposal(entry, why, 0.2)
 
 
 def _feeds(

@@ -121,94 +121,104 @@ def deliver_pending(
     if not es.indices.exists_alias(name=alias):
         return 0
     now = now or datetime.now(timezone.utc)
-    stale = (now - CLAIM_LEASE).isoformat()
-    claimable = {
-        "bool": {
-            "should": [
-                {"term": {"status": "pending"}},
-                {
-                    "bool": {
-                        "filter": [
-                            {"term": {"status": "sending"}},
-                            {"range": {"claimed_at": {"lt": stale}}},
-                        ]
-                    }
-                },
-            ],
-            "minimum_should_match": 1,
-        }
-    }
-    filters: list[dict[str, Any]] = [claimable]
-    not_yet = [{"range": {"next_attempt_at": {"gt": now.isoformat()}}}]
-    if kinds:
-        filters.append({"terms": {"kind": list(kinds)}})
-    pending = es.search(
-        index=alias,
-        query={"bool": {"filter": filters, "must_not": not_yet}},
-        size=500,
-        seq_no_primary_term=True,
-    )["hits"]["hits"]
+    pending = es.search(index=alias, query=_due(now, kinds), size=500, seq_no_primary_term=True)[
+        "hits"
+    ]["hits"]
     delivered = 0
     for hit in pending:
-        claimed = es.options(ignore_status=409).update(
-            index=alias,
-            id=hit["_id"],
-            doc={"status": "sending", "claimed_at": utc_now_iso()},
-            if_seq_no=hit["_seq_no"],
-            if_primary_term=hit["_primary_term"],
-        )  # no refresh needed: the sequence number decides, a stale search only loses a claim
-        if claimed.meta.status == 409:
+        claimed = _claim(es, alias, hit)
+        if claimed is None:
             continue  # another process or thread is sending it
-        hit = hit | {"_seq_no": claimed["_seq_no"], "_primary_term": claimed["_primary_term"]}
-        alert = hit["_source"]
-        done, errors = set(alert["delivered_to"]), []
-        removed = [c for c in alert["channels"] if c not in channels.channels and c not in done]
-        for channel_id in alert["channels"]:
-            channel = channels.channels.get(channel_id)
-            if channel_id in done or channel is None:
-                continue
-            try:
-                deliver(channel, message_for(alert | {"status": "delivered"}))
-                done.add(channel_id)
-            except DeliveryError as exc:
-                errors.append(str(exc))
-        if removed:  # nobody to send it to any more: said once, not retried
-            errors.append(f"channel(s) {', '.join(removed)} no longer in the channels file")
-        wanted = set(alert["channels"]) - set(removed)
-        attempts = alert["attempts"] + 1
-        status = "delivered" if done >= wanted else "pending"
-        if status == "delivered" and not done:
-            status = "failed" if alert["channels"] else "stored"  # every channel is gone
-        if status == "pending" and attempts >= MAX_ATTEMPTS:
-            status = "failed"
-        if status == "failed":
-            reason = errors[0] if errors else "no channel took it"
-            log(f"error: alert {hit['_id']} given up after {attempts} attempts: {reason}")
-        elif errors:
-            log(f"warning: alert {hit['_id']} not delivered yet: {errors[0]}")
-        delivered += status == "delivered"
-        update = {
-            "delivered_to": sorted(done),
-            "attempts": attempts,
-            "status": status,
-            "last_error": errors[0] if errors else None,
-            "delivered_at": utc_now_iso() if status == "delivered" else None,
-            "claimed_at": None,
-            "next_attempt_at": (now + RETRY_BASE * 2 ** (attempts - 1)).isoformat()
-            if status == "pending"
-            else None,
-        }
+        update = _outcome(claimed["_id"], claimed["_source"], channels, now, log)
+        delivered += update["status"] == "delivered"
         # conditional on our claim: a record another process took over meanwhile is kept
         es.options(ignore_status=409).update(
             index=alias,
-            id=hit["_id"],
+            id=claimed["_id"],
             doc=update,
-            if_seq_no=hit["_seq_no"],
-            if_primary_term=hit["_primary_term"],
+            if_seq_no=claimed["_seq_no"],
+            if_primary_term=claimed["_primary_term"],
         )
     if pending:  # one refresh per pass: `monitor alerts list` shows what was just done
         es.indices.refresh(index=alias)
     return delivered
+
+
+def _due(now: datetime, kinds: tuple[str, ...] | None) -> dict[str, Any]:
+    """Alerts to send now: pending (and past their retry time), or claimed by a process that
+    has not finished within CLAIM_LEASE (it died)."""
+    stale = (now - CLAIM_LEASE).isoformat()
+    sending_too_long = {"bool": {"filter": [{"term": {"status": "sending"}},
+                                            {"range": {"claimed_at": {"lt": stale}}}]}}  # fmt: skip
+    claimable = {"bool": {"should": [{"term": {"status": "pending"}}, sending_too_long],
+                          "minimum_should_match": 1}}  # fmt: skip
+    filters: list[dict[str, Any]] = [claimable]
+    if kinds:
+        filters.append({"terms": {"kind": list(kinds)}})
+    not_yet = [{"range": {"next_attempt_at": {"gt": now.isoformat()}}}]
+    return {"bool": {"filter": filters, "must_not": not_yet}}
+
+
+def _claim(es: Elasticsearch, alias: str, hit: dict[str, Any]) -> dict[str, Any] | None:
+    """The alert marked `sending` by this process (conditional on the sequence number the
+    search saw, so of two processes only one wins), with its new sequence number; None when
+    another process has it."""
+    claimed = es.options(ignore_status=409).update(
+        index=alias,
+        id=hit["_id"],
+        doc={"status": "sending", "claimed_at": utc_now_iso()},
+        if_seq_no=hit["_seq_no"],
+        if_primary_term=hit["_primary_term"],
+    )  # no refresh needed: the sequence number decides, a stale search only loses a claim
+    if claimed.meta.status == 409:
+        return None
+    return hit | {"_seq_no": claimed["_seq_no"], "_primary_term": claimed["_primary_term"]}
+
+
+def _outcome(
+    alert_id: str,
+    alert: dict[str, Any],
+    channels: Channels,
+    now: datetime,
+    log: Callable[[str], None],
+) -> dict[str, Any]:
+    """Send the alert to each of its channels that has not taken it; the fields that record the
+    attempt (delivered, pending again with a backoff, failed after MAX_ATTEMPTS)."""
+    done, errors = set(alert["delivered_to"]), []
+    removed = [c for c in alert["channels"] if c not in channels.channels and c not in done]
+    for channel_id in alert["channels"]:
+        channel = channels.channels.get(channel_id)
+        if channel_id in done or channel is None:
+            continue
+        try:
+            deliver(channel, message_for(alert | {"status": "delivered"}))
+            done.add(channel_id)
+        except DeliveryError as exc:
+            errors.append(str(exc))
+    if removed:  # nobody to send it to any more: said once, not retried
+        errors.append(f"channel(s) {', '.join(removed)} no longer in the channels file")
+    wanted = set(alert["channels"]) - set(removed)
+    attempts = alert["attempts"] + 1
+    status = "delivered" if done >= wanted else "pending"
+    if status == "delivered" and not done:
+        status = "failed" if alert["channels"] else "stored"  # every channel is gone
+    if status == "pending" and attempts >= MAX_ATTEMPTS:
+        status = "failed"
+    if status == "failed":
+        reason = errors[0] if errors else "no channel took it"
+        log(f"error: alert {alert_id} given up after {attempts} attempts: {reason}")
+    elif errors:
+        log(f"warning: alert {alert_id} not delivered yet: {errors[0]}")
+    retry = (now + RETRY_BASE * 2 ** (attempts - 1)).isoformat() if status == "pending" else None
+    return {
+        "delivered_to": sorted(done),
+        "attempts": attempts,
+        "status": status,
+        "last_error": errors[0] if errors else None,
+        "delivered_at": utc_now_iso() if status == "delivered" else None,
+        "claimed_at": None,
+        "next_attempt_at": retry,
+    }
 
 
 def send_due_digests(es: Elasticsearch, config: EsConfig, now: datetime | None = None) -> list[str]:

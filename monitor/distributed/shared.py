@@ -44,6 +44,7 @@ from redis.exceptions import RedisError
 from scrapy import signals
 from scrapy.exceptions import CloseSpider, DontCloseSpider
 from scrapy_redis.dupefilter import RFPDupeFilter
+from scrapy_redis.queue import PriorityQueue
 from scrapy_redis.scheduler import Scheduler
 
 from monitor.crawl.dupefilter import CountsRedirects
@@ -51,7 +52,8 @@ from monitor.errors import ConfigError
 
 logger = logging.getLogger(__name__)
 
-QUEUE_CLASS = "scrapy_redis.queue.PriorityQueue"
+QUEUE_CLASS = "monitor.distributed.shared.ExactlyOnceQueue"
+ANSWER_TTL = 600  # seconds the answer of a pop or a filter check is kept for its retries
 _RUN_RE = re.compile(r"^[\w.-]{1,80}$")
 
 
@@ -68,8 +70,50 @@ def share_key(source_id: str, run: str) -> str:
     return f"monitor:share:{source_id}:{run}"
 
 
+# A command retried after a lost answer (Redis going away between doing it and saying so) must not
+# do it twice: a pop retried would drop the request it had popped, a filter check retried would
+# call a new URL seen. Each call carries a token of its own, the same on its retries (redis-py
+# retries with the same arguments), and its first answer is kept under the token for them.
+_POP = """
+local kept = redis.call('GET', KEYS[2])
+if kept then return kept end
+local found = redis.call('ZRANGE', KEYS[1], 0, 0)
+if #found == 0 then return false end
+redis.call('ZREMRANGEBYRANK', KEYS[1], 0, 0)
+redis.call('SET', KEYS[2], found[1], 'EX', ARGV[1])
+return found[1]
+"""
+_SEEN = """
+local kept = redis.call('GET', KEYS[2])
+if kept then return tonumber(kept) end
+local added = redis.call('SADD', KEYS[1], ARGV[1])
+redis.call('SET', KEYS[2], added, 'EX', ARGV[2])
+return added
+"""
+
+
+def _token(key: str) -> str:
+    return f"{key}:answer:{uuid.uuid4().hex}"
+
+
+class ExactlyOnceQueue(PriorityQueue):
+    """scrapy-redis's priority queue whose pop, retried, pops once (see _POP)."""
+
+    def pop(self, timeout: int = 0) -> Any:
+        script = self.server.register_script(_POP)
+        found = script(keys=[self.key, _token(self.key)], args=[ANSWER_TTL])
+        return self._decode_request(found) if found else None
+
+
 class SharedDupeFilter(CountsRedirects, RFPDupeFilter):
-    """scrapy-redis's filter (a Redis set of request fingerprints), counting redirects as ours."""
+    """scrapy-redis's filter (a Redis set of request fingerprints), counting redirects as ours;
+    its check, retried, adds once (see _SEEN)."""
+
+    def request_seen(self, request: Any) -> bool:
+        script = self.server.register_script(_SEEN)
+        fingerprint = self.request_fingerprint(request)
+        added = script(keys=[self.key, _token(self.key)], args=[fingerprint, ANSWER_TTL])
+        return int(added) == 0
 
     def close(self, reason: str = "") -> None:
         """Kept for the other parts (scrapy-redis's own close deletes the set)."""

@@ -23,6 +23,8 @@ class TcpProxy:
         self._listener: socket.socket | None = None
         self._connections: set[socket.socket] = set()
         self._lock = threading.Lock()
+        self._released = threading.Event()
+        self._released.set()
         self.restore()
 
     @property
@@ -57,24 +59,35 @@ class TcpProxy:
 
     close = cut
 
+    def hold(self) -> None:
+        """A slow cluster: connections are accepted, but nothing passes until `release()`."""
+        self._released.clear()
+
+    def release(self) -> None:
+        self._released.set()
+
     def _accept(self, listener: socket.socket) -> None:
         while True:
             try:
                 client, _ = listener.accept()
             except OSError:
                 return
-            try:
-                upstream = socket.create_connection(self.target)
-            except OSError:
+            threading.Thread(target=self._serve, args=(listener, client), daemon=True).start()
+
+    def _serve(self, listener: socket.socket, client: socket.socket) -> None:
+        self._released.wait()
+        try:
+            upstream = socket.create_connection(self.target)
+        except OSError:
+            client.close()
+            return
+        with self._lock:
+            if self._listener is not listener:
                 client.close()
-                continue
-            with self._lock:
-                if self._listener is not listener:
-                    client.close()
-                    upstream.close()
-                    return
-                self._connections |= {client, upstream}
-            threading.Thread(target=self._pipe, args=(client, upstream), daemon=True).start()
+                upstream.close()
+                return
+            self._connections |= {client, upstream}
+        self._pipe(client, upstream)
 
     def _pipe(self, a: socket.socket, b: socket.socket) -> None:
         peers = {a: b, b: a}

@@ -136,6 +136,56 @@ def test_ctrl_c_stops_the_crawl_cleanly_with_exit_130_and_no_health_change(es_co
         delete_all(make_client(es_config), config)
 
 
+def test_sigterm_while_the_crawl_starts_is_a_clean_stop_too(es_config, big_site):
+    """SIGTERM before the crawl has fetched anything (here: while a slow cluster has not yet
+    answered its first request, as a deploy can stop a crawl just started): exit 143, one line,
+    no traceback, nothing fetched, no run recorded; not a process killed by the signal (-15)."""
+    server, sources, _ = big_site
+    config = new_config()
+    target = es_config.effective_url.rsplit(":", 1)
+    proxy = TcpProxy("127.0.0.1", int(target[1]))
+    proxy.hold()  # the cluster slow: the crawl's first request waits for an answer
+    env = dict(os.environ, MONITOR_INDEX_PREFIX=config.index_prefix, MONITOR_ES_URL=proxy.url)
+    crawl = subprocess.Popen(
+        crawl_command(sources, "--no-translate"),
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    err_lines: list[str] = []
+    waiting = threading.Event()
+
+    def read() -> None:
+        for line in crawl.stderr:
+            err_lines.append(line)
+            if " crawling " in line:
+                waiting.set()
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    try:
+        assert waiting.wait(120), "".join(err_lines)
+        time.sleep(1)  # its imports done, or not: either way before Scrapy can start
+        crawl.send_signal(signal.SIGTERM)
+        proxy.release()  # the cluster answers: the crawl finds it was asked to stop
+        out = crawl.stdout.read()
+        crawl.wait(timeout=120)
+        reader.join(timeout=10)
+        err = "".join(err_lines)
+        assert crawl.returncode == 143, (crawl.returncode, err[-3000:])
+        assert "stopping (SIGTERM)" in err and "Traceback" not in err, err[-3000:]
+        assert not [path for path, _ in server.log if path.startswith("/site/")], out
+        es = make_client(config)
+        runs = config.index_name("runs")
+        assert not es.indices.exists_alias(name=runs) or not es.count(index=runs)["count"]
+    finally:
+        if crawl.poll() is None:
+            crawl.kill()
+        proxy.close()
+        delete_all(make_client(es_config), config)
+
+
 def test_captures_survive_kill_9(es_config, big_site, tmp_path):
     """A crawl killed with -9 mid-way: every WARC file still reads to its last whole record,
     every stored document's capture reads back, and the resumed crawl's do too."""

@@ -8,7 +8,6 @@ and translation worker.
 
 from __future__ import annotations
 
-import signal
 import time
 import uuid
 from collections import Counter
@@ -24,6 +23,7 @@ from monitor.alerts.health_alerts import raise_health_alerts
 from monitor.crawl.core import Monitor
 from monitor.crawl.options import project_settings
 from monitor.crawl.runs import record_runs, run_document
+from monitor.crawl.stopping import StopSignals
 from monitor.crawl.summary import SourceSummary, summarize
 from monitor.errors import CrawlFailed, Interrupted, MonitorError
 from monitor.es.client import call
@@ -69,35 +69,12 @@ class CrawlResult:
         return None
 
 
-class _StopSignals:
-    """Notes which signal stopped the crawl and says so once, in front of Scrapy's own handlers
-    (the first signal: finish the requests in flight and close cleanly; the second: at once)."""
-
-    def __init__(self, log: Callable[[str], None]):
-        self.log = log
-        self.received: int | None = None
-
-    def install(self) -> None:
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            scrapy_handler = signal.getsignal(signum)
-            signal.signal(signum, lambda s, f, inner=scrapy_handler: self._on(s, f, inner))
-
-    def _on(self, signum: int, frame: Any, inner: Any) -> None:
-        if self.received is None:
-            self.received = signum
-            self.log(
-                f"stopping ({signal.Signals(signum).name}): finishing the pages in flight; "
-                "press Ctrl-C again to stop at once"
-            )
-        if callable(inner):
-            inner(signum, frame)
-
-
 def run_crawl(
     sources: list[Source],
     overrides: Mapping[str, Any] | None = None,
     log=print,
     translate: bool | None = None,
+    stop: StopSignals | None = None,
 ) -> CrawlResult:
     """Crawl the sources in this process. A crawl stopped by Ctrl-C or SIGTERM is recorded as
     interrupted (not failed: health and alerts ignore it) and says which signal stopped it.
@@ -105,8 +82,28 @@ def run_crawl(
     The caller shows the crawl (monitor.crawl.console): Scrapy's own log handler stays off.
     `translate`: whether a translation worker runs beside the crawl (default: MONITOR_TRANSLATE),
     started when the crawl first stores a document to translate and drained at the end unless
-    the crawl was stopped."""
+    the crawl was stopped. `stop`: the signal handlers the caller installed before (by default
+    run_crawl installs its own, for its duration)."""
     started = time.monotonic()
+    own = stop is None
+    if stop is None:
+        stop = StopSignals(log)
+        stop.install()  # a signal from here on stops the crawl cleanly (exit 128 + its number)
+    try:
+        return _run_crawl(sources, overrides, log, translate, stop, started)
+    finally:
+        if own:
+            stop.restore()
+
+
+def _run_crawl(
+    sources: list[Source],
+    overrides: Mapping[str, Any] | None,
+    log: Callable[[str], None],
+    translate: bool | None,
+    stop: StopSignals,
+    started: float,
+) -> CrawlResult:
     quiet = {"LOG_ENABLED": False, "LOG_INSTALL_ROOT_HANDLER": False}
     settings = project_settings({**quiet, **(overrides or {})})
     monitor = Monitor(settings, translate)  # fails on bad settings before anything starts
@@ -122,7 +119,10 @@ def run_crawl(
             _sync_watches(es, es_config, settings.get("MONITOR_WATCHLIST_FILE"), channels, log)
             _catch_up(es, es_config, channels, log)
         first = call(es_config, lambda: _never_crawled(es, es_config, [s.id for s in sources]))
-        result = _crawl(sources, settings, monitor, channels, log)
+        if stop.received is not None:  # stopped before the crawl began: nothing to finish
+            result = CrawlResult([], stop.received)
+        else:
+            result = _crawl(sources, settings, monitor, channels, log, stop)
         result.first_runs = first
     finally:  # stopped or failed: the translation worker stops without draining its backlog
         translation = monitor.close(interrupted=result is None or result.stopped_by is not None)
@@ -166,6 +166,7 @@ def _crawl(
     monitor: Monitor,
     channels: Any,
     log: Callable[[str], None],
+    stop: StopSignals,
 ) -> CrawlResult:
     es, es_config, crawl_settings = monitor.client(), monitor.es_config, monitor.crawl_settings
     process = CrawlerProcess(settings)
@@ -176,12 +177,11 @@ def _crawl(
         deferred = process.crawl(crawler, source=source)
         deferred.addErrback(lambda f, record=failure: record.update(error=f.getErrorMessage()))
         runs.append((source, crawler, failure))
-    stop = _StopSignals(log)
     started_at = utc_now_iso()
     from twisted.internet import reactor
 
     # Scrapy installs its handlers "after startup": ours go in front of them a moment later
-    reactor.callWhenRunning(reactor.callLater, 0, stop.install)
+    reactor.callWhenRunning(reactor.callLater, 0, stop.in_front_of_scrapy)
     try:
         process.start()
     finally:

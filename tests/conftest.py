@@ -6,8 +6,9 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import NamedTuple
 
@@ -207,3 +208,28 @@ def argos_home(tiny_package, tmp_path_factory) -> Path:
     )
     assert result.returncode == 0, result.stderr
     return home
+
+
+class OutputLines:
+    """A child's output read in a thread as it comes: `lines` so far, and `seen` set at the first
+    line that holds `marker`."""
+
+    def __init__(self, stream: Iterable[str], marker: str) -> None:
+        self.lines: list[str] = []
+        self.marker, self.seen = marker, threading.Event()
+        self._reader = threading.Thread(target=self._read, args=(stream,), daemon=True)
+        self._reader.start()
+
+    def _read(self, stream: Iterable[str]) -> None:
+        for line in stream:
+            self.lines.append(line)
+            if self.marker in line:
+                self.seen.set()
+
+    def wait(self, timeout: float) -> bool:
+        return self.seen.wait(timeout)
+
+    def text(self, join_timeout: float = 10) -> str:
+        """Everything read, after the stream ended (or `join_timeout` seconds)."""
+        self._reader.join(join_timeout)
+        return "".join(self.lines)

@@ -14,7 +14,7 @@ import pytest
 from monitor.demo.server import crawl_command
 from monitor.es.client import make_client
 from monitor.es.schema import delete_all
-from tests.conftest import new_config, stored_count
+from tests.conftest import OutputLines, new_config, stored_count
 from tests.faultkit import TcpProxy
 from tests.sites.generated import served_listing
 
@@ -153,26 +153,15 @@ def test_sigterm_while_the_crawl_starts_is_a_clean_stop_too(es_config, big_site)
         stderr=subprocess.PIPE,
         text=True,
     )
-    err_lines: list[str] = []
-    waiting = threading.Event()
-
-    def read() -> None:
-        for line in crawl.stderr:
-            err_lines.append(line)
-            if " crawling " in line:
-                waiting.set()
-
-    reader = threading.Thread(target=read, daemon=True)
-    reader.start()
+    errors = OutputLines(crawl.stderr, " crawling ")
     try:
-        assert waiting.wait(120), "".join(err_lines)
+        assert errors.wait(120), "".join(errors.lines)
         time.sleep(1)  # its imports done, or not: either way before Scrapy can start
         crawl.send_signal(signal.SIGTERM)
         proxy.release()  # the cluster answers: the crawl finds it was asked to stop
         out = crawl.stdout.read()
         crawl.wait(timeout=120)
-        reader.join(timeout=10)
-        err = "".join(err_lines)
+        err = errors.text()
         assert crawl.returncode == 143, (crawl.returncode, err[-3000:])
         assert "stopping (SIGTERM)" in err and "Traceback" not in err, err[-3000:]
         assert not [path for path, _ in server.log if path.startswith("/site/")], out

@@ -8,7 +8,6 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 from datetime import datetime, timedelta, timezone
 
@@ -18,7 +17,7 @@ from monitor.es.client import make_client
 from monitor.es.schema import delete_all
 from monitor.schedule import adaptive_interval, next_due
 from monitor.sources import Schedule
-from tests.conftest import ROOT, new_config, run_monitor
+from tests.conftest import ROOT, OutputLines, new_config, run_monitor
 
 NOW = datetime(2024, 6, 1, 12, 0, tzinfo=timezone.utc)
 HOUR = timedelta(hours=1)
@@ -108,20 +107,10 @@ def test_service_stops_cleanly_on_sigterm(tmp_path, site_server):
         stderr=subprocess.STDOUT,
         text=True,
     )
-    lines: list[str] = []
-    started = threading.Event()
-
-    def read() -> None:
-        for line in process.stdout:
-            lines.append(line)
-            if ": starting" in line:
-                started.set()
-
-    reader = threading.Thread(target=read, daemon=True)
-    reader.start()
+    output = OutputLines(process.stdout, ": starting")
     try:
-        assert started.wait(120), "".join(lines)  # a crawl is running
-        starting = next(line for line in lines if ": starting" in line)
+        assert output.wait(120), "".join(output.lines)  # a crawl is running
+        starting = next(line for line in output.lines if ": starting" in line)
         assert "gov" in starting and "atom" in starting  # both were due: one crawl process
         mark = len(site_server.log)
         deadline = time.monotonic() + 60
@@ -129,8 +118,7 @@ def test_service_stops_cleanly_on_sigterm(tmp_path, site_server):
             time.sleep(0.05)  # ... and fetching
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=120)
-        reader.join(timeout=10)
-        log = "".join(lines)
+        log = output.text()
         assert process.returncode == 0, log
         assert "received SIGTERM" in log and "scheduler stopped" in log
         assert "exit 143" in log, log  # the crawl says it was stopped by SIGTERM

@@ -93,15 +93,13 @@ def crawl(
     check_configuration(overrides, translation=False)  # a bad setting: one line, at once
     console = CrawlConsole([s.id for s in sources])
     console.begin(level=str(overrides["LOG_LEVEL"]))  # output starts before the crawl's imports
-    stop = StopSignals(console.say)
-    stop.install()  # Ctrl-C or SIGTERM from here on: a clean stop, exit 130 or 143
-    try:
-        from monitor.crawl.run import run_crawl
+    try:  # Ctrl-C or SIGTERM from here on: a clean stop, exit 130 or 143
+        with StopSignals(console.say) as stop:
+            from monitor.crawl.run import run_crawl
 
-        translate = False if no_translate else None  # None: MONITOR_TRANSLATE says
-        outcome = run_crawl(sources, overrides, log=console.say, translate=translate, stop=stop)
+            translate = False if no_translate else None  # None: MONITOR_TRANSLATE says
+            outcome = run_crawl(sources, overrides, console.say, translate, stop)
     finally:
-        stop.restore()
         console.end()
     if as_json:
         emit_json(outcome.as_dict())

@@ -82,18 +82,12 @@ def run_crawl(
     The caller shows the crawl (monitor.crawl.console): Scrapy's own log handler stays off.
     `translate`: whether a translation worker runs beside the crawl (default: MONITOR_TRANSLATE),
     started when the crawl first stores a document to translate and drained at the end unless
-    the crawl was stopped. `stop`: the signal handlers the caller installed before (by default
-    run_crawl installs its own, for its duration)."""
-    started = time.monotonic()
-    own = stop is None
-    if stop is None:
-        stop = StopSignals(log)
-        stop.install()  # a signal from here on stops the crawl cleanly (exit 128 + its number)
-    try:
-        return _run_crawl(sources, overrides, log, translate, stop, started)
-    finally:
-        if own:
-            stop.restore()
+    the crawl was stopped. `stop`: the signal handlers the caller has installed (entered) before
+    (by default run_crawl installs its own, for its duration)."""
+    if stop is not None:
+        return _run_crawl(sources, overrides, log, translate, stop)
+    with StopSignals(log) as own:  # a signal from here on: a clean stop, exit 128 + its number
+        return _run_crawl(sources, overrides, log, translate, own)
 
 
 def _run_crawl(
@@ -102,8 +96,8 @@ def _run_crawl(
     log: Callable[[str], None],
     translate: bool | None,
     stop: StopSignals,
-    started: float,
 ) -> CrawlResult:
+    started = time.monotonic()
     quiet = {"LOG_ENABLED": False, "LOG_INSTALL_ROOT_HANDLER": False}
     settings = project_settings({**quiet, **(overrides or {})})
     monitor = Monitor(settings, translate)  # fails on bad settings before anything starts

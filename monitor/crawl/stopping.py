@@ -25,11 +25,16 @@ class StopSignals:
         self.received: int | None = None
         self._before: dict[int, Any] = {}
 
-    def install(self) -> None:
+    def __enter__(self) -> StopSignals:
         """Before the crawl: no handler of Scrapy's yet, a signal is only noted."""
         for signum in (signal.SIGINT, signal.SIGTERM):
             self._before[signum] = signal.getsignal(signum)
             signal.signal(signum, lambda s, f: self._on(s, f, None))
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for signum, handler in self._before.items():
+            signal.signal(signum, handler)
 
     def in_front_of_scrapy(self) -> None:
         """Once Scrapy has installed its handlers: ours call them; a signal noted before they
@@ -38,13 +43,8 @@ class StopSignals:
         for signum in (signal.SIGINT, signal.SIGTERM):
             scrapy_handler = scrapy_handlers[signum] = signal.getsignal(signum)
             signal.signal(signum, lambda s, f, inner=scrapy_handler: self._on(s, f, inner))
-        early = scrapy_handlers.get(self.received) if self.received is not None else None
-        if callable(early):
-            early(self.received, None)
-
-    def restore(self) -> None:
-        for signum, handler in self._before.items():
-            signal.signal(signum, handler)
+        if self.received is not None and callable(scrapy_handlers[self.received]):
+            scrapy_handlers[self.received](self.received, None)
 
     def _on(self, signum: int, frame: Any, inner: Any) -> None:
         if self.received is None:

@@ -8,6 +8,7 @@ can run exactly what Kibana would send against the real node (`es_request`).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import uuid
 from collections.abc import Iterable
@@ -45,8 +46,14 @@ SEARCHES = [
     (
         "policy-documents-in-force",
         "Policy documents in force (政策文件)",
-        "doc_type:policy AND NOT policy.status:(废止 OR 失效)",
+        "doc_type:policy AND NOT policy.status:(废止 OR 失效) AND NOT _exists_:repealed_by",
         ["title", "policy.issuer", "policy.doc_number", "policy.published_date"],
+    ),
+    (
+        "repealed-documents",
+        "Repealed documents (已废止), and what repealed them",
+        "_exists_:repealed_by",
+        ["title", "policy.doc_number", "repealed_by.doc_number", "repealed_by.published_at"],
     ),
     (
         "filings",
@@ -264,9 +271,33 @@ def _dashboard(config: EsConfig, visualizations: list[dict[str, Any]]) -> dict[s
     }
 
 
-def saved_objects(config: EsConfig, saved: Iterable[Any] = ()) -> list[dict[str, Any]]:
+def citing(number: str) -> tuple[str, str, str, list[str]]:
+    """The saved search of the documents that refer to a document number (any written form:
+    monitor.text.references), as (id, title, Lucene query, columns): the query names the number's
+    key (`cites:"国发|2020|8"`), which Discover's query bar takes as it is, to edit for another."""
+    from monitor.errors import QueryError
+    from monitor.text.references import number_key
+
+    key = number_key(number)
+    if key is None:
+        raise QueryError(
+            f'{number!r} is not a document number (国发〔2020〕8号, "Guofa [2020] No. 8")'
+        )
+    digest = hashlib.sha1(key.encode()).hexdigest()[:12]
+    return (
+        f"cites-{digest}",
+        f"Documents that cite {number.strip()} ({key})",
+        f'cites:"{key}"',
+        ["title", "policy.doc_number", "implements", "repeals", "amends", "source_id"],
+    )
+
+
+def saved_objects(
+    config: EsConfig, saved: Iterable[Any] = (), cites: Iterable[str] = ()
+) -> list[dict[str, Any]]:
     """Every object; `saved`: the cluster's saved searches (monitor.search.saved), which become
-    Kibana saved searches too."""
+    Kibana saved searches too; `cites`: document numbers, each a saved search of the documents
+    that refer to it."""
     views = [_data_view(config, view) for view in DATA_VIEWS]
     specs = list(SEARCHES) + [
         (
@@ -277,6 +308,7 @@ def saved_objects(config: EsConfig, saved: Iterable[Any] = ()) -> list[dict[str,
         )
         for s in saved
     ]
+    specs += [citing(number) for number in cites]
     searches = [_search(config, *spec) for spec in specs]
     visualizations = [_visualization(config, *spec) for spec in VISUALIZATIONS]
     return [*views, *searches, *visualizations, _dashboard(config, visualizations)]

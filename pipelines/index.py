@@ -23,12 +23,13 @@ from monitor.es.bulk import known_documents, write
 from monitor.es.client import describe
 from monitor.es.node import ensure_available
 from monitor.es.patience import CLIENT_ERRORS
+from monitor.es.references import ReferenceStep
 from monitor.es.schema import ensure_articles_index
 from monitor.es.steps import Batch, Step, prepare_all
 from monitor.es.stories import StoryStep
 from monitor.es.versions import VersionStep
 from monitor.text.dates import not_after, utc_now_iso
-from monitor.text.references import find_references, number_key
+from monitor.text.references import reference_fields
 from monitor.text.stories import THRESHOLD, rebanded
 from monitor.text.zones import localize
 from pipelines.base import Stage
@@ -63,26 +64,6 @@ def published_at(item: Article) -> str | None:
     return not_after(localize(item.hints.get("published_at"), item.timezone), item.fetched_at)
 
 
-MAX_REFERENCES = 200  # kept per document
-
-
-def reference_fields(doc: dict[str, Any], attachments: list[dict[str, Any]]) -> dict[str, Any]:
-    """The document's own number as a key, and the numbers its text and attachments refer to
-    (monitor.text.references), all and by kind."""
-    own = number_key((doc["policy"] or {}).get("doc_number"))
-    texts = [doc["text"] or "", *((a.get("text") or "") for a in attachments)]
-    found = find_references("\n".join(texts), own)[:MAX_REFERENCES]
-    return {
-        "number_key": own,
-        "cites": [r.key for r in found],
-        **{
-            kind: [r.key for r in found if r.kind == kind]
-            for kind in ("implements", "repeals", "amends")
-        },  # fmt: skip
-        "references": [r.as_dict() for r in found],
-    }
-
-
 def to_document(item: Article, story_threshold: float = THRESHOLD) -> tuple[str, dict[str, Any]]:
     """The Elasticsearch document for an extracted article: (_id, source)."""
     doc = item.doc
@@ -111,7 +92,7 @@ def to_document(item: Article, story_threshold: float = THRESHOLD) -> tuple[str,
         "extraction": doc["extraction"],
         "doc_type": hints.get("doc_type") or ("policy" if doc["policy"] else "news"),
         "policy": doc["policy"],
-        **reference_fields(doc, item.attachments),
+        **reference_fields(doc["text"], (doc["policy"] or {}).get("doc_number"), item.attachments),
         "filing": hints.get("filing"),
         "document": doc["document"],
         "attachments": item.attachments,
@@ -160,10 +141,12 @@ class IndexPipeline(Stage):
         self.one_batch_at_a_time = asyncio.Lock()  # the ledger sees batches in order
         self.es = None
         self.alias = self.config.index_name("articles")
-        # what each write adds: the stored text kept first, then the stories of new documents
+        # what each write adds: the stored text kept first, then the stories of new documents,
+        # then what repeals what
         self.steps: list[Step] = [
             VersionStep(self.config),
             StoryStep(self.alias, self.settings.story_window, self.settings.story_threshold),
+            ReferenceStep(self.alias),
         ]
 
     async def open_spider(self) -> None:
@@ -297,9 +280,13 @@ class IndexPipeline(Stage):
         if self.es is not None:  # the client is the Monitor's: it closes it
             # what the crawl wrote is searchable (and visible to the translation worker) at once
             es = self.es
+
+            def refresh_and_close() -> None:
+                es.indices.refresh(index=self.alias)
+                for step in self.steps:
+                    step.close(es)
+
             try:
-                await self.record.patience.call(
-                    lambda: es.indices.refresh(index=self.alias), "refreshing the index"
-                )
+                await self.record.patience.call(refresh_and_close, "refreshing the index")
             except CLIENT_ERRORS as exc:
                 logger.warning("the index was not refreshed: %s", describe(exc, self.config))

@@ -29,6 +29,12 @@ PAGES = {
     "city": ("江城市人民政府", "江城发〔2022〕3号", "江城市落实省集成电路实施意见的工作方案",
              "根据《江东省贯彻落实集成电路产业若干政策的实施意见》（江政发〔2021〕5号），"
              "制定本方案。市工信局负责组织实施，联系电话：0571-87050000。"),
+    # a repeal stored before what it repeals (that arrives with the province)
+    "software": ("江东省人民政府", "江政发〔2020〕9号", "江东省软件和信息服务业发展办法",
+                 "为促进软件和信息服务业发展，制定本办法。本办法自发布之日起施行，"
+                 "原《江东省软件产业促进办法》（江政发〔2018〕7号）同时废止。"),
+    "software-old": ("江东省人民政府", "江政发〔2018〕7号", "江东省软件产业促进办法",
+                     "为促进软件产业发展，制定本办法。"),
     "lookalike": (None, None, "高新区第2号楼完成改造",
                   "高新区第2号楼改造工程近日完工，2024年第3号台风期间未受影响，入驻企业陆续搬入。"),
 }  # fmt: skip
@@ -62,7 +68,7 @@ def refs(tmp_path_factory):
     for name, page in PAGES.items():
         (root / "gov" / f"{name}.html").write_text(_page(*page), encoding="utf-8")
     (root / "gov" / "report.html").write_text(_page(None, None, *REPORT, lang="en"), "utf-8")
-    first = [n for n in [*PAGES, "report"] if n != "province"]
+    first = [n for n in [*PAGES, "report"] if n not in ("province", "software-old")]
     _listing(root, first)
     server = serve(root)
     sources = root.parent / f"{root.name}-sources.yaml"
@@ -87,8 +93,9 @@ def refs(tmp_path_factory):
 
     show.base = server.base
     before = show("city")
-    _listing(root, [*first, "province"])
+    _listing(root, [*first, "province", "software-old"])
     crawl_json(sources, config, env_extra=env)
+    show.sources = sources
     yield show, before, config
     delete_all(make_client(config), config)
     server.shutdown()
@@ -179,3 +186,82 @@ def test_search_hits_say_a_document_was_repealed(refs):
     assert old["repealed_by"]["doc_number"] == "江政发〔2021〕5号"
     said = run_monitor("search", "集成电路产业扶持办法", config=config).stdout
     assert "REPEALED by 江政发〔2021〕5号" in said
+
+
+def _titles(config, query: str) -> set[str]:
+    result = run_monitor("search", query, "--json", "--expand-stories", config=config)
+    assert result.returncode == 0, result.stderr
+    return {h["title"] for h in json.loads(result.stdout)["hits"]}
+
+
+REPEALED = {"江东省集成电路产业扶持办法", "江东省软件产业促进办法"}
+
+
+def test_a_repealed_document_says_so_whichever_arrived_first(refs):
+    """The 2019 rule was stored before the province repealed it, the 2018 one after the rule
+    that repeals it: both carry `repealed_by`, and `repealed:` finds them."""
+    show, _, config = refs
+    es = make_client(config)
+    alias = config.index_name("articles")
+    by = {}
+    for hit in es.search(index=alias, query={"exists": {"field": "repealed_by"}})["hits"]["hits"]:
+        by[hit["_source"]["title"]] = hit["_source"]["repealed_by"]["doc_number"]
+    assert by == {"江东省集成电路产业扶持办法": "江政发〔2021〕5号",
+                  "江东省软件产业促进办法": "江政发〔2020〕9号"}  # fmt: skip
+    assert _titles(config, "repealed:yes") == REPEALED
+    in_force = _titles(config, "type:policy repealed:no")
+    assert in_force and not in_force & REPEALED and PROVINCIAL in in_force
+    assert show("software-old")["repealed_by"][0]["doc_number"] == "江政发〔2020〕9号"
+    bad = run_monitor("search", "repealed:maybe", config=config)
+    assert bad.returncode == 2 and "repealed:maybe is not yes or no" in bad.stderr
+
+
+def test_kibana_gets_a_saved_search_of_the_documents_that_cite_a_number(refs, tmp_path):
+    """`monitor kibana export --cites` adds one per number; run as Kibana would, it finds the
+    citing documents, and the "in force" search leaves the repealed ones out."""
+    from monitor.kibana import es_request
+
+    _, _, config = refs
+    out = tmp_path / "objects.ndjson"
+    result = run_monitor("kibana", "export", "--out", str(out), "--cites", "Guofa [2020] No. 8",
+                         config=config)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    objects = {o["id"]: o for o in map(json.loads, out.read_text("utf-8").splitlines())}
+    prefix = config.index_prefix
+    [cites] = [o for o in objects.values() if o["id"].startswith(f"{prefix}-cites-")]
+    assert cites["attributes"]["title"] == "Documents that cite Guofa [2020] No. 8 (国发|2020|8)"
+    es = make_client(config)
+
+    def run(obj) -> set[str]:
+        index, body = es_request(obj)
+        return {h["_source"]["title"] for h in es.search(index=index, **body)["hits"]["hits"]}
+
+    assert run(cites) == {PROVINCIAL, REPORT[0]}
+    assert run(objects[f"{prefix}-repealed-documents"]) == REPEALED
+    in_force = run(objects[f"{prefix}-policy-documents-in-force"])
+    assert PROVINCIAL in in_force and not in_force & REPEALED
+    bad = run_monitor("kibana", "export", "--cites", "第2号楼", config=config)
+    assert bad.returncode == 2 and "is not a document number" in bad.stderr
+
+
+def test_documents_stored_before_references_get_them_at_the_next_crawl(refs):
+    """Documents written without references (as an older version stored them) are read again
+    from their stored text when a crawl opens the index, and repeals marked again: nothing is
+    fetched for it. (Last in the module: it strips the fields it then checks.)"""
+    show, _, config = refs
+    es = make_client(config)
+    alias = config.index_name("articles")
+    fields = ["number_key", "cites", "implements", "repeals", "amends", "references",
+              "references_version", "repealed_by"]  # fmt: skip
+    for hit in es.search(index=alias, size=100)["hits"]["hits"]:  # written again without them
+        source = {k: v for k, v in hit["_source"].items() if k not in fields}
+        es.index(index=hit["_index"], id=hit["_id"], document=source)
+    es.indices.refresh(index=alias)
+    assert not es.count(index=alias, query={"exists": {"field": "cites"}})["count"]
+    assert show("province")["cites"] == []
+    summary = crawl_json(show.sources, config)
+    assert summary["refs"]["indexed"] == 0  # nothing new: the fields came from the stored text
+    province = show("province")
+    assert sorted((r["key"], r["kind"]) for r in province["cites"]) == [
+        ("国发|2020|8", "implements"), ("江政发|2019|12", "repeals")]  # fmt: skip
+    assert _titles(config, "repealed:yes") == REPEALED

@@ -29,17 +29,28 @@ def _saved_searches(config: EsConfig) -> list:
         return []
 
 
+CITES = click.option(
+    "--cites",
+    "cites",
+    multiple=True,
+    metavar="NUMBER",
+    help="A document number (国发〔2020〕8号, any written form): add a saved search of the "
+    "documents that cite it. Repeatable.",
+)
+
+
 @kibana.command("export")
 @click.option("--out", type=click.Path(dir_okay=False), help="Write to this file, not stdout.")
+@CITES
 @domain_errors
-def kibana_export(out: str | None) -> None:
+def kibana_export(out: str | None, cites: tuple[str, ...]) -> None:
     """Write the saved objects as NDJSON (Kibana: Stack Management → Saved objects → Import)."""
     from pathlib import Path
 
     from monitor.kibana import saved_objects, to_ndjson
 
     config = EsConfig.from_env()
-    ndjson = to_ndjson(saved_objects(config, _saved_searches(config)))
+    ndjson = to_ndjson(saved_objects(config, _saved_searches(config), cites))
     if out:
         Path(out).write_text(ndjson, encoding="utf-8")
         info(f"wrote {ndjson.count(chr(10))} saved objects to {out}")
@@ -56,13 +67,16 @@ def kibana_export(out: str | None) -> None:
     "--user", envvar="MONITOR_KIBANA_USER", help="Basic auth user (or MONITOR_KIBANA_USER)."
 )
 @click.option("--password", envvar="MONITOR_KIBANA_PASSWORD", help="Basic auth password.")
+@CITES
 @domain_errors
-def kibana_import(url: str, api_key: str | None, user: str | None, password: str | None) -> None:
+def kibana_import(
+    url: str, api_key: str | None, user: str | None, password: str | None, cites: tuple[str, ...]
+) -> None:
     """Load the saved objects into Kibana through its saved objects API (overwriting)."""
     from monitor.kibana import import_objects, saved_objects, to_ndjson
 
     auth = (user, password or "") if user else None
     config = EsConfig.from_env()
-    ndjson = to_ndjson(saved_objects(config, _saved_searches(config)))
+    ndjson = to_ndjson(saved_objects(config, _saved_searches(config), cites))
     result = import_objects(url, ndjson, api_key, auth)
     info(f"imported {result.get('successCount', 0)} saved objects into {url}")

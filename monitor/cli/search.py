@@ -37,6 +37,8 @@ QUERY_HELP = """Query language (Lucene/Kibana syntax):
   type:policy                 news | policy | filing
   issuer:工信部  issuer:MIIT  a policy document's issuing body (发文机关)
   company:SMIC  company:688981  a filing's company (name or code)
+  cites:国发〔2020〕8号        documents that cite this 文号 (implements: repeals: amends:)
+  repealed:yes                documents a stored document repeals (repealed:no: in force)
   lang:zh                     documents in this language
   chip*                       words that start with "chip"
   (empty) or *                every document, newest first

@@ -106,6 +106,16 @@ ARTICLE_PROPERTIES: dict[str, Any] = {
     "repeals": KEYWORD,
     "amends": KEYWORD,
     "references": {"type": "object", "enabled": False},  # [{key, number, kind, title}]
+    "references_version": {"type": "integer"},  # the extractor that read them (re-read if older)
+    # the stored document that repeals this one (monitor.es.references: kept when either arrives)
+    "repealed_by": {
+        "properties": {
+            "id": KEYWORD,
+            "doc_number": KEYWORD,
+            "title": {"type": "keyword", "ignore_above": 512},
+            "published_at": DATE,
+        }
+    },
     # Regulatory filings (announcement APIs: spiders/api.py).
     "filing": {
         "properties": {

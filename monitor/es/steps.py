@@ -6,7 +6,8 @@ A step owns its fields: it gives them for the documents it is concerned with, or
 back (its write would lose something: an old version not kept yet), and the index stage writes
 what the steps gave without knowing what it means. Steps run in order, in the indexing thread.
 The steps today: versions (monitor.es.versions: the stored text kept before an update replaces
-it) and stories (monitor.es.stories: the one writer of `story_id`).
+it), stories (monitor.es.stories: the one writer of `story_id`) and references
+(monitor.es.references: `repealed_by`, on the repealed document and from the repealing one).
 """
 
 from __future__ import annotations
@@ -52,6 +53,9 @@ class Step(Protocol):
 
     def prepare(self, es: Elasticsearch, batch: Batch) -> Prepared:
         """The fields this step adds to the batch's documents, or holds."""
+
+    def close(self, es: Elasticsearch) -> None:
+        """Once, when the crawl closes, after its last write is searchable (in a thread)."""
 
 
 def prepare_all(

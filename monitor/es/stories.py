@@ -106,6 +106,9 @@ class StoryStep:
     def open(self, es: Elasticsearch) -> None:
         backfill_story_ids(es, self.index)
 
+    def close(self, es: Elasticsearch) -> None:
+        pass
+
     def prepare(self, es: Elasticsearch, batch: Batch) -> Prepared:
         new = batch.of_kind("new")
         stories = assign_stories(es, self.index, new, self.window, self.threshold)

@@ -32,6 +32,9 @@ class VersionStep:
     def open(self, es: Elasticsearch) -> None:
         pass
 
+    def close(self, es: Elasticsearch) -> None:
+        pass
+
     def prepare(self, es: Elasticsearch, batch: Batch) -> Prepared:
         changed = {i: s for i, s in batch.docs if batch.text_changed(i, s)}
         if not changed:

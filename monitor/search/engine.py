@@ -237,7 +237,7 @@ def shape_hit(hit: dict[str, Any], weights: dict[str, float] | None = None) -> d
         "attachment": None,
         "withdrawn_at": source.get("withdrawn_at"),  # shown only with include_withdrawn
         "number_key": source.get("number_key"),  # its 文号 as a key (monitor.text.references)
-        "repealed_by": None,  # set by search: the stored document that repeals it
+        "repealed_by": source.get("repealed_by"),  # the stored document that repeals it
         "version": source.get("version") or 1,
     }
     if source.get("language") != "en":
@@ -312,7 +312,6 @@ def search(
                 h["_source"]["attachments"] = texts[h["_id"]]
     shaped = [_story(h, compiled.weights) if "inner_hits" in h else shape_hit(h, compiled.weights)
               for h in hits]  # fmt: skip
-    _mark_repealed(es, index, shaped)
     return {
         "total": response["hits"]["total"]["value"],
         "offset": request.offset,
@@ -327,27 +326,6 @@ def search(
         "collapsed": request.collapse_stories,
         "unstoried": unstoried,
     }
-
-
-def _mark_repealed(es: Elasticsearch, index: str, hits: list[dict[str, Any]]) -> None:
-    """Each hit that a stored document repeals gets `repealed_by` (that document's number, title,
-    date, id): one query for the page."""
-    keys = [h["number_key"] for h in hits if h.get("number_key")]
-    if not keys:
-        return
-    fields = ["title", "published_at", "policy.doc_number", "repeals"]
-    query = {"terms": {"repeals": keys}}
-    answer = es.search(index=index, size=len(keys) * 3, query=query, source=fields)
-    by_key: dict[str, dict[str, Any]] = {}
-    for hit in answer["hits"]["hits"]:
-        source = hit["_source"]
-        number = (source.get("policy") or {}).get("doc_number")
-        repealer = {"id": hit["_id"], "title": source.get("title"),
-                    "published_at": source.get("published_at"), "doc_number": number}  # fmt: skip
-        for key in source.get("repeals") or []:
-            by_key.setdefault(key, repealer)
-    for hit in hits:
-        hit["repealed_by"] = by_key.get(hit.get("number_key"))
 
 
 def check_request(es: Elasticsearch, alias: str, request: SearchRequest, where: str) -> None:

@@ -11,7 +11,8 @@ Elasticsearch query.
   within three words. `-word` / `NOT word` exclude the concept in both languages; `+word` and
   `AND` require it; `OR` and parentheses as in Lucene.
 - `cites:国发〔2020〕8号` (any written form of a document number, English ones too: quoted when it
-  has [ ]), `implements:`, `repeals:`, `amends:`: documents that refer to it so.
+  has [ ]), `implements:`, `repeals:`, `amends:`: documents that refer to it so; `repealed:yes`
+  (or `no`): documents a stored document repeals (or none does).
 - Fields: `title:` (concepts in titles only), `source:`, `type:` (news | policy | filing),
   `issuer:` (a policy's 发文机关, through the glossary: issuer:MIIT finds 工业和信息化部),
   `company:` (a filing's company, its code, or a document naming it), `lang:`;
@@ -54,7 +55,8 @@ WEAK_COORDINATION = 100.0
 SHORT_QUERY = 3
 DOC_TYPES = ("news", "policy", "filing")
 FIELDS = ("title", "source", "type", "issuer", "company", "lang", "cites", "implements", "repeals",
-          "amends")  # fmt: skip
+          "amends", "repealed")  # fmt: skip
+_YES, _NO = ("yes", "true", "1"), ("no", "false", "0")
 REFERENCE_FIELDS = ("cites", "implements", "repeals", "amends")  # by document number
 _FIELD_ALIASES = {"language": "lang", "doc_type": "type", "source_id": "source"}
 _LANGUAGE = re.compile(r"^[a-z]{2,3}$")
@@ -210,7 +212,7 @@ class _Compiler:
         """A top-level `source:`, `type:`, `lang:` or reference (`cites:`) is a filter (not
         scored); True if taken."""
         name = self._field_name(item.name)
-        if name not in ("source", "type", "lang", *REFERENCE_FIELDS):
+        if name not in ("source", "type", "lang", "repealed", *REFERENCE_FIELDS):
             return False
         self.filters.append(self._field(name, item.expr))
         return True
@@ -303,6 +305,12 @@ class _Compiler:
             if bad:
                 raise QueryError(f"lang:{bad[0]} is not a language code (zh, en, ...)")
             return {"terms": {"language": values}}
+        if name == "repealed":
+            said = {v.lower() for v in values}
+            if not said <= {*_YES, *_NO} or len({v in _YES for v in said}) > 1:
+                raise QueryError(f"repealed:{values[0]} is not yes or no")
+            exists = {"exists": {"field": "repealed_by"}}
+            return exists if said <= set(_YES) else {"bool": {"must_not": [exists]}}
         if name in REFERENCE_FIELDS:  # any written form of the number: its key
             keys = [number_key(value) for value in values]
             if None in keys:

@@ -172,3 +172,31 @@ def find_references(text: str, own: str | None = None) -> list[Reference]:
                 match.end(),
             )
     return list(found.values())
+
+
+# The extractor's version, stored with each document's references (`references_version`): the
+# documents read by an older one are read again when a crawl opens the index
+# (monitor.es.references), so a better extractor reaches what is stored without a re-crawl.
+VERSION = 1
+MAX_REFERENCES = 200  # kept per document
+
+
+def reference_fields(
+    text: str | None, doc_number: str | None, attachments: list[dict[str, Any]] = ()
+) -> dict[str, Any]:
+    """A document's own number as a key (`number_key`), and the numbers its text and
+    attachments refer to: all (`cites`), by kind (`implements`, `repeals`, `amends`), and each
+    as written (`references`)."""
+    own = number_key(doc_number)
+    texts = [text or "", *((a.get("text") or "") for a in attachments)]
+    found = find_references("\n".join(texts), own)[:MAX_REFERENCES]
+    return {
+        "number_key": own,
+        "cites": [r.key for r in found],
+        **{
+            kind: [r.key for r in found if r.kind == kind]
+            for kind in ("implements", "repeals", "amends")
+        },  # fmt: skip
+        "references": [r.as_dict() for r in found],
+        "references_version": VERSION,
+    }

@@ -63,6 +63,23 @@ def test_the_real_dictionary_gives_ordinary_words_and_names():
     assert lexicon.parts("动力电池") == ("动力", "电池") and lexicon.parts("电池") == ()
 
 
+@pytest.mark.fast
+def test_words_no_dictionary_has_are_put_together_from_those_it_has():
+    """A Chinese word nobody listed is searched in English as its words' senses put together
+    (the phrase finds where a document writes it); a character left between words is a word;
+    an English adjective in -al is looked up by its noun."""
+    lexicon = Lexicon(Glossary(()))
+    [ore] = lexicon.concepts("锂矿")
+    assert ore.origin == "composed" and ore.chinese == ("锂矿",)
+    assert "lithium ore" in ore.english and "lithium mine" in ore.english
+    assert {c.text: c.english for c in lexicon.concepts("锗晶圆")}["锗"] == ("germanium",)
+    [province] = lexicon.concepts("provincial")
+    assert "省份" in province.chinese
+    assert lexicon.concept("锂矿").origin == "composed"  # a watch's term too
+    [guess] = lexicon.concepts("流片")  # a guess from two characters: the Chinese as written
+    assert guess.chinese == ("流片",) and len(guess.english) == 16  # at most MAX_COMPOSED
+
+
 @pytest.fixture()
 def notices():
     config = new_config()

@@ -66,7 +66,8 @@ def concept_clause(
     def weight(han: bool) -> float:
         if han == written_han:
             return 1.0
-        return DICTIONARY_WEIGHT if concept.origin == "cedict" else TRANSLATED_WEIGHT
+        guessed = concept.origin in ("cedict", "composed")  # a dictionary sense, or put together
+        return DICTIONARY_WEIGHT if guessed else TRANSLATED_WEIGHT
 
     queries = [_phrase(f, fields["en"], slop, weight(False)) for f in concept.english]
 

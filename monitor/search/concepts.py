@@ -15,6 +15,7 @@ when the query has a word (they would match everywhere), and common function wor
 from __future__ import annotations
 
 import copy
+import itertools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -95,6 +96,7 @@ def _words(text: str) -> tuple[str, ...]:
 _singular = cedict.singular
 MAX_ALTERNATIVES = 12  # later senses offered to the collection's choice
 BACKOFF_LENGTH = 4  # characters: a compound of two words at least
+MAX_COMPOSED = 16  # English phrases of an unknown Chinese word's senses put together
 
 
 def _variants(phrase: str) -> list[str]:
@@ -108,6 +110,15 @@ def _variants(phrase: str) -> list[str]:
             bases = [stem, stem + "e"] + ([stem[:-1]] if stem[-1] == stem[-2] else [])
             variants += [" ".join([*head, base]) for base in bases]
     return list(dict.fromkeys(variants))
+
+
+def _adjective_bases(word: str) -> list[str]:
+    """The nouns an English adjective in -al is made from, as the dictionary lists nouns
+    ("provincial" → "province", "industrial" → "industry", "regional" → "region")."""
+    if len(word) < 7 or not word.endswith("al"):
+        return []
+    stem = word[:-3] if word.endswith("ial") else word[:-2]
+    return list(dict.fromkeys([stem + "e", stem + "y", stem, word[:-2]]))
 
 
 class Lexicon:
@@ -141,6 +152,8 @@ class Lexicon:
             found = self._glossary_english(words) or self._cedict_english(words, term)
         if found is None and _is_han(term):
             found = self._cedict_chinese(term)
+        if found is None and _is_han(term):
+            found = self._composed_han(term)
         return self._chosen_for([found])[0] if found else _written(term)
 
     def choosing(self, choose: Callable[[list[Concept]], list[Concept]]) -> Lexicon:
@@ -267,8 +280,10 @@ class Lexicon:
         self._unmatched(unmatched, found, singles)
 
     def _unmatched(self, chars: str, found: list[Concept], singles: list[Concept]) -> None:
-        if len(chars) >= 2:
-            found.append(_written(chars))  # a word nothing knows (流片): searched as written
+        if len(chars) >= 2:  # a word nothing knows (流片): searched as written
+            found.append(self._composed_han(chars) or _written(chars))
+        elif chars and (word := self._cedict_chinese(chars)):  # a character that is a word
+            found.append(word)  # left between words (锗 in 锗晶圆): a dictionary word, weak
         elif chars:
             singles.append(_written(chars))
 
@@ -298,6 +313,11 @@ class Lexicon:
             found_first, found_later = self.cedict.candidates(variant)
             first += found_first
             later += found_later
+        if not first and len(words) == 1:  # "provincial": the noun it is made from
+            for base in _adjective_bases(phrase):
+                found_first, found_later = self.cedict.candidates(base)
+                first += found_first
+                later += found_later
         ranked = _unique([*first, *later])
         if not ranked and len(words) == 1 and "-" in phrase:
             ranked = first = list(self._composed(phrase.split("-")))
@@ -313,6 +333,35 @@ class Lexicon:
         assert self.cedict is not None
         pieces = [self.cedict.chinese(part)[:1] for part in parts if part]
         return ("".join(p[0] for p in pieces),) if pieces and all(pieces) else ()
+
+    def _composed_han(self, word: str) -> Concept | None:
+        """A Chinese word no dictionary has, searched as written and, in English, as phrases of
+        its words' senses put together in order (粗钢: 粗 + 钢, "coarse steel" … "crude steel"),
+        the mirror of `_composed`: a phrase matches only where a document writes it, so the
+        collection picks the sense (at most MAX_COMPOSED, the dictionaries' earlier senses
+        first). None unless every character is covered by a word (the glossary's, or
+        CC-CEDICT's) and there are two words at least."""
+        if not self.cedict:
+            return None
+        pieces: list[tuple[str, ...]] = []
+        i = 0
+        while i < len(word):
+            for size in range(min(len(word) - i, len(word) - 1), 0, -1):
+                piece = word[i : i + size]
+                entry = self._glossary_chinese(piece)
+                senses = entry.english if entry else self.cedict.to_english.get(piece, ())
+                if senses and piece not in CHINESE_STOPWORDS:
+                    pieces.append(senses)
+                    i += size
+                    break
+            else:
+                return None
+        if len(pieces) < 2:
+            return None
+        ranked = sorted(itertools.product(*(enumerate(p) for p in pieces)),
+                        key=lambda combo: sum(rank for rank, _ in combo))  # fmt: skip
+        english = _unique([" ".join(sense for _, sense in combo) for combo in ranked])
+        return Concept(word, english[:MAX_COMPOSED], (word,), "composed", f"written:{word.lower()}")
 
     def _cedict_chinese(self, word: str) -> Concept | None:
         if not self.cedict:

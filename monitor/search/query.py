@@ -75,6 +75,7 @@ _KEY_BECAUSE = {
     "glossary": "key: a term of the glossary (the domain's vocabulary)",
     "number": "key: a quantity",
     "written": "key: in no dictionary (a name or a code), searched as written",
+    "composed": "key: in no dictionary, searched as written and as its words' senses in English",
 }
 
 

@@ -10,12 +10,13 @@ MONITOR := $(BIN)/monitor
 export MONITOR_HOME ?= $(CURDIR)/var
 
 
-.PHONY: run test test-fast demo es es-stop redis chromium lint format bench bench-quality bench-throughput bench-incremental bench-pdf bench-faults bench-watches bench-search bench-peers bench-idle bench-render clean help
+.PHONY: run test test-fast test-smoke demo es es-stop redis chromium lint format bench bench-quality bench-throughput bench-incremental bench-pdf bench-faults bench-watches bench-search bench-peers bench-idle bench-render clean help
 
 help:
 	@echo "make run      crawl the sources in sources.yaml into Elasticsearch, print a summary"
 	@echo "make test     the whole test suite against a real local Elasticsearch node"
 	@echo "make test-fast  the tests that need no node, Redis or browser (under a minute)"
+	@echo "make test-smoke  crawl, search, watch, versions on the oldest Elasticsearch supported"
 	@echo "make demo     crawl the bundled sample sites offline and run a few searches"
 	@echo "make bench    extraction quality and crawl throughput benchmarks (JSON in bench/results)"
 	@echo "make lint     ruff check + format check"
@@ -38,6 +39,16 @@ run: es
 
 test: es redis chromium
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The smoke tier (crawl, search, watch, versions, deprecations) on the oldest Elasticsearch
+# supported, a node of its own (its own MONITOR_HOME and port), stopped afterwards.
+OLDEST_ES ?= 8.14.3
+SMOKE_ENV = MONITOR_HOME=$(CURDIR)/var/smoke MONITOR_ES_VERSION=$(OLDEST_ES) MONITOR_ES_PORT=9280
+test-smoke: $(STAMP) redis
+	mkdir -p var/smoke && chmod 755 var var/smoke
+	$(SMOKE_ENV) $(MONITOR) es start
+	$(SMOKE_ENV) $(BIN)/python -m pytest -m smoke $(PYTEST_ARGS); status=$$?; \
+	  $(SMOKE_ENV) $(MONITOR) es stop; exit $$status
 
 # The fast tier: tests that need no Elasticsearch node, JDK, Redis or browser (marked `fast`).
 test-fast: $(STAMP)

@@ -79,6 +79,8 @@ SETTINGS: tuple[Setting, ...] = (
     _S("MONITOR_ES_PORT", 9200, "int", "the local node's HTTP port (it binds 127.0.0.1 only)",
        "connection"),
     _S("MONITOR_ES_HEAP", "512m", "str", "the local node's JVM heap", "connection"),
+    _S("MONITOR_ES_VERSION", "8.19.21", "str", "the local node's Elasticsearch version (8.14.3 "
+       "or later 8.x, as Maven Central serves its integ-test-zip)", "connection"),
     _S("MONITOR_ES_WAIT", 300.0, "float", "seconds one call waits out an unreachable cluster, "
        "with backoff, before pages count as not indexed", "connection"),
     # --- Crawls (monitor/crawl/options.py validates them once per crawl) ------------------------

@@ -143,7 +143,7 @@ def run_monitor(
     env = dict(os.environ, **(env_extra or {}))
     if config is not None:
         env["MONITOR_INDEX_PREFIX"] = config.index_prefix
-    return subprocess.run(
+    result = subprocess.run(
         monitor_command(*args),
         capture_output=True,
         text=True,
@@ -151,6 +151,15 @@ def run_monitor(
         cwd=cwd,
         timeout=timeout,
     )
+    deprecated = [line for line in result.stderr.splitlines() if DEPRECATION in line]
+    assert not deprecated, f"the node warned of a deprecation: {deprecated[0]}"
+    return result
+
+
+# What the client writes when the node answers with a Warning header (a deprecated API, setting or
+# parameter): a command's stderr with it fails the test that ran it, as the in-process calls do
+# (pyproject.toml: filterwarnings turns ElasticsearchWarning into an error).
+DEPRECATION = "ElasticsearchWarning"
 
 
 def crawl_json(

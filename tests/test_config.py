@@ -277,3 +277,27 @@ def test_monitor_config_says_each_value_and_where_it_came_from():
     assert (
         bad.stderr.strip().splitlines()[-1].startswith("monitor: setting MONITOR_STORY_THRESHOLD")
     )
+
+
+@pytest.mark.parametrize("version", ["8.10.0", "9.0.0", "8.19", "latest"])
+def test_the_local_node_version_is_an_8x_from_the_oldest_supported(version):
+    with pytest.raises(ConfigError, match="MONITOR_ES_VERSION: expected an Elasticsearch version"):
+        EsConfig.from_env({"MONITOR_ES_VERSION": version})
+    assert EsConfig.from_env({"MONITOR_ES_VERSION": "8.14.3"}).local_version == "8.14.3"
+
+
+def test_an_older_node_than_the_last_one_on_the_data_gets_a_folder_of_its_own(tmp_path):
+    """Elasticsearch upgrades its data in place and cannot go back: a newer version takes
+    `data/` over, an older one than the version that last ran there gets `data-<version>/`."""
+    from monitor.es.node import LocalNode
+
+    def data(version: str) -> str:
+        config = EsConfig.from_env({"MONITOR_HOME": str(tmp_path), "MONITOR_ES_VERSION": version})
+        return LocalNode(config).data.name
+
+    assert data("8.14.3") == "data"  # nothing ran yet
+    (tmp_path / "elasticsearch").mkdir()
+    (tmp_path / "elasticsearch" / "data.version").write_text("8.14.3")
+    assert data("8.19.21") == "data"
+    (tmp_path / "elasticsearch" / "data.version").write_text("8.19.21")
+    assert (data("8.19.21"), data("8.14.3")) == ("data", "data-8.14.3")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 ALIAS_KIND = "articles"
 
 
@@ -14,6 +16,7 @@ def squash(text: str) -> str:
     return "".join(text.split())
 
 
+@pytest.mark.smoke
 def test_first_crawl_indexes_every_sample_article(two_crawls):
     first, count = two_crawls.first, two_crawls.count
     assert count == 31  # 30 articles and a broken PDF kept for its title (see below)
@@ -58,6 +61,7 @@ def test_every_article_stored_once_with_its_written_body(
         assert doc["first_seen_at"] and doc["first_seen_at"] <= doc["indexed_at"]
 
 
+@pytest.mark.smoke
 def test_second_crawl_adds_no_document_and_fetches_no_article(two_crawls, es, es_config):
     second = two_crawls.second
     assert es.count(index=es_config.index_name(ALIAS_KIND))["count"] == two_crawls.count

@@ -143,6 +143,7 @@ def test_a_torn_last_record_is_skipped_and_reported(site, warc_dir):
     assert missing.returncode == 8 and missing.stderr.count("\n") == 1, missing.stderr
 
 
+@pytest.mark.smoke
 def test_a_changed_page_makes_one_version_with_its_diff_and_furniture_makes_none(site):
     root, server, sources, config = site
     crawl_json(sources, config)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
+import pytest
+
 from monitor.search.engine import SearchRequest, build_query, search
 from tests.conftest import run_monitor
 
@@ -52,6 +54,7 @@ def test_filters_by_source_and_date(two_crawls, es, es_config):
         assert hit["source_id"] == "jiangdong-gov" and hit["published_at"] >= "2024-05-01"
 
 
+@pytest.mark.smoke
 def test_cli_search_json_contract(two_crawls, es_config):
     result = run_monitor("search", "晶圆制造", "--json", "--size", "3", config=es_config)
     assert result.returncode == 0, result.stderr
@@ -84,6 +87,7 @@ def cli_paths(query: str, es_config, base: str, *flags: str) -> list[str]:
     return [hit["url"].removeprefix(base) for hit in json.loads(result.stdout)["hits"]]
 
 
+@pytest.mark.smoke
 def test_english_query_finds_chinese_documents_on_the_same_subject(
     two_crawls, es_config, site_server
 ):

@@ -85,6 +85,7 @@ def alertd(config, channels, env, *extra: str) -> dict:
     return json.loads(result.stdout)
 
 
+@pytest.mark.smoke
 def test_immediate_alerts_cross_languages_and_come_once(sample_sources, setup):
     config, channels, watchlist, hook, inbox, env = setup
     watchlist.write_text(LITHO.format(channels="mail, hook", mode="immediate", extra=""))

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from monitor.errors import LocalNodeError
 from monitor.es.config import EsConfig
-from monitor.es.node import ES_VERSION, SERVICE_USER, LocalNode, _java_home, port_free, running_pid
+from monitor.es.node import SERVICE_USER, LocalNode, _java_home, port_free, running_pid
 
 
 def free_base_port(nodes: int = 3) -> int:
@@ -109,7 +109,8 @@ class LocalCluster:
             self._configure(i)
             node = self.node_dir(i)
             (node / "node.pid").unlink(missing_ok=True)
-            log(f"starting Elasticsearch {ES_VERSION} node-{i} on {self.urls()[i]} ...")
+            version, url = self.installation.version, self.urls()[i]
+            log(f"starting Elasticsearch {version} node-{i} on {url} ...")
             with open(node / "launcher.log", "ab") as out:
                 launcher = subprocess.Popen(
                     [str(self.installation.dist / "bin" / "elasticsearch"), "-d", "-p",

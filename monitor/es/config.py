@@ -26,6 +26,11 @@ def _redact_url(url: str) -> str:
     return url
 
 
+# The oldest local node supported: the first 8.x whose integ-test-zip our analysis plugin builds
+# against and the suite's smoke tier runs on (docs/operations.md).
+OLDEST_LOCAL = (14, 3)
+
+
 @dataclass(frozen=True)
 class EsConfig:
     """Where Elasticsearch is and how to log in. No URL means the local node under `home`."""
@@ -39,6 +44,7 @@ class EsConfig:
     home: Path = Path("var")
     local_port: int = 9200
     local_heap: str = "512m"
+    local_version: str = "8.19.21"
     request_timeout: float = 30.0
 
     ENV = {
@@ -51,6 +57,7 @@ class EsConfig:
         "home": "MONITOR_HOME",
         "local_port": "MONITOR_ES_PORT",
         "local_heap": "MONITOR_ES_HEAP",
+        "local_version": "MONITOR_ES_VERSION",
         "request_timeout": "MONITOR_ES_TIMEOUT",
     }
 
@@ -109,6 +116,13 @@ def _coerce(attr: str, name: str, raw: Any) -> Any:
         raise ConfigError(f"{name}: expected {what}, got {raw!r}") from None
     if attr == "home":
         return Path(raw)
+    if attr == "local_version":
+        found = re.fullmatch(r"8\.(\d+)\.(\d+)", str(raw).strip())
+        if not found or (int(found[1]), int(found[2])) < OLDEST_LOCAL:
+            raise ConfigError(
+                f"{name}: expected an Elasticsearch version 8.14.3 to 8.x, got {raw!r}"
+            )
+        return found[0]
     if attr == "url":
         for url in str(raw).split(","):  # several: the nodes of one cluster
             try:

@@ -6,7 +6,9 @@ Maven mirrors and proxies apply). That archive lacks the `analysis-common` modul
 of ours (`plugin/`, compiled here with `javac` against the node's own jars) registers the `cjk` and
 `english` analysers from the same Lucene classes a full distribution uses. See docs/operations.md.
 
-Layout under `$MONITOR_HOME/elasticsearch/`: `dist/` (the unpacked server), `data/`, `logs/`,
+Layout under `$MONITOR_HOME/elasticsearch/`: `dist/elasticsearch-<version>/` (the unpacked
+server, one per version, MONITOR_ES_VERSION), `data/` (and `data.version`, the version that last
+ran on it; an older version gets `data-<version>/`), `logs/`,
 `tmp/`, `node.pid`, `launcher.log`. Elasticsearch refuses to run as root; run as root, the node is
 started as the unprivileged system user `monitor-es` (created if missing), as its Docker image does.
 """
@@ -31,8 +33,7 @@ from elasticsearch import Elasticsearch
 from monitor.errors import LocalNodeError
 from monitor.es.config import EsConfig
 
-ES_VERSION = "8.14.3"
-ARTIFACT = f"org.elasticsearch.distribution.integ-test-zip:elasticsearch:{ES_VERSION}:zip"
+ARTIFACT = "org.elasticsearch.distribution.integ-test-zip:elasticsearch:{version}:zip"
 DEPENDENCY_PLUGIN = "org.apache.maven.plugins:maven-dependency-plugin:3.6.1"
 SERVICE_USER = "monitor-es"
 PLUGIN_DIR = Path(__file__).parent / "plugin"
@@ -49,6 +50,10 @@ def _run(cmd: list[str], what: str, **kwargs: Any) -> subprocess.CompletedProces
         tail = (result.stdout + result.stderr).strip().splitlines()[-8:]
         raise LocalNodeError(f"{what} failed ({' '.join(cmd[:3])} ...):\n" + "\n".join(tail))
     return result
+
+
+def _version_key(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in version.split("."))
 
 
 def running_pid(pid_file: Path) -> int | None:
@@ -95,8 +100,24 @@ class LocalNode:
         return self.config.home.resolve() / "elasticsearch"
 
     @property
+    def version(self) -> str:
+        return self.config.local_version
+
+    @property
     def dist(self) -> Path:
-        return self.root / "dist" / f"elasticsearch-{ES_VERSION}"
+        return self.root / "dist" / f"elasticsearch-{self.version}"
+
+    @property
+    def data(self) -> Path:
+        """`data/`, unless a newer version last ran on it (Elasticsearch cannot go back to an
+        older one): then `data-<version>` beside it, so the smoke tier's oldest version and a
+        user trying one out leave the default node's indices as they are."""
+        last = self.root / "data.version"
+        try:
+            newer = _version_key(last.read_text().strip()) > _version_key(self.version)
+        except (FileNotFoundError, ValueError):
+            newer = False
+        return self.root / (f"data-{self.version}" if newer else "data")
 
     @property
     def pid_file(self) -> Path:
@@ -119,21 +140,22 @@ class LocalNode:
     def _fetch(self, log) -> None:
         downloads = self.root / "download"
         downloads.mkdir(parents=True, exist_ok=True)
-        log(f"fetching Elasticsearch {ES_VERSION} from Maven Central ({ARTIFACT}) ...")
+        artifact = ARTIFACT.format(version=self.version)
+        log(f"fetching Elasticsearch {self.version} from Maven Central ({artifact}) ...")
         _run(
             [
                 "mvn",
                 "-B",
                 "-q",
                 f"{DEPENDENCY_PLUGIN}:copy",
-                f"-Dartifact={ARTIFACT}",
+                f"-Dartifact={artifact}",
                 f"-DoutputDirectory={downloads}",
                 "-Dmdep.overWriteIfNewer=true",
             ],
             "resolving Elasticsearch with Maven",
             timeout=1800,
         )
-        archive = downloads / f"elasticsearch-{ES_VERSION}.zip"
+        archive = downloads / f"elasticsearch-{self.version}.zip"
         staging = self.root / "dist.partial"
         shutil.rmtree(staging, ignore_errors=True)
         with zipfile.ZipFile(archive) as zf:
@@ -142,13 +164,14 @@ class LocalNode:
                 mode = info.external_attr >> 16
                 if mode:
                     os.chmod(staging / info.filename, mode & 0o777)
-        target = self.root / "dist"
-        shutil.rmtree(target, ignore_errors=True)
-        staging.rename(target)
+        self.dist.parent.mkdir(parents=True, exist_ok=True)  # one folder per version, side by side
+        shutil.rmtree(self.dist, ignore_errors=True)
+        (staging / self.dist.name).rename(self.dist)
+        shutil.rmtree(staging, ignore_errors=True)
         archive.unlink()
 
     def _plugin_digest(self) -> str:
-        digest = hashlib.sha256(ES_VERSION.encode())
+        digest = hashlib.sha256(self.version.encode())
         for path in sorted(PLUGIN_DIR.rglob("*")):
             if path.is_file():
                 digest.update(path.read_bytes())
@@ -193,14 +216,17 @@ class LocalNode:
             ],
             "packaging the analysis plugin",
         )
-        shutil.copy(PLUGIN_DIR / "plugin-descriptor.properties", target)
+        descriptor = (PLUGIN_DIR / "plugin-descriptor.properties").read_text()  # for this node
+        (target / "plugin-descriptor.properties").write_text(
+            descriptor.replace("@ES_VERSION@", self.version)
+        )
         stamp.write_text(digest)
         shutil.rmtree(build, ignore_errors=True)
         return True
 
     def _write_config(self) -> None:
-        for sub in ("data", "logs", "tmp"):
-            (self.root / sub).mkdir(parents=True, exist_ok=True)
+        for folder in (self.data, self.root / "logs", self.root / "tmp"):
+            folder.mkdir(parents=True, exist_ok=True)
         settings = {
             "cluster.name": "news-monitor-local",
             "node.name": "local",
@@ -210,7 +236,7 @@ class LocalNode:
             # derived from the HTTP port, as a range the node picks a free port from, so that a
             # second node (MONITOR_ES_PORT=9301) does not clash with one holding 9300
             "transport.port": f"{self.config.local_port + 100}-{self.config.local_port + 199}",
-            "path.data": str(self.root / "data"),
+            "path.data": str(self.data),
             "path.logs": str(self.root / "logs"),
             "xpack.security.enabled": "false",
             "cluster.routing.allocation.disk.threshold_enabled": "false",
@@ -295,7 +321,7 @@ class LocalNode:
         )
         env.pop("JAVA_HOME", None)
         user = SERVICE_USER if os.geteuid() == 0 else None
-        log(f"starting Elasticsearch {ES_VERSION} on {self.config.effective_url} ...")
+        log(f"starting Elasticsearch {self.version} on {self.config.effective_url} ...")
         with open(self.root / "launcher.log", "ab") as out:
             proc = subprocess.Popen(
                 [str(self.dist / "bin" / "elasticsearch"), "-d", "-p", str(self.pid_file)],
@@ -313,6 +339,8 @@ class LocalNode:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.healthy():
+                if self.data.name == "data":  # the version that last ran on the shared data
+                    (self.root / "data.version").write_text(self.version)
                 return
             if not self.pid():
                 raise LocalNodeError(f"Elasticsearch exited while starting: {self._log_tail()}")

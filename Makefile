@@ -10,7 +10,7 @@ MONITOR := $(BIN)/monitor
 export MONITOR_HOME ?= $(CURDIR)/var
 
 
-.PHONY: run test test-fast test-smoke demo es es-stop redis chromium lint format bench bench-quality bench-throughput bench-incremental bench-pdf bench-faults bench-watches bench-search bench-peers bench-idle bench-render clean help
+.PHONY: run test test-fast test-smoke demo es es-stop redis chromium nginx lint format bench bench-quality bench-throughput bench-incremental bench-pdf bench-faults bench-watches bench-search bench-peers bench-idle bench-render clean help
 
 help:
 	@echo "make run      crawl the sources in sources.yaml into Elasticsearch, print a summary"
@@ -37,7 +37,7 @@ es-stop: $(STAMP)
 run: es
 	$(MONITOR) crawl
 
-test: es redis chromium
+test: es redis chromium nginx
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # The smoke tier (crawl, search, watch, versions, deprecations) on the oldest Elasticsearch
@@ -62,6 +62,16 @@ redis:
 	    DEBIAN_FRONTEND=noninteractive apt-get install -y -q redis-server >/dev/null \
 	    || { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q redis-server >/dev/null; }; \
 	  else echo "redis-server is missing: sudo apt-get install redis-server (distributed-mode tests)"; exit 2; fi; }
+
+# nginx from Debian's packages: the secured-cluster tests put a TLS proxy with basic auth in front
+# of the local node (tests/test_secured.py); installed as redis-server is.
+nginx:
+	@command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing nginx (Debian package) for the secured-cluster tests"; \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -q nginx-light >/dev/null \
+	    || { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q nginx-light >/dev/null; }; \
+	  else echo "nginx is missing: sudo apt-get install nginx-light (secured-cluster tests)"; exit 2; fi; }
 
 # Debian's Chromium: the tests of `render:` sources drive it headless (scrapy-playwright); the
 # browser download Playwright would make by itself is neither needed nor possible here.

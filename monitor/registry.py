@@ -70,7 +70,15 @@ SETTINGS: tuple[Setting, ...] = (
     _S("MONITOR_ES_USERNAME", None, "str", "basic auth user (with MONITOR_ES_PASSWORD)",
        "connection"),
     _S("MONITOR_ES_PASSWORD", None, "secret", "basic auth password", "connection"),
-    _S("MONITOR_ES_CA_CERTS", None, "path", "CA file for TLS", "connection"),
+    _S("MONITOR_ES_CA_CERTS", None, "path", "CA file (PEM) the cluster's certificate is checked "
+       "against", "connection"),
+    _S("MONITOR_ES_FINGERPRINT", None, "str", "SHA-256 fingerprint (hex) of the cluster's "
+       "certificate or its CA, instead of a CA file", "connection"),
+    _S("MONITOR_ES_CLOUD_ID", None, "secret", "an Elastic Cloud deployment's Cloud ID, instead "
+       "of MONITOR_ES_URL", "connection"),
+    _S("MONITOR_ES_API_KEY_FILE", None, "path", "a file holding the API key", "connection"),
+    _S("MONITOR_ES_PASSWORD_FILE", None, "path", "a file holding the basic auth password",
+       "connection"),
     _S("MONITOR_ES_TIMEOUT", 30.0, "float", "request timeout, seconds", "connection"),
     _S("MONITOR_INDEX_PREFIX", "monitor", "str", "index and alias names: `<prefix>-articles`",
        "connection"),

@@ -301,3 +301,33 @@ def test_an_older_node_than_the_last_one_on_the_data_gets_a_folder_of_its_own(tm
     assert data("8.19.21") == "data"
     (tmp_path / "elasticsearch" / "data.version").write_text("8.19.21")
     assert (data("8.19.21"), data("8.14.3")) == ("data", "data-8.14.3")
+
+
+def test_secured_cluster_settings(tmp_path):
+    """A fingerprint in any usual spelling, secrets from files (never in repr), a Cloud ID in
+    place of a URL, and what cannot go together."""
+    import base64
+
+    from monitor.es.client import make_client
+
+    colons = ":".join(["AB"] * 32)
+    assert EsConfig.from_env({"MONITOR_ES_FINGERPRINT": colons}).fingerprint == "ab" * 32
+    with pytest.raises(ConfigError, match="MONITOR_ES_FINGERPRINT: expected a SHA-256"):
+        EsConfig.from_env({"MONITOR_ES_FINGERPRINT": "abc"})
+    (tmp_path / "key").write_text("  the-key-42\n")
+    config = EsConfig.from_env({"MONITOR_ES_URL": "https://es.example:9243",
+                                "MONITOR_ES_API_KEY_FILE": str(tmp_path / "key")})  # fmt: skip
+    assert config.api_key == "the-key-42" and "the-key-42" not in repr(config)
+    with pytest.raises(ConfigError, match="MONITOR_ES_PASSWORD_FILE: cannot read"):
+        EsConfig.from_env({"MONITOR_ES_PASSWORD_FILE": str(tmp_path / "missing")})
+    cloud = "prod:" + base64.b64encode(b"europe-west1.gcp.cloud.es.io$abc123$def456").decode()
+    config = EsConfig.from_env({"MONITOR_ES_CLOUD_ID": cloud})
+    assert not config.local and config.display_url == "Elastic Cloud deployment 'prod'"
+    [node] = make_client(config).transport.node_pool.all()
+    assert node.base_url == "https://abc123.europe-west1.gcp.cloud.es.io:443"
+    with pytest.raises(ConfigError, match="MONITOR_ES_URL or MONITOR_ES_CLOUD_ID, not both"):
+        EsConfig.from_env({"MONITOR_ES_CLOUD_ID": cloud, "MONITOR_ES_URL": "https://a:9200"})
+    with pytest.raises(ConfigError, match="MONITOR_ES_CA_CERTS is set but MONITOR_ES_URL is plain"):
+        (tmp_path / "ca.pem").write_text("-----BEGIN CERTIFICATE-----\n")
+        ca = str(tmp_path / "ca.pem")
+        EsConfig.from_env({"MONITOR_ES_CA_CERTS": ca, "MONITOR_ES_URL": "http://a:9200"})

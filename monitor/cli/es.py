@@ -9,6 +9,7 @@ from monitor.cli.common import (
     emit_json,
     info,
     json_option,
+    lean_client,
 )
 from monitor.es.config import EsConfig
 
@@ -57,6 +58,41 @@ def es_stop() -> None:
         info(f"the local cluster of {cluster.nodes} nodes stopped")
     stopped = LocalNode(config).stop()
     info("Elasticsearch stopped" if stopped else "Elasticsearch was not running")
+
+
+@es.command("check")
+@json_option()
+@domain_errors
+@lean_client
+def es_check(as_json: bool) -> None:
+    """Whether the cluster lets news-monitor work: the user's privileges (cluster and on the
+    prefix's indices) and the analysers the index template names. Exit 3 when one is missing."""
+    from monitor.errors import SearchBackendError
+    from monitor.es.client import call, make_client
+    from monitor.es.privileges import CLUSTER_PRIVILEGES, INDEX_PRIVILEGES, check_cluster
+
+    config = EsConfig.from_env()
+    found = call(config, lambda: check_cluster(make_client(config), config))
+    if as_json:
+        emit_json({"url": config.display_url, **found})
+    else:
+        who = f" as {found['user']}" if found["user"] else ""
+        click.echo(f"Elasticsearch {found['version']} at {config.display_url}{who}")
+        if found["security"] == "off":
+            click.echo("  privileges: security is off, every request is allowed")
+        else:
+            wanted = len(CLUSTER_PRIVILEGES) + len(INDEX_PRIVILEGES)
+            click.echo(f"  privileges: {wanted - len(found['missing'])} of {wanted} held")
+            for missing in found["missing"]:
+                click.echo(f"    missing {missing}")
+        said = {True: "ok", False: "missing (analysis-common)", None: "not checked (no index yet, "
+                "and no cluster `manage` privilege to ask without one)"}  # fmt: skip
+        for name, ok in found["analyzers"].items():
+            click.echo(f"  analyser {name}: {said[ok]}")
+    if not found["ok"]:
+        absent = [f"analyser {n}" for n, ok in found["analyzers"].items() if ok is False]
+        what = ", ".join(found["missing"] + absent)
+        raise SearchBackendError(f"Elasticsearch at {config.display_url} lacks: {what}")
 
 
 @es.command("status")

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 from elastic_transport import ConnectionError as TransportConnectionError
-from elastic_transport import TransportError
+from elastic_transport import TlsError, TransportError
 from elasticsearch import ApiError, Elasticsearch, OrjsonSerializer
 
 from monitor.errors import SearchBackendError
@@ -35,21 +36,47 @@ def make_client(config: EsConfig, **overrides: Any) -> Elasticsearch:
         options["basic_auth"] = (config.username, config.password)
     if config.ca_certs:
         options["ca_certs"] = config.ca_certs
+    if config.fingerprint:  # pinned: the certificate (or its CA) is this one, whoever signed it
+        options["ssl_assert_fingerprint"] = config.fingerprint
     # orjson encodes a bulk body several times faster than the standard library
     options["serializer"] = OrjsonSerializer()
+    if config.cloud_id:
+        return Elasticsearch(cloud_id=config.cloud_id, **options | overrides)
     return Elasticsearch(config.hosts, **options | overrides)
+
+
+def _text(body: Any) -> str | None:
+    """A short reason from a body that is not Elasticsearch's JSON (a proxy's HTML page)."""
+    if not isinstance(body, str) or not body.strip():
+        return None
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", body)).strip()
+    return text[:160] or None
 
 
 def describe(exc: Exception, config: EsConfig) -> str:
     """One line that says what went wrong, without the URL's credentials or the API key."""
+    where = config.display_url
     if isinstance(exc, ApiError):
         info = exc.body.get("error", {}) if isinstance(exc.body, dict) else {}
         reason = info.get("reason") if isinstance(info, dict) else None
         status = exc.meta.status
-        return f"Elasticsearch at {config.display_url} answered {status}: {reason or exc.message}"
+        if status == 401:
+            login = "MONITOR_ES_API_KEY" if config.api_key else "MONITOR_ES_USERNAME/_PASSWORD"
+            return f"Elasticsearch at {where} answered 401: the credentials were refused ({login})"
+        if not reason and not isinstance(exc.body, dict):  # a proxy's page, or none (HEAD)
+            hint = " (plain http to a TLS port is answered so)" if status == 400 else ""
+            reason = _text(exc.body) or f"a reply that is not Elasticsearch's{hint}"
+        reason = reason or exc.message
+        return f"Elasticsearch at {where} answered {status}: {reason}"
+    if isinstance(exc, TlsError):
+        said = str(exc)
+        if "CERTIFICATE_VERIFY_FAILED" in said or "fingerprint" in said.lower():
+            trust = "MONITOR_ES_CA_CERTS or MONITOR_ES_FINGERPRINT"
+            return f"Elasticsearch at {where}: its TLS certificate is not trusted (set {trust})"
+        return f"Elasticsearch at {where}: the TLS handshake failed"
     if isinstance(exc, TransportConnectionError):
-        return f"cannot reach Elasticsearch at {config.display_url} ({type(exc).__name__})"
-    return f"Elasticsearch at {config.display_url}: {type(exc).__name__}"
+        return f"cannot reach Elasticsearch at {where} ({type(exc).__name__})"
+    return f"Elasticsearch at {where}: {type(exc).__name__}"
 
 
 def call(config: EsConfig, fn: Callable[[], T]) -> T:

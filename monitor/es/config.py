@@ -40,6 +40,8 @@ class EsConfig:
     username: str | None = None
     password: str | None = field(default=None, repr=False)
     ca_certs: str | None = None
+    fingerprint: str | None = None
+    cloud_id: str | None = field(default=None, repr=False)
     index_prefix: str = "monitor"
     home: Path = Path("var")
     local_port: int = 9200
@@ -53,6 +55,8 @@ class EsConfig:
         "username": "MONITOR_ES_USERNAME",
         "password": "MONITOR_ES_PASSWORD",
         "ca_certs": "MONITOR_ES_CA_CERTS",
+        "fingerprint": "MONITOR_ES_FINGERPRINT",
+        "cloud_id": "MONITOR_ES_CLOUD_ID",
         "index_prefix": "MONITOR_INDEX_PREFIX",
         "home": "MONITOR_HOME",
         "local_port": "MONITOR_ES_PORT",
@@ -71,8 +75,23 @@ class EsConfig:
                 if raw not in (None, ""):
                     values[attr] = _coerce(attr, name, raw)
                     break
+        for attr, name in SECRET_FILES.items():  # a secret from a file (a mounted secret)
+            if attr in values:
+                continue
+            path = next((m.get(name) for m in (*sources, os.environ) if m.get(name)), None)
+            if path:
+                values[attr] = _read_secret(name, path)
         config = cls(**values)
-        if config.url and (config.username is None) != (config.password is None):
+        if config.url and config.cloud_id:
+            raise ConfigError("set MONITOR_ES_URL or MONITOR_ES_CLOUD_ID, not both")
+        tls = [n for n, v in (("MONITOR_ES_CA_CERTS", config.ca_certs),
+                              ("MONITOR_ES_FINGERPRINT", config.fingerprint)) if v]  # fmt: skip
+        plain = [u for u in config.hosts if u.startswith("http:")] if config.url else []
+        if tls and plain:
+            raise ConfigError(f"{tls[0]} is set but MONITOR_ES_URL is plain http "
+                              f"({_redact_url(plain[0])}): use https://")  # fmt: skip
+        remote = config.url or config.cloud_id
+        if remote and (config.username is None) != (config.password is None):
             raise ConfigError("set both MONITOR_ES_USERNAME and MONITOR_ES_PASSWORD, or neither")
         if not re.match(r"^[a-z0-9][a-z0-9_-]*$", config.index_prefix):
             raise ConfigError(
@@ -83,7 +102,7 @@ class EsConfig:
 
     @property
     def local(self) -> bool:
-        return not self.url
+        return not (self.url or self.cloud_id)
 
     @property
     def effective_url(self) -> str:
@@ -98,11 +117,27 @@ class EsConfig:
     @property
     def display_url(self) -> str:
         """The URL(s) without credentials, for logs and messages."""
+        if self.cloud_id:
+            return f"Elastic Cloud deployment {self.cloud_id.split(':', 1)[0]!r}"
         return ",".join(_redact_url(u) for u in self.hosts)
 
     def index_name(self, kind: str) -> str:
         """The alias for one kind of document, e.g. `monitor-articles`."""
         return f"{self.index_prefix}-{kind}"
+
+
+# the settings a secret may also be read from, as a file's content (Docker and Kubernetes secrets)
+SECRET_FILES = {"api_key": "MONITOR_ES_API_KEY_FILE", "password": "MONITOR_ES_PASSWORD_FILE"}
+
+
+def _read_secret(name: str, path: str) -> str:
+    try:
+        secret = Path(path).read_text(encoding="utf-8").strip()
+    except OSError as exc:
+        raise ConfigError(f"{name}: cannot read {path}: {exc.strerror}") from None
+    if not secret:
+        raise ConfigError(f"{name}: {path} is empty")
+    return secret
 
 
 def _coerce(attr: str, name: str, raw: Any) -> Any:
@@ -116,6 +151,11 @@ def _coerce(attr: str, name: str, raw: Any) -> Any:
         raise ConfigError(f"{name}: expected {what}, got {raw!r}") from None
     if attr == "home":
         return Path(raw)
+    if attr == "fingerprint":
+        digits = re.sub(r"[\s:]", "", str(raw)).lower()
+        if not re.fullmatch(r"[0-9a-f]{64}", digits):
+            raise ConfigError(f"{name}: expected a SHA-256 fingerprint (64 hex digits): {raw!r}")
+        return digits
     if attr == "local_version":
         found = re.fullmatch(r"8\.(\d+)\.(\d+)", str(raw).strip())
         if not found or (int(found[1]), int(found[2])) < OLDEST_LOCAL:

@@ -122,37 +122,46 @@ def _site(root: Path) -> None:
     )
 
 
-def test_a_crawl_a_search_and_a_watch_go_through_tls_and_a_login(proxy, tmp_path):
-    env, folder, fingerprint = proxy
+@pytest.fixture()
+def site(tmp_path):
+    """The two pages behind a listing: a sources file for them, and a watchlist of one watch."""
     root = tmp_path / "site"
     root.mkdir()
     _site(root)
     server = serve(root)
-    try:
-        sources = tmp_path / "sources.yaml"
-        sources.write_text(
-            "sources:\n  - id: secured\n    type: listing\n"
-            f"    urls: {server.base}/news/index.html\n    links: ul.l li a\n    pages: none\n"
-        )
-        watchlist = tmp_path / "watchlists.yaml"
-        watchlist.write_text("watches:\n  - id: chips\n    query: 集成电路\n", encoding="utf-8")
-        config = new_config()
-        env = {**env, "MONITOR_WATCHLIST_FILE": str(watchlist)}
-        summary = crawl_json(sources, config, env_extra=env)
-        assert summary["secured"]["indexed"] == 2
-        # pinned by the certificate's fingerprint instead of the CA file
-        pinned = {**env, "MONITOR_ES_CA_CERTS": "", "MONITOR_ES_FINGERPRINT": fingerprint}
-        found = run_monitor("search", "集成电路", "--json", config=config, env_extra=pinned)
-        assert found.returncode == 0, found.stderr
-        assert [h["title"] for h in json.loads(found.stdout)["hits"]] == [PAGES["chips"][0]]
-        alerts = run_monitor("alerts", "list", "--json", config=config, env_extra=env)
-        assert alerts.returncode == 0, alerts.stderr
-        said = json.loads(alerts.stdout)
-        rows = said if isinstance(said, list) else said.get("alerts", [])
-        assert [(a["watch_id"], a["title"]) for a in rows] == [("chips", PAGES["chips"][0])]
-        assert PASSWORD not in found.stderr + alerts.stderr
-    finally:
-        server.shutdown()
+    sources = tmp_path / "sources.yaml"
+    sources.write_text(
+        "sources:\n  - id: secured\n    type: listing\n"
+        f"    urls: {server.base}/news/index.html\n    links: ul.l li a\n    pages: none\n"
+    )
+    watchlist = tmp_path / "watchlists.yaml"
+    watchlist.write_text("watches:\n  - id: chips\n    query: 集成电路\n", encoding="utf-8")
+    yield sources, {"MONITOR_WATCHLIST_FILE": str(watchlist)}
+    server.shutdown()
+
+
+def _alerted(env: dict[str, str], config=None) -> list[tuple[str, str]]:
+    alerts = run_monitor("alerts", "list", "--json", config=config, env_extra=env)
+    assert alerts.returncode == 0, alerts.stderr
+    said = json.loads(alerts.stdout)
+    rows = said if isinstance(said, list) else said.get("alerts", [])
+    return [(a["watch_id"], a["title"]) for a in rows]
+
+
+def test_a_crawl_a_search_and_a_watch_go_through_tls_and_a_login(proxy, site):
+    env, folder, fingerprint = proxy
+    sources, watching = site
+    config = new_config()
+    env = {**env, **watching}
+    summary = crawl_json(sources, config, env_extra=env)
+    assert summary["secured"]["indexed"] == 2
+    # pinned by the certificate's fingerprint instead of the CA file
+    pinned = {**env, "MONITOR_ES_CA_CERTS": "", "MONITOR_ES_FINGERPRINT": fingerprint}
+    found = run_monitor("search", "集成电路", "--json", config=config, env_extra=pinned)
+    assert found.returncode == 0, found.stderr
+    assert [h["title"] for h in json.loads(found.stdout)["hits"]] == [PAGES["chips"][0]]
+    assert _alerted(env, config) == [("chips", PAGES["chips"][0])]
+    assert PASSWORD not in found.stderr
 
 
 @pytest.mark.parametrize(
@@ -292,34 +301,18 @@ def test_es_check_says_what_the_user_may_do(secured_node):
     assert READER[1] not in refused.stdout + refused.stderr
 
 
-def test_the_privileges_named_are_enough_for_a_crawl_a_search_and_a_watch(secured_node, tmp_path):
+def test_the_privileges_named_are_enough_for_a_crawl_a_search_and_a_watch(secured_node, site):
     """A user with exactly the privileges `monitor es check` asks for crawls, searches and
     raises a watch's alert on a node with security on."""
     from monitor.es.config import EsConfig
 
     url, prefix = secured_node
-    root = tmp_path / "site"
-    root.mkdir()
-    _site(root)
-    server = serve(root)
-    try:
-        sources = tmp_path / "sources.yaml"
-        sources.write_text(
-            "sources:\n  - id: secured\n    type: listing\n"
-            f"    urls: {server.base}/news/index.html\n    links: ul.l li a\n    pages: none\n"
-        )
-        watchlist = tmp_path / "watchlists.yaml"
-        watchlist.write_text("watches:\n  - id: chips\n    query: 集成电路\n", encoding="utf-8")
-        env = {**_as(url, prefix, WRITER), "MONITOR_WATCHLIST_FILE": str(watchlist)}
-        summary = crawl_json(sources, EsConfig(index_prefix=prefix), env_extra=env)
-        assert summary["secured"]["indexed"] == 2
-        found = run_monitor("search", "集成电路", "--json", env_extra=env)
-        assert [h["title"] for h in json.loads(found.stdout)["hits"]] == [PAGES["chips"][0]]
-        alerts = run_monitor("alerts", "list", "--json", env_extra=env)
-        said = json.loads(alerts.stdout)
-        rows = said if isinstance(said, list) else said.get("alerts", [])
-        assert [a["watch_id"] for a in rows] == ["chips"]
-        reader = run_monitor("search", "集成电路", "--json", env_extra=_as(url, prefix, READER))
-        assert reader.returncode == 0, reader.stderr  # reading needs only read
-    finally:
-        server.shutdown()
+    sources, watching = site
+    env = {**_as(url, prefix, WRITER), **watching}
+    summary = crawl_json(sources, EsConfig(index_prefix=prefix), env_extra=env)
+    assert summary["secured"]["indexed"] == 2
+    found = run_monitor("search", "集成电路", "--json", env_extra=env)
+    assert [h["title"] for h in json.loads(found.stdout)["hits"]] == [PAGES["chips"][0]]
+    assert _alerted(env) == [("chips", PAGES["chips"][0])]
+    reader = run_monitor("search", "集成电路", "--json", env_extra=_as(url, prefix, READER))
+    assert reader.returncode == 0, reader.stderr  # reading needs only read

@@ -17,6 +17,12 @@ from typing import Any
 from monitor.es.config import EsConfig
 
 MIGRATION = {"coreMigrationVersion": "8.8.0"}
+# The version of each type's shape the objects are written in (`typeMigrationVersion`, Kibana
+# 8.8+): Kibana migrates an object up from the version it declares, and refuses one that declares
+# a version newer than it knows, so each is the oldest 8.x shape these objects already have (an
+# 8.8 … 8.19 Kibana imports them: docs/operations.md).
+TYPE_MIGRATION = {"index-pattern": "8.0.0", "search": "8.0.0", "visualization": "8.5.0",
+                  "dashboard": "8.7.0"}  # fmt: skip
 ALL_CONCEPTS = 1000
 SEARCH_REF = "kibanaSavedObjectMeta.searchSourceJSON.index"
 
@@ -311,7 +317,9 @@ def saved_objects(
     specs += [citing(number) for number in cites]
     searches = [_search(config, *spec) for spec in specs]
     visualizations = [_visualization(config, *spec) for spec in VISUALIZATIONS]
-    return [*views, *searches, *visualizations, _dashboard(config, visualizations)]
+    objects = [*views, *searches, *visualizations, _dashboard(config, visualizations)]
+    return [{**o, "typeMigrationVersion": TYPE_MIGRATION[o["type"]], "managed": False}
+            for o in objects]  # fmt: skip
 
 
 def to_ndjson(objects: Iterable[dict[str, Any]]) -> str:

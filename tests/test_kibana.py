@@ -25,6 +25,45 @@ def exported(es_config) -> list[dict]:
     return [json.loads(line) for line in result.stdout.splitlines()]
 
 
+# What Kibana 8's saved objects import reads of each type (its documented export format): the
+# object's keys, and for each type the attributes it needs and the JSON strings inside them.
+ATTRIBUTES = {
+    "index-pattern": {"title", "timeFieldName", "name"},
+    "search": {"title", "columns", "sort", "kibanaSavedObjectMeta"},
+    "visualization": {"title", "visState", "uiStateJSON", "description", "kibanaSavedObjectMeta"},
+    "dashboard": {"title", "panelsJSON", "optionsJSON", "timeRestore", "kibanaSavedObjectMeta"},
+}
+
+
+@pytest.mark.parametrize("kind", sorted(ATTRIBUTES))
+def test_each_type_is_in_kibanas_import_format(es_config, kind):
+    from monitor.kibana import TYPE_MIGRATION
+
+    objects = [o for o in exported(es_config) if o["type"] == kind]
+    assert objects
+    for obj in objects:
+        assert set(obj) == {"type", "id", "attributes", "references", "coreMigrationVersion",
+                            "typeMigrationVersion", "managed"}, obj["id"]  # fmt: skip
+        assert obj["coreMigrationVersion"] == "8.8.0" and obj["managed"] is False
+        assert obj["typeMigrationVersion"] == TYPE_MIGRATION[kind]
+        assert ATTRIBUTES[kind] <= set(obj["attributes"]), obj["id"]
+        names = [ref["name"] for ref in obj["references"]]
+        assert len(names) == len(set(names)) and all({"name", "type", "id"} == set(r)
+                                                      for r in obj["references"])  # fmt: skip
+        meta = obj["attributes"].get("kibanaSavedObjectMeta")
+        if meta:  # a search source names its data view by a reference, never by a raw id
+            source = json.loads(meta["searchSourceJSON"])
+            assert "index" not in source
+            if "indexRefName" in source:
+                assert source["indexRefName"] in names
+        if kind == "visualization":
+            state = json.loads(obj["attributes"]["visState"])
+            assert state["title"] == obj["attributes"]["title"] and state["aggs"]
+        if kind == "dashboard":
+            panels = json.loads(obj["attributes"]["panelsJSON"])
+            assert {p["panelRefName"] for p in panels} == set(names)
+
+
 def test_ndjson_parses_and_every_reference_resolves(es_config):
     objects = exported(es_config)
     ids = {(o["type"], o["id"]) for o in objects}

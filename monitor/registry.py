@@ -208,6 +208,8 @@ SETTINGS: tuple[Setting, ...] = (
     _S("MONITOR_REDIS_URL", None, "url", "the Redis of the shared queue, e.g. "
        "`redis://redis.internal:6379/0`", "scaling", sources=(ENV,),
        shown_default="(unset: one machine)"),
+    _S("MONITOR_REDIS_CA_CERTS", None, "path", "CA file (PEM) a rediss:// server's certificate "
+       "is checked against", "scaling", sources=(ENV,)),
     _S("MONITOR_LEASE_TTL", 60.0, "float", "seconds a source's lease lasts unless its worker "
        "renews it", "scaling", sources=(ENV,)),
     _S("MONITOR_SHARED_RUN", "", "str", "the shared crawl this process joins", "scaling",

@@ -6,12 +6,10 @@ exit 3, and the password is never printed."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
 import socket
-import ssl
 import subprocess
 import time
 from pathlib import Path
@@ -20,26 +18,11 @@ import pytest
 
 from monitor.demo.server import serve
 from tests.conftest import crawl_json, new_config, run_monitor
+from tests.tlskit import certificates, free_port
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 PASSWORD = "s3cret-Pa55"
 pytestmark = pytest.mark.skipif(not Path(NGINX).exists(), reason="nginx is installed by make test")
-
-
-def _openssl(*args: str, cwd: Path) -> None:
-    subprocess.run(["openssl", *args], cwd=cwd, check=True, capture_output=True)
-
-
-def _ca(folder: Path, name: str) -> None:
-    subject, key, cert = f"/CN={name}", f"{name}.key", f"{name}.pem"
-    _openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", subject,
-             "-keyout", key, "-out", cert, cwd=folder)  # fmt: skip
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -47,18 +30,11 @@ def proxy(tmp_path_factory, es_config):
     """nginx on 127.0.0.1:<port>, TLS (a certificate for 127.0.0.1 signed by the test's CA) and
     basic auth (user `analyst`), proxying to the local node."""
     folder = tmp_path_factory.mktemp("tls")
-    _ca(folder, "ca")
-    _ca(folder, "stranger")  # a CA that signed nothing here
-    (folder / "san.ext").write_text("subjectAltName=IP:127.0.0.1\n")
-    _openssl("req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1",
-             "-keyout", "server.key", "-out", "server.csr", cwd=folder)  # fmt: skip
-    _openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
-             "-CAcreateserial", "-days", "2", "-extfile", "san.ext", "-out", "server.pem",
-             cwd=folder)  # fmt: skip
+    made = certificates(folder)
     hashed = subprocess.run(["openssl", "passwd", "-apr1", PASSWORD], capture_output=True,
                             text=True, check=True).stdout.strip()  # fmt: skip
     (folder / "htpasswd").write_text(f"analyst:{hashed}\n")
-    port = _free_port()
+    port = free_port()
     user = "user root root;\n" if os.geteuid() == 0 else ""
     (folder / "nginx.conf").write_text(
         f"{user}worker_processes 1;\ndaemon off;\npid {folder}/nginx.pid;\n"
@@ -87,14 +63,13 @@ def proxy(tmp_path_factory, es_config):
             assert nginx.poll() is None, nginx.stderr.read().decode()
             time.sleep(0.1)
     (folder / "password").write_text(PASSWORD + "\n")
-    der = ssl.PEM_cert_to_DER_cert((folder / "server.pem").read_text())
     env = {
         "MONITOR_ES_URL": f"https://127.0.0.1:{port}",
         "MONITOR_ES_USERNAME": "analyst",
         "MONITOR_ES_PASSWORD_FILE": str(folder / "password"),
         "MONITOR_ES_CA_CERTS": str(folder / "ca.pem"),
     }
-    yield env, folder, hashlib.sha256(der).hexdigest()
+    yield env, folder, made.fingerprint
     nginx.terminate()
     nginx.wait(10)
 
@@ -227,7 +202,7 @@ def secured_node(es_config):
     from monitor.es.node import SERVICE_USER, LocalNode, _java_home, running_pid
 
     installation = LocalNode(es_config)
-    http, transport = _free_port(), _free_port()
+    http, transport = free_port(), free_port()
     root = installation.root / f"secured-{http}"
     shutil.copytree(installation.dist / "config", root / "config")
     for sub in ("data", "logs", "tmp"):

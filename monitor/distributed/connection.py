@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 from monitor.errors import ConfigError, SearchBackendError
 
 ENV = "MONITOR_REDIS_URL"
+CA_ENV = "MONITOR_REDIS_CA_CERTS"  # the CA a rediss:// server's certificate is checked against
 LEASE_TTL_ENV = "MONITOR_LEASE_TTL"  # seconds a source's lease lasts unless renewed
 DEFAULT_LEASE_TTL = 60.0
 
@@ -46,14 +47,31 @@ def connect(url: str | None = None, socket_timeout: float | None = None) -> Any:
             "retry": Retry(ExponentialBackoff(cap=4, base=0.5), 3),
             "retry_on_error": [ConnectionError, TimeoutError],
         }
+    if os.environ.get(CA_ENV):
+        if urlsplit(url).scheme != "rediss":
+            raise ConfigError(f"{CA_ENV} is set but {ENV} is not rediss:// (TLS)")
+        options["ssl_ca_certs"] = os.environ[CA_ENV]
     connection = Redis.from_url(url, socket_connect_timeout=5, health_check_interval=30, **options)
     try:
         connection.ping()
     except RedisError as exc:
-        raise SearchBackendError(
-            f"cannot reach Redis at {display_url(url)} ({type(exc).__name__})"
-        ) from None
+        raise SearchBackendError(_refused(exc, url)) from None
     return connection
+
+
+def _refused(exc: Exception, url: str) -> str:
+    """One line for a Redis that does not let us in: the login, TLS, or not reached at all."""
+    from redis.exceptions import AuthenticationError, ResponseError
+
+    where = display_url(url)
+    said = str(exc)
+    if isinstance(exc, AuthenticationError) or (
+        isinstance(exc, ResponseError) and ("NOAUTH" in said or "WRONGPASS" in said)
+    ):
+        return f"Redis at {where} refused the login (the password or user in {ENV})"
+    if "CERTIFICATE_VERIFY_FAILED" in said:
+        return f"Redis at {where}: its TLS certificate is not trusted (set {CA_ENV})"
+    return f"cannot reach Redis at {where} ({type(exc).__name__})"
 
 
 def lease_ttl() -> float:

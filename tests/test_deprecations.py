@@ -26,8 +26,11 @@ def vectors(es):
 KNN = {"field": "v", "query_vector": [1.0, 1.0], "k": 1, "num_candidates": 1}
 
 
+PREVIEW = "ignore::elasticsearch.exceptions.GeneralAvailabilityWarning"  # kNN search: a preview
+
+
 @pytest.mark.smoke
-@pytest.mark.filterwarnings("ignore::elasticsearch.GeneralAvailabilityWarning")  # a preview API
+@pytest.mark.filterwarnings(PREVIEW)
 def test_a_deprecated_call_in_the_test_process_fails(es, vectors):
     with pytest.raises(ElasticsearchWarning, match="kNN search API has been replaced"):
         es.knn_search(index=vectors, knn=KNN)

@@ -12,6 +12,7 @@ import signal
 import socket
 import subprocess
 import time
+import zlib
 
 import pytest
 
@@ -80,6 +81,14 @@ def redis_env(redis_server):
     redis_server.client.flushall()
     # leases of 5 s: short for the tests, long enough for a loaded 2-core machine to renew them
     return {"MONITOR_REDIS_URL": redis_server.url, "MONITOR_LEASE_TTL": "5"}, redis_server.client
+
+
+def job_results(client, ids: list[str]) -> list:
+    """What each crawl job returned (the jobs are JSON: monitor.distributed.jobs)."""
+    from rq.job import Job
+    from rq.serializers import JSONSerializer
+
+    return [Job.fetch(i, connection=client, serializer=JSONSerializer).return_value() for i in ids]
 
 
 def sample_sources(tmp_path, base: str, copies: int = 1) -> str:
@@ -152,13 +161,14 @@ def test_two_schedulers_enqueue_each_slot_once_and_three_workers_share_nine_sour
             f"{kind}{n}" for kind in ("gov", "atom", "sitemap") for n in range(3)
         )  # nine sources, each enqueued by one scheduler only
         assert client.llen("rq:queue:crawls") == 9
+        for job_id in client.lrange("rq:queue:crawls", 0, -1):  # JSON, never a pickle
+            data = zlib.decompress(client.hget(b"rq:job:" + job_id, "data"))
+            assert json.loads(data)[0] == "monitor.distributed.jobs.crawl_source"
         workers = [worker(config, env, "--burst", "--json") for _ in range(3)]
         logs = [w.communicate(timeout=300)[0] for w in workers]
         assert [w.returncode for w in workers] == [0, 0, 0], logs
         done = [json.loads(log.strip().splitlines()[-1]) for log in logs]
-        from rq.job import Job
-
-        results = [Job.fetch(q["job"], connection=client).return_value() for q in queued]
+        results = job_results(client, [q["job"] for q in queued])
         assert all(r and r.get("returncode") == 0 for r in results), (results, logs)
         assert sum(d["successful_jobs"] for d in done) == 9
         assert sum(1 for d in done if d["successful_jobs"]) >= 2  # shared, not one worker alone
@@ -304,9 +314,7 @@ def test_a_distributed_source_is_crawled_by_three_workers_and_each_url_fetched_o
     workers = site.start_workers(3)
     logs = [w.communicate(timeout=300)[0] for w in workers]
     assert [w.returncode for w in workers] == [0, 0, 0], logs
-    from rq.job import Job
-
-    results = [Job.fetch(j, connection=client).return_value() for j in queued["jobs"]]
+    results = job_results(client, queued["jobs"])
     assert all(r and r["returncode"] == 0 for r in results), (results, logs)
     parts = [r["summary"] for r in results]
     assert {p["shared"] for p in parts} == {queued["slot"]}
@@ -381,14 +389,27 @@ def test_redis_restarted_mid_crawl_loses_no_page_and_no_job(shared_site, redis_s
     redis_server.start()
     logs = [w.communicate(timeout=300)[0] for w in workers]
     assert [w.returncode for w in workers] == [0, 0], logs
-    from rq.job import Job
-
-    results = [Job.fetch(j, connection=client).return_value() for j in queued["jobs"]]
+    results = job_results(client, queued["jobs"])
     assert all(r and r["returncode"] == 0 for r in results), (results, logs)
     assert all(not r["summary"]["failed"] for r in results), results
     assert sorted(site.fetched()) == sorted(site.paths)  # every URL, each once
     urls = site.stored_urls()
     assert len(urls) == len(set(urls)) == len(site.paths)
+
+
+def test_a_worker_refuses_a_queue_holding_pickled_jobs(redis_env):
+    """A pickle runs code when it is read: a job written with one (RQ's default, as an older
+    news-monitor wrote them, or anyone who can write to Redis) stops the worker before it reads
+    any job, in one line, and is left where it is."""
+    from rq import Queue
+
+    env, client = redis_env
+    Queue("crawls", connection=client).enqueue("os.getcwd")  # RQ's default serializer: pickle
+    result = run_monitor("worker", "--burst", env_extra=env)
+    assert result.returncode == 2, result.stderr
+    [line] = result.stderr.strip().splitlines()
+    assert "holds 1 pickled jobs" in line and "rq empty crawls" in line
+    assert client.llen("rq:queue:crawls") == 1
 
 
 def test_status_counts_a_shared_crawl_under_way(redis_env):

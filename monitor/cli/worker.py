@@ -35,15 +35,30 @@ def worker_cmd(
     then stops (a second SIGTERM stops at once)."""
     import logging
 
-    from rq import Queue, SimpleWorker
+    from rq import SimpleWorker
+    from rq.serializers import JSONSerializer
 
     from monitor.distributed.connection import connect
-    from monitor.distributed.jobs import QUEUE, SOURCES_ENV, TRANSLATE_ENV
+    from monitor.distributed.jobs import (
+        QUEUE,
+        SOURCES_ENV,
+        TRANSLATE_ENV,
+        crawl_queue,
+        pickled_jobs,
+    )
+    from monitor.errors import ConfigError
 
     logging.basicConfig(  # the scheduler's format
         stream=sys.stdout, level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S"
     )
     connection = connect()
+    pickled = pickled_jobs(connection)
+    if pickled:
+        raise ConfigError(
+            f"the queue `{QUEUE}` holds {len(pickled)} pickled jobs (written by an older "
+            f"news-monitor, or by someone else), such as {pickled[0]}: they are not run; "
+            f"remove them (`rq empty {QUEUE}`) and let the scheduler queue the crawls again"
+        )
     if sources_file:
         os.environ[SOURCES_ENV] = os.path.abspath(sources_file)  # the jobs' processes inherit it
     os.environ[TRANSLATE_ENV] = "1" if translate else "0"
@@ -53,8 +68,9 @@ def worker_cmd(
 
     fork_server().warm()
     worker = SimpleWorker(
-        [Queue(QUEUE, connection=connection)],
+        [crawl_queue(connection)],
         connection=connection,
+        serializer=JSONSerializer,
         name=name or f"{socket.gethostname()}.{os.getpid()}",
     )
     worker.work(burst=burst, logging_level="INFO", with_scheduler=False)

@@ -37,9 +37,38 @@ from redis.exceptions import LockError
 logger = logging.getLogger("monitor.worker")
 
 QUEUE = "crawls"
+# Jobs are written as JSON (RQ's JSONSerializer), never pickled: a pickle runs code when it is read,
+# so anyone who could write to Redis would run code on every worker. A job's call is a function
+# named by its path and plain arguments (strings, lists): JSON holds them.
 JOB_TIMEOUT = 24 * 3600  # a crawl may take long (a backfill); the lease is what guards a source
 SOURCES_ENV = "MONITOR_WORKER_SOURCES"  # a worker's own sources file, if paths differ per machine
 TRANSLATE_ENV = "MONITOR_WORKER_TRANSLATE"  # "1": crawls start their translation worker
+
+
+def crawl_queue(connection: Any) -> Any:
+    """The queue of crawl jobs, JSON-serialised (every reader and writer opens it here)."""
+    from rq import Queue
+    from rq.serializers import JSONSerializer
+
+    return Queue(QUEUE, connection=connection, serializer=JSONSerializer)
+
+
+def pickled_jobs(connection: Any) -> list[str]:
+    """The ids of the waiting jobs written with pickle (by a news-monitor before JSON jobs, or by
+    someone else): a worker refuses to start while there are any, and reads none of them."""
+    import zlib
+
+    found = []
+    for job_id in connection.lrange(f"rq:queue:{QUEUE}", 0, -1):
+        job_id = job_id.decode()
+        data = connection.hget(f"rq:job:{job_id}", "data")
+        try:
+            raw = zlib.decompress(data) if data else b""
+        except zlib.error:
+            raw = data or b""
+        if raw[:1] == b"\x80":  # the pickle protocol's first byte (protocol 2 and later)
+            found.append(job_id)
+    return found
 
 
 def slot_of(due: datetime) -> str:
@@ -65,18 +94,16 @@ def enqueue_crawl(
     the shared crawl named after the slot (monitor.distributed.shared)."""
     import uuid
 
-    from rq import Queue
-
     key = f"monitor:slot:{source_id}:{slot}"
     if not connection.set(key, "1", nx=True, ex=max(1, int(slot_seconds))):
         return []
-    queue = Queue(QUEUE, connection=connection)
+    queue = crawl_queue(connection)
     jobs = []
     for part in range(1, parts + 1) if parts else (None,):
         name = f"{job_id(source_id, slot)}{f'-part{part}' if part else ''}"
         of = f", part {part}/{parts}" if part else ""
         job = queue.enqueue(
-            crawl_source,
+            "monitor.distributed.jobs.crawl_source",  # by name: JSON holds no function
             source_id,
             os.path.abspath(sources_file),
             extra,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from monitor.distributed.jobs import QUEUE
+from monitor.distributed.jobs import QUEUE, crawl_queue
 
 
 def _age(moment: datetime | None, now: datetime) -> float | None:
@@ -20,16 +20,17 @@ def queue_status(connection: Any) -> dict[str, Any]:
     """{"queue", "waiting", "oldest_waiting_seconds", "oldest_job", "workers": [{name, host, pid,
     state, job, heartbeat_age_seconds}], "leases": [source ids being crawled], "shared": [shared
     crawls: {source, run, waiting, parts, busy}]}."""
-    from rq import Queue, Worker
+    from rq import Worker
     from rq.job import Job
+    from rq.serializers import JSONSerializer
 
     now = datetime.now(timezone.utc)
-    queue = Queue(QUEUE, connection=connection)
+    queue = crawl_queue(connection)
     waiting = queue.count
     oldest = None
     first = queue.get_job_ids(0, 1)
     if first:
-        job = Job.fetch(first[0], connection=connection)
+        job = Job.fetch(first[0], connection=connection, serializer=JSONSerializer)
         oldest = {"id": job.id, "description": job.description,
                   "waiting_seconds": _age(job.enqueued_at, now)}  # fmt: skip
     workers = [

@@ -37,6 +37,7 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
 
 from parsel import Selector
 
+from monitor.distributed.wire import register
 from monitor.text.dates import parse_date
 
 MAX_SHELL_PAGES = 50  # endpoint pages read per shell and crawl (like pages: auto)
@@ -95,6 +96,7 @@ class ListPage:
     total_pages: int | None = None
 
 
+@register  # a page's requests carry it: it travels in a shared crawl's queue
 @dataclass(frozen=True)
 class Shell:
     """A list built by script on a page: its kind, and how to ask for page N of it."""

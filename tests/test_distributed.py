@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import pickle
 import shutil
 import signal
 import socket
@@ -410,6 +411,77 @@ def test_a_worker_refuses_a_queue_holding_pickled_jobs(redis_env):
     [line] = result.stderr.strip().splitlines()
     assert "holds 1 pickled jobs" in line and "rq empty crawls" in line
     assert client.llen("rq:queue:crawls") == 1
+
+
+HOSTILE = [  # entries someone who can write to Redis might queue: each refused, none run
+    json.dumps({"url": "http://127.0.0.1:1/x", "callback": "parse_article", "_class": "os.system"}),
+    json.dumps({"url": "http://127.0.0.1:1/y", "callback": "close", "meta": {}}),
+    json.dumps({"url": "http://127.0.0.1:1/z", "callback": None, "meta": {"~": "Seen", "v": {}}}),
+    "not a request",
+]
+
+
+def test_a_shared_crawl_queues_json_and_runs_only_its_spiders_requests(tmp_path, redis_env):
+    """Every request of a shared crawl goes through Redis as JSON (monitor.distributed.wire):
+    listing pages, a JS pager, POST APIs with a look-up, lists built by script (their Shell in
+    the request) and attachments (kept on the part that fetched their page). The documents come
+    out as a crawl without Redis stores them; entries someone else queued are refused, counted,
+    and run nothing; a queue holding a pickle stops the part before it reads anything."""
+    from monitor.demo.server import render_sources, serve
+    from monitor.demo.sites import SITES
+    from monitor.demo.sites.docs.apis import install
+    from tests.sites.cms_shells import ShellSite
+    from tests.test_real_sites import SOURCES as SHELL_SOURCES
+
+    env, client = redis_env
+    docs = serve(SITES / "docs" / "www")
+    install(docs)
+    shells = serve(tmp_path / "shells")
+    site = ShellSite(tmp_path / "shells").install(shells)
+    path = render_sources(SITES / "docs" / "sources.yaml", docs.base, tmp_path / "docs.yaml")
+    extra = SHELL_SOURCES.format(base=shells.base).removeprefix("sources:\n")
+    path.write_text(path.read_text(encoding="utf-8") + extra, encoding="utf-8")
+    config = new_config()
+    es = make_client(config)
+    key = "monitor:share:xiling-policy:t1:requests"
+    client.zadd(key, {entry: -100 for entry in HOSTILE})  # popped first
+    try:
+        result = run_monitor(
+            "crawl", "--sources", str(path), "--shared", "t1", "--json", "--no-translate", *FAST,
+            config=config, env_extra=env,
+        )  # fmt: skip
+        assert result.returncode == 0, result.stderr[-3000:]
+        parts = {s["source"]: s for s in json.loads(result.stdout)["sources"]}
+        assert all(p["shared"] == "t1" and not p["errors"] for p in parts.values()), parts
+        policy = parts["xiling-policy"]["shared_requests"]
+        assert policy["refused"] == len(HOSTILE) and policy["kept"] >= 1, policy
+        assert policy["enqueued"] >= 5 and policy["dequeued"] >= 5
+        assert result.stderr.count("not a request this crawl may run") == 1, result.stderr
+        assert parts["miit-shell"]["indexed"] == len(site.jpaas) == 8
+        assert parts["jiangsu-shell"]["indexed"] == len(site.jpage) == 12
+        assert parts["jiangsu-shell"]["lists"] == {"jpage": 1}
+        assert parts["cninfo-huachen"]["indexed"] >= 1 and parts["hkex-huachen"]["indexed"] >= 1
+        assert not [p for p, _ in docs.log if p.startswith(("/x", "/y", "/z"))]
+        alias = config.index_name("articles")
+        es.indices.refresh(index=alias)
+        query = {"exists": {"field": "attachments.text"}}
+        assert es.count(index=alias, query=query)["count"] >= 1  # chains completed on the part
+        assert not client.exists(key)  # the queue drained
+        # a pickle in the queue: refused before anything is read, and left where it is
+        pickled = "monitor:share:cninfo-huachen:t2:requests"
+        client.zadd(pickled, {pickle.dumps({"url": docs.base}): 0})
+        again = run_monitor(
+            "crawl", "--sources", str(path), "--shared", "t2", "--no-translate", *FAST,
+            config=config, env_extra=env,
+        )  # fmt: skip
+        assert again.returncode == 2, again.stderr
+        [line] = again.stderr.strip().splitlines()
+        assert "holds 1 pickled requests" in line and f"redis-cli DEL {pickled}" in line
+        assert client.zcard(pickled) == 1
+    finally:
+        docs.shutdown()
+        shells.shutdown()
+        delete_all(es, config)
 
 
 def test_status_counts_a_shared_crawl_under_way(redis_env):

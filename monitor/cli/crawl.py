@@ -84,10 +84,11 @@ def crawl(
         overrides["MONITOR_INCREMENTAL"] = False
     if shared:
         from monitor.distributed.connection import connect
-        from monitor.distributed.shared import check_run_name
+        from monitor.distributed.shared import check_run_name, refuse_pickled
 
         overrides["MONITOR_SHARED_RUN"] = check_run_name(shared)
-        connect()  # unreachable: one line and exit 3 now, not one per source later
+        server = connect()  # unreachable: one line and exit 3 now, not one per source later
+        refuse_pickled(server, [s.id for s in sources], shared)
     from monitor.crawl.options import check_configuration
 
     check_configuration(overrides, translation=False)  # a bad setting: one line, at once

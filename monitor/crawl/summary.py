@@ -70,6 +70,9 @@ class SourceSummary:
     shared: str | None = None  # a part of this shared crawl (monitor.distributed.shared)
     shared_parts: int = 0  # the parts that joined it, when this one ended
     shared_last: bool = False  # the last part out: the source's health is judged after it
+    # this part's requests: enqueued / dequeued (shared), kept (its own: attachment chains),
+    # refused (queued entries it may not run: not JSON requests naming its own callbacks)
+    shared_requests: dict[str, int] = field(default_factory=dict)
     # lists read where the page's script reads them (spiders/shells.py): {kind: pages}
     lists: dict[str, int] = field(default_factory=dict)
     rendered: int = 0  # pages rendered in the browser (render: true)
@@ -128,6 +131,11 @@ def summarize(source: str, kind: str, stats: Mapping[str, Any]) -> SourceSummary
         shared=stats.get("monitor/shared/run"),
         shared_parts=stats.get("monitor/shared/parts", 0),
         shared_last=bool(stats.get("monitor/shared/last")),
+        shared_requests={
+            k.removeprefix(SHARED_PREFIX): v
+            for k, v in stats.items()
+            if k.startswith(SHARED_PREFIX) and k[len(SHARED_PREFIX) :] in SHARED_COUNTS
+        },
         lists={
             k.removeprefix(SHELL_PREFIX): v for k, v in stats.items() if k.startswith(SHELL_PREFIX)
         },
@@ -136,6 +144,8 @@ def summarize(source: str, kind: str, stats: Mapping[str, Any]) -> SourceSummary
 
 
 SHELL_PREFIX = "monitor/listing/shell/"
+SHARED_PREFIX = "monitor/shared/"
+SHARED_COUNTS = ("enqueued", "dequeued", "kept", "refused")
 EXAMPLES = "monitor/examples/"  # stats key prefix: the first URLs counted under another key
 KEEP_EXAMPLES = 3
 

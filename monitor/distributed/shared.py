@@ -22,6 +22,11 @@ with this scheduler:
 - **Kept, then expired.** The queue and the filter outlive the parts (SCHEDULER_PERSIST): a part
   that starts late or is retried finds the URLs done and ends at once. They expire
   MONITOR_SHARED_TTL after the last activity.
+- **JSON, never pickles** (monitor.distributed.wire): a queued entry names its callback and can
+  run nothing else; a part refuses to join a queue holding pickles (`monitor crawl --shared`:
+  one line, exit 2) and skips, counted as `monitor/shared/refused`, an entry that is not a
+  request this spider may run. Attachment chains (they carry their page) and a request holding
+  a value JSON has no form for stay on the part that made them (`monitor/shared/kept`).
 - **Judged once.** The last part out (a counter of open parts) records the parts' listing pages
   and says so in its run record; the source's health is judged on the parts together
   (monitor.alerts.health.merge_parts).
@@ -33,6 +38,8 @@ stays unreachable stops the part, counted as `monitor/shared/errors`.
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import json
 import logging
 import re
@@ -48,6 +55,8 @@ from scrapy_redis.queue import PriorityQueue
 from scrapy_redis.scheduler import Scheduler
 
 from monitor.crawl.dupefilter import CountsRedirects
+from monitor.distributed import wire
+from monitor.distributed.wire import Refused, Unshareable, decode_request, encode_request
 from monitor.errors import ConfigError
 
 logger = logging.getLogger(__name__)
@@ -97,12 +106,48 @@ def _token(key: str) -> str:
 
 
 class ExactlyOnceQueue(PriorityQueue):
-    """scrapy-redis's priority queue whose pop, retried, pops once (see _POP)."""
+    """scrapy-redis's priority queue whose pop, retried, pops once (see _POP), holding requests
+    as JSON (monitor.distributed.wire): an entry this spider may not run is skipped, counted."""
 
     def pop(self, timeout: int = 0) -> Any:
-        script = self.server.register_script(_POP)
-        found = script(keys=[self.key, _token(self.key)], args=[ANSWER_TTL])
-        return self._decode_request(found) if found else None
+        for _ in range(100):  # entries refused in a row: the rest wait for the next call
+            script = self.server.register_script(_POP)
+            found = script(keys=[self.key, _token(self.key)], args=[ANSWER_TTL])
+            if not found:
+                return None
+            try:
+                return self._decode_request(found)
+            except Refused as exc:
+                self._refused(exc, found)
+        return None
+
+    def _encode_request(self, request: Any) -> bytes:
+        return encode_request(request, self.spider)
+
+    def _decode_request(self, encoded_request: bytes) -> Any:
+        return decode_request(encoded_request, self.spider, render=self._render)
+
+    def _render(self) -> dict[str, Any]:
+        from monitor.crawl.render import render_meta
+
+        crawler = self.spider.crawler
+        return render_meta(crawler.stats, crawler.settings.getfloat("MONITOR_RENDER_TIMEOUT"))
+
+    def _refused(self, exc: Exception, entry: bytes) -> None:
+        stats = self.spider.crawler.stats
+        if not stats.get_value("monitor/shared/refused"):  # one line; the count says the rest
+            logger.error(
+                "shared crawl %s: an entry that is not a request this crawl may run (%s), "
+                "skipped: %r", self.key, exc, entry[:120],
+            )  # fmt: skip
+        stats.inc_value("monitor/shared/refused")
+
+
+def pickled_requests(server: Any, source_id: str, run: str) -> int:
+    """How many entries of a shared crawl's queue are pickles (an older news-monitor's, or
+    someone else's): a part refuses to join while there are any."""
+    key = f"{share_key(source_id, run)}:requests"
+    return sum(1 for entry, _ in server.zscan_iter(key, count=500) if entry[:1] == b"\x80")
 
 
 class SharedDupeFilter(CountsRedirects, RFPDupeFilter):
@@ -143,6 +188,7 @@ class SharedScheduler(Scheduler):
             queue_cls=QUEUE_CLASS,
             dupefilter=dupefilter,
             dupefilter_key=f"{key}:dupefilter",
+            serializer=wire,  # the queue's own encoding is wire's too: never scrapy-redis's pickle
         )
         scheduler.crawler = crawler  # stats counted here: scrapy-redis's use a deprecated form
         scheduler.run, scheduler.key = run, key
@@ -150,6 +196,7 @@ class SharedScheduler(Scheduler):
         scheduler.busy_ttl = max(1, int(lease_ttl()))
         scheduler.keep = max(60, int(settings.getfloat("MONITOR_SHARED_TTL")))
         scheduler.last_beat = 0.0
+        scheduler.local, scheduler.order = [], itertools.count()
         crawler.signals.connect(scheduler.spider_idle, signal=signals.spider_idle)
         return scheduler
 
@@ -187,17 +234,39 @@ class SharedScheduler(Scheduler):
 
     def enqueue_request(self, request: Any) -> bool:
         try:
-            queued = super().enqueue_request(request)
-            if queued:  # reading a big sitemap may take longer than the busy key lasts
-                self._still_busy()
+            if not request.dont_filter and self.df.request_seen(request):
+                self.df.log(request, self.spider)
+                return False
+            if request.meta.get("monitor_kind") == "attachment":
+                self._keep(request)  # the chain carries its page (body, capture): kept here
+            else:
+                try:
+                    self.queue.push(request)
+                    self.crawler.stats.inc_value("monitor/shared/enqueued")
+                except Unshareable as exc:
+                    self._keep(request, str(exc))
+            self._still_busy()  # reading a big sitemap may take longer than the busy key lasts
         except RedisError as exc:
             self._unreachable(exc, request.url)
             return False
-        if queued:
-            self.crawler.stats.inc_value("monitor/shared/enqueued")
-        return queued
+        return True
+
+    def _keep(self, request: Any, why: str | None = None) -> None:
+        """A request that stays on this part (its own queue, by priority, before the shared one):
+        an attachment chain, or one holding a value the wire has no form for (named once)."""
+        if why is not None and not self.crawler.stats.get_value("monitor/shared/unshareable"):
+            logger.warning(
+                "shared crawl %s: %s holds %s: fetched by this part, not shared",
+                self.key, request.url, why,
+            )  # fmt: skip
+        if why is not None:
+            self.crawler.stats.inc_value("monitor/shared/unshareable")
+        self.crawler.stats.inc_value("monitor/shared/kept")
+        heapq.heappush(self.local, (-request.priority, next(self.order), request))
 
     def next_request(self) -> Any:
+        if self.local:
+            return heapq.heappop(self.local)[2]
         try:
             request = super().next_request()
             if request is None:
@@ -210,11 +279,16 @@ class SharedScheduler(Scheduler):
         return request
 
     def has_pending_requests(self) -> bool:
+        if self.local:
+            return True
         try:
             return super().has_pending_requests()
         except RedisError as exc:
             self._unreachable(exc, None)
             return False
+
+    def __len__(self) -> int:
+        return len(self.local) + len(self.queue)
 
     def spider_idle(self, spider: Any) -> None:
         """Stay while the queue holds requests or another part is busy."""
@@ -298,3 +372,16 @@ class SharedScheduler(Scheduler):
 
             self.stopping = True
             deferred_from_coro(engine.close_spider_async(reason="shared_queue_unreachable"))
+
+
+def refuse_pickled(server: Any, source_ids: list[str], run: str) -> None:
+    """ConfigError (one line, exit 2) when a shared crawl's queue holds pickled requests."""
+    for source_id in source_ids:
+        found = pickled_requests(server, source_id, run)
+        if found:
+            key = f"{share_key(source_id, run)}:requests"
+            raise ConfigError(
+                f"the shared crawl's queue `{key}` holds {found} pickled requests (written by an "
+                f"older news-monitor, or by someone else): they are not read; remove the queue "
+                f"(`redis-cli DEL {key}`) and start the crawl again"
+            )

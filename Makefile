@@ -74,7 +74,8 @@ nginx:
 	  else echo "nginx is missing: sudo apt-get install nginx-light (secured-cluster tests)"; exit 2; fi; }
 
 # Debian's Chromium: the tests of `render:` sources drive it headless (scrapy-playwright); the
-# browser download Playwright would make by itself is neither needed nor possible here.
+# browser download Playwright would make by itself is neither needed nor possible here. A Chinese
+# font too: without one, the screenshots of `monitor serve`'s pages would show Chinese as boxes.
 chromium:
 	@command -v chromium >/dev/null || { \
 	  if [ "$$(id -u)" = 0 ]; then \
@@ -82,6 +83,12 @@ chromium:
 	    DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null \
 	    || { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null; }; \
 	  else echo "chromium is missing: sudo apt-get install chromium (rendering tests)"; exit 2; fi; }
+	@[ -n "$$(fc-list :lang=zh 2>/dev/null)" ] || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing a Chinese font (fonts-wqy-microhei) for the pages' screenshots"; \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -q fonts-wqy-microhei >/dev/null \
+	    || { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q fonts-wqy-microhei >/dev/null; }; \
+	  else echo "no Chinese font: sudo apt-get install fonts-wqy-microhei (screenshot tests)"; exit 2; fi; }
 
 demo: es
 	$(BIN)/python -m monitor.demo

@@ -58,6 +58,7 @@ GROUPS = {
     "alerts": "Alerts and watches",
     "operations": "Scheduling, runs and Kibana",
     "scaling": "Distributed mode (Redis)",
+    "feeds": "Feeds and `monitor serve`",
 }
 
 _S = Setting
@@ -222,6 +223,14 @@ SETTINGS: tuple[Setting, ...] = (
        "its own sources file", "scaling", sources=(ENV,)),
     _S("MONITOR_WORKER_TRANSLATE", "", "str", "set by `monitor worker` for the crawls it runs: "
        "`1` when they translate", "scaling", sources=(ENV,)),
+    # --- Feeds out (monitor/feeds/): saved searches and watches as Atom, read-only pages --------
+    _S("MONITOR_FEED_SIZE", 50, "int", "entries in a feed (the newest)", "feeds", sources=(ENV,),
+       option="monitor feed --size"),
+    _S("MONITOR_SERVE_TOKEN", None, "secret", "the token `monitor serve` asks for (`?token=` or "
+       "`Authorization: Bearer`); required on any address but loopback", "feeds",
+       sources=(ENV,)),
+    _S("MONITOR_SERVE_TOKEN_FILE", None, "path", "a file holding that token", "feeds",
+       sources=(ENV,)),
 )  # fmt: skip
 BY_NAME = {s.name: s for s in SETTINGS}
 

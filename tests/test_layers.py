@@ -19,7 +19,7 @@ LAYERS = [
      "monitor.translate", "monitor.notify", "monitor.sources", "monitor.settings",
      "monitor.registry", "monitor"},
     {"monitor.crawl", "monitor.alerts", "monitor.distributed", "monitor.schedule",
-     "monitor.kibana", "monitor.demo", "monitor.command"},
+     "monitor.kibana", "monitor.demo", "monitor.command", "monitor.feeds"},
     {"spiders", "pipelines"},
     {"monitor.cli", "monitor.__main__"},
 ]  # fmt: skip

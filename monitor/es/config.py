@@ -80,7 +80,7 @@ class EsConfig:
                 continue
             path = next((m.get(name) for m in (*sources, os.environ) if m.get(name)), None)
             if path:
-                values[attr] = _read_secret(name, path)
+                values[attr] = read_secret(name, path)
         config = cls(**values)
         if config.url and config.cloud_id:
             raise ConfigError("set MONITOR_ES_URL or MONITOR_ES_CLOUD_ID, not both")
@@ -130,7 +130,8 @@ class EsConfig:
 SECRET_FILES = {"api_key": "MONITOR_ES_API_KEY_FILE", "password": "MONITOR_ES_PASSWORD_FILE"}
 
 
-def _read_secret(name: str, path: str) -> str:
+def read_secret(name: str, path: str) -> str:
+    """A secret from a file (its content, stripped); ConfigError when unreadable or empty."""
     try:
         secret = Path(path).read_text(encoding="utf-8").strip()
     except OSError as exc:

@@ -228,6 +228,7 @@ def shape_hit(hit: dict[str, Any], weights: dict[str, float] | None = None) -> d
         "source_id": source.get("source_id"),
         "doc_type": source.get("doc_type"),
         "published_at": source.get("published_at"),
+        "first_seen_at": source.get("first_seen_at"),  # when news-monitor first stored it
         "issuer": policy.get("issuer"),
         "doc_number": policy.get("doc_number"),
         "company": filing.get("company_name"),

@@ -9,10 +9,12 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+import warnings
 from itertools import islice
 from typing import Any
 
 from lxml import html as lxml_html
+from trafilatura.utils import load_html
 
 from monitor.text.article.extract import extract
 from monitor.text.article.pagekind import not_an_article
@@ -63,8 +65,8 @@ def analyse_page(
     if links > max_links:
         raise PageRejected("link_farm", f"more than {max_links} links ({len(body)} bytes)")
     decoded = decode_html(body, content_type, encoding)
-    tree = _tree(decoded.text)
-    found = extract(decoded.text, url, tree)
+    tree, shared = _tree(decoded.text)
+    found = extract(decoded.text, url, tree, shared=shared)
     if not found.text and not _TAG.search(body[:65536]):
         found.method = "unparsable"  # no markup at all: binary or garbage, not an empty article
     truncated = len(found.text) > max_text_chars
@@ -98,7 +100,7 @@ def analyse_page(
         },
         "encoding_lossy": decoded.lossy,
         "declared_encoding": decoded.declared,
-        "policy": policy_metadata(decoded.text) or None,
+        "policy": policy_metadata(decoded.text, tree if shared else None) or None,
         "document": None,
         "not_article": not_article,  # why the page is not an article (article/pagekind.py)
         # MinHash and LSH keys of the text: reprints meet under one story_id (text/stories.py)
@@ -106,11 +108,25 @@ def analyse_page(
     }
 
 
-def _tree(html: str) -> Any:
+def _tree(html: str) -> tuple[Any, bool]:
+    """(the page parsed once, whether it is the tree trafilatura would parse). trafilatura's own
+    loader first (its repairs, no comments or processing instructions): every reader of the page
+    gets this one parse, trafilatura a copy (it prunes what it reads). A page it refuses as not
+    HTML is parsed plainly for our rules, and trafilatura gets the text, as before."""
+    if not html.strip():
+        return None, False
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            tree = load_html(html)
+        except (TypeError, ValueError, lxml_html.etree.ParserError):
+            tree = None
+    if tree is not None:
+        return tree, True
     try:
-        return lxml_html.fromstring(html) if html.strip() else None
+        return lxml_html.fromstring(html), False
     except (ValueError, lxml_html.etree.ParserError):
-        return None
+        return None, False
 
 
 def analyse_file(

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from copy import deepcopy
 from typing import Any
 
 import lxml.html
@@ -115,12 +116,13 @@ def _from_lines(root: Any) -> dict[str, str]:
     return found
 
 
-def policy_metadata(html: str) -> dict[str, str]:
-    """The labelled policy-document fields of a decoded HTML page ({} when there are none)."""
+def policy_metadata(html: str, tree: Any = None) -> dict[str, str]:
+    """The labelled policy-document fields of a decoded HTML page ({} when there are none).
+    `tree`: the page already parsed (read from a copy: its scripts are blanked here)."""
     if not ANY_LABEL.search(html):  # most pages: no second parse
         return {}
     try:
-        root = lxml.html.document_fromstring(html)
+        root = deepcopy(tree) if tree is not None else lxml.html.document_fromstring(html)
     except (ValueError, lxml.etree.ParserError):
         return {}
     for bad in root.iter("script", "style"):

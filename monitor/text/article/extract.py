@@ -119,14 +119,17 @@ def _mostly_han(lines: str) -> bool:
     return len(HAN.findall(lines)) > 0.3 * len(lines.split()) + 50
 
 
-def _trafilatura(html: str, lines: str):
+def _trafilatura(html: str, lines: str, tree: Any = None):
+    """trafilatura's reading; `tree`: the page as its loader parses it (each pass prunes a copy,
+    instead of parsing the page again)."""
+    source = (lambda: deepcopy(tree)) if tree is not None else (lambda: html)  # noqa: E731
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # lxml FutureWarnings inside trafilatura
         han = _mostly_han(lines)
         options = CJK_OPTIONS if han else TRAFILATURA_OPTIONS
-        doc = trafilatura.bare_extraction(html, url=None, **options)
+        doc = trafilatura.bare_extraction(source(), url=None, **options)
         if doc is not None and "\n" not in (doc.text or "\n") and han:
-            second = trafilatura.bare_extraction(html, url=None, config=_CJK_CONFIG, **options)
+            second = trafilatura.bare_extraction(source(), url=None, config=_CJK_CONFIG, **options)
             if second is not None and _cleaner(second.text or "", doc.text or ""):
                 doc = second
     return doc
@@ -183,14 +186,17 @@ def _credits(
     )  # fmt: skip
 
 
-def extract(html: str, url: str | None = None, tree: Any = None) -> Extraction:
+def extract(
+    html: str, url: str | None = None, tree: Any = None, shared: bool = False
+) -> Extraction:
     """Title, text, date, authors, site and the page's declared canonical URL. `tree`: the page
-    parsed by lxml, when the caller has it (the headline rules read it)."""
+    parsed by lxml, when the caller has it (the headline rules read it); `shared`: it is the tree
+    trafilatura's loader makes, so trafilatura reads a copy instead of parsing again."""
     result = Extraction()
     if not html or not html.strip():
         return result
     lines = page_lines(html)  # the page's text, an element per line: labels and what follows
-    doc = _trafilatura(html, lines)
+    doc = _trafilatura(html, lines, tree if shared else None)
     if doc is not None:
         result.title = (doc.title or "").strip() or None
         result.text = clean_lines(doc.text or "")

@@ -21,7 +21,6 @@ import hmac
 import ipaddress
 import logging
 import re
-import threading
 from collections.abc import Callable
 from http import HTTPStatus
 from http.cookies import SimpleCookie
@@ -48,8 +47,8 @@ _TOKEN_IN_LINE = re.compile(r"(token=)[^&\s]*")
 
 
 def is_loopback(host: str) -> bool:
-    if host in ("localhost", ""):
-        return host == "localhost"
+    if host == "localhost":
+        return True
     try:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
@@ -266,7 +265,6 @@ class FeedServer:
         self.url = f"http://{shown}:{bound[1]}"
         if not site.base_url:
             site.base_url = self.url
-        self._thread: threading.Thread | None = None
 
     def serve_forever(self) -> None:
         self.httpd.serve_forever(poll_interval=0.5)

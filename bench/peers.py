@@ -16,8 +16,12 @@ news-please's crawler mode is not run: it fetches only from port 80 and is confi
 directory of its own; see bench/README.md.
 
 CPU is user + system time of the contender's whole process tree (bench.common.measured_run, read
-from /proc while it runs, so workers forked from a fork server count too), not of the fixture
-server (this process) nor of Elasticsearch. Wall is pages over elapsed seconds.
+from /proc while it runs, so workers forked from a fork server count too). Beside it, apart: the
+Elasticsearch node's CPU over the same run (its own `process.cpu.total_in_millis`, so ES's share per
+document is known; the peers index nothing, their figure is the node's idle cost), and this
+process's (the fixture server and the sampler). `machine_cpu_ms_per_page` is the contender's tree
+plus the node, per page: issue 31's "machine CPU per page" (fixture server apart). Wall is pages
+over elapsed seconds.
 
     python bench/peers.py [--pages 2000] [--runs 3] [--setup]
 
@@ -34,6 +38,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
 import uuid
 from pathlib import Path
 
@@ -104,16 +109,30 @@ def setup() -> None:
         subprocess.run([str(python(name)), "-m", "pip", "install", "-q", *packages], check=True)
 
 
-def timed(command: list[str], stdin: str | None = None, env: dict | None = None) -> tuple:
-    """(wall seconds, CPU seconds of the command's whole process tree: the extraction workers
-    fork from a fork server, so RUSAGE_CHILDREN missed most of ours)."""
+def node_cpu_seconds() -> float:
+    """CPU seconds the Elasticsearch node has used since it started (its own figure)."""
+    nodes = make_client(EsConfig.from_env()).nodes.stats(metric="process")["nodes"]
+    return sum(n["process"]["cpu"]["total_in_millis"] for n in nodes.values()) / 1000
+
+
+def timed(command: list[str], stdin: str | None = None, env: dict | None = None) -> dict:
+    """Wall seconds, CPU seconds of the command's whole process tree (the extraction workers
+    fork from a fork server, so RUSAGE_CHILDREN missed most of ours), of the node and of this
+    process (fixture server, sampler) over the same run."""
+    node, here = node_cpu_seconds(), time.process_time()
     code, _, err, wall, used = measured_run(command, stdin, env=env, cwd=ROOT)
+    node, here = node_cpu_seconds() - node, time.process_time() - here
     if code != 0:
         raise SystemExit(f"{command[0]} failed ({code}): {err[-2000:]}")
-    return wall, used
+    return {
+        "wall_seconds": round(wall, 2),
+        "cpu_seconds": round(used, 2),
+        "es_cpu_seconds": round(node, 2),
+        "fixture_server_cpu_seconds": round(here, 2),
+    }
 
 
-def ours(site: Path, base: str, pages: int) -> tuple[float, float]:
+def ours(site: Path, base: str, pages: int) -> dict:
     config = EsConfig.from_env({"MONITOR_INDEX_PREFIX": f"bench-peers-{uuid.uuid4().hex[:8]}"})
     sources = listing_sources(site / "peers-sources.yaml", base)
     command = crawl_command(
@@ -180,12 +199,14 @@ def main() -> None:
         runs: dict[str, list[dict]] = {name: [] for name in contenders}
         for i in range(args.runs):
             for name, run in contenders.items():
-                wall, cpu = run()
-                runs[name].append({"wall_seconds": round(wall, 2), "cpu_seconds": round(cpu, 2)})
-                per_1000 = cpu / len(paths) * 1000
+                run_figures = run()
+                runs[name].append(run_figures)
+                per_1000 = run_figures["cpu_seconds"] / len(paths) * 1000
                 print(
-                    f"run {i + 1} {name:<22} {len(paths) / wall:7.1f} pages/s  "
-                    f"{per_1000:6.2f} CPU s per 1,000 pages",
+                    f"run {i + 1} {name:<22} {len(paths) / run_figures['wall_seconds']:7.1f} "
+                    f"pages/s  {per_1000:6.2f} CPU s per 1,000 pages "
+                    f"(+ node {run_figures['es_cpu_seconds'] / len(paths) * 1000:.2f}, "
+                    f"fixture server {run_figures['fixture_server_cpu_seconds']:.1f} s)",
                     flush=True,
                 )
         server.shutdown()
@@ -193,9 +214,13 @@ def main() -> None:
     for name, found in runs.items():
         wall = statistics.median(r["wall_seconds"] for r in found)
         cpu = statistics.median(r["cpu_seconds"] for r in found)
+        node = statistics.median(r["es_cpu_seconds"] for r in found)
+        machine = statistics.median(r["cpu_seconds"] + r["es_cpu_seconds"] for r in found)
         table[name] = {
             "pages_per_second": round(args.pages / wall, 1),
             "cpu_seconds_per_1000_pages": round(cpu / args.pages * 1000, 2),
+            "es_cpu_seconds_per_1000_pages": round(node / args.pages * 1000, 2),
+            "machine_cpu_ms_per_page": round(machine / args.pages * 1000, 2),
             "runs": found,
         }
     mine = table["ours"]
@@ -211,7 +236,9 @@ def main() -> None:
     }
     for name, row in table.items():
         print(f"{name:<22} {row['pages_per_second']:7.1f} pages/s  "
-              f"{row['cpu_seconds_per_1000_pages']:6.2f} CPU s / 1,000 pages")  # fmt: skip
+              f"{row['cpu_seconds_per_1000_pages']:6.2f} CPU s / 1,000 pages, "
+              f"node {row['es_cpu_seconds_per_1000_pages']:.2f}, "
+              f"machine {row['machine_cpu_ms_per_page']:.2f} ms/page")  # fmt: skip
     print(f"ratios (ours / theirs): {ratios}")
     path = write_result(
         "peers",

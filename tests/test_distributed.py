@@ -12,6 +12,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import threading
 import time
 import zlib
 
@@ -344,11 +345,17 @@ def test_a_part_killed_mid_crawl_costs_only_its_pages_in_flight(shared_site, red
     fetches only what the dead part had taken and not stored; every page stored exactly once."""
     site, client = shared_site(300, 3, 0.05), redis_env[1]
     queued = site.queue()
+    # no page is answered before all three parts have joined: on a loaded machine the third
+    # one started after the other two had finished the queue
+    gate = threading.Event()
+    site.server.hold = ("/site/", gate)
     workers = site.start_workers(3)
     deadline = time.monotonic() + 120
-    while len(client.keys("monitor:share:big:*:busy:*")) < 3:  # every part at work
+    opened = f"monitor:share:big:{queued['slot']}:open"
+    while int(client.get(opened) or 0) < 3:  # every part has joined the shared crawl
         assert time.monotonic() < deadline, [w.poll() for w in workers]
         time.sleep(0.05)
+    gate.set()
     while stored_count(site.es, site.alias) < 30:
         assert time.monotonic() < deadline
         time.sleep(0.05)
@@ -549,7 +556,8 @@ def test_status_shows_the_workers_and_the_queue_and_a_redis_restart_loses_no_job
             time.sleep(1)
         assert runs_by_source(config) == {"gov0": 1, "atom0": 1, "sitemap0": 1}
         running.send_signal(signal.SIGTERM)  # a clean stop
-        assert running.wait(timeout=60) == 0
+        output = running.communicate(timeout=60)[0]
+        assert running.returncode == 0, output[-4000:]
     finally:
         if running.poll() is None:
             kill_tree(running.pid)

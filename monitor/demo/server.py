@@ -57,6 +57,9 @@ class SiteServer(ThreadingHTTPServer):
         self.log: list[tuple[str, int]] = []
         self.delay = 0.0
         self.fail: dict[str, int] = {}  # path → status to answer instead (an outage, in tests)
+        # (path prefix, event): requests under the prefix wait for the event (at most a minute),
+        # so that a test can have every crawler at work before any page arrives
+        self.hold: tuple[str, threading.Event] | None = None
         self.routes: dict[str, Callable[[str, dict[str, str], bytes], Answer]] = {}
 
 
@@ -103,6 +106,9 @@ class _Handler(BaseHTTPRequestHandler):
             return
         url_path = unquote(urlsplit(self.path).path)
         self.server.requests.append(self.path)
+        hold = self.server.hold
+        if hold and url_path.startswith(hold[0]):
+            hold[1].wait(60)
         if self.server.delay:
             time.sleep(self.server.delay)
         if url_path in self.server.fail:

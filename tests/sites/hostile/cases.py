@@ -330,7 +330,7 @@ def cases(internal: str) -> list[Case]:
             "a page slower than the timeout",
             "fetch_errors/DownloadTimeoutError",
             links=["slow.html"],
-            routes={"slow.html": slow(8)},
+            routes={"slow.html": slow(45)},
         ),
         Case(
             "reset-page",

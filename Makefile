@@ -10,7 +10,7 @@ MONITOR := $(BIN)/monitor
 export MONITOR_HOME ?= $(CURDIR)/var
 
 
-.PHONY: run test test-fast test-smoke demo es es-stop redis chromium nginx lint format bench bench-quality bench-throughput bench-incremental bench-pdf bench-faults bench-watches bench-search bench-peers bench-idle bench-render clean help
+.PHONY: run test test-fast test-smoke demo es es-stop redis chromium nginx lint format bench bench-quality bench-throughput bench-incremental bench-pdf bench-faults bench-watches bench-search bench-peers bench-idle bench-render bench-index-cost clean help
 
 help:
 	@echo "make run      crawl the sources in sources.yaml into Elasticsearch, print a summary"
@@ -145,6 +145,10 @@ clean:
 # under bench/.peers/ (made here, once; not part of the package).
 bench-peers: es
 	$(BIN)/python bench/peers.py --setup
+
+# What each part of the articles mapping costs the node: CPU to index, bytes to store.
+bench-index-cost: es
+	$(BIN)/python bench/index_cost.py
 
 # A scheduled run that finds nothing new, ours against an earlier commit.
 bench-idle: es

@@ -562,3 +562,42 @@ def test_status_shows_the_workers_and_the_queue_and_a_redis_restart_loses_no_job
         if running.poll() is None:
             kill_tree(running.pid)
         delete_all(make_client(config), config)
+
+
+class _Running:
+    """A real process with the crawl's interface (join with a timeout, send_signal)."""
+
+    def __init__(self, seconds: float):
+        self.process = subprocess.Popen(["sleep", str(seconds)])
+
+    def join(self, timeout: float) -> bool:
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.process.wait(timeout)
+        return self.process.poll() is not None
+
+    def send_signal(self, signum: int) -> None:
+        self.process.send_signal(signum)
+
+
+def test_a_lapsed_lease_nobody_took_is_taken_again_and_a_taken_one_stops_the_crawl(redis_env):
+    """A worker stalled past its lease's TTL (a crawl's start on a loaded machine): when no other
+    worker took the source meanwhile, the lease is taken again and the crawl goes on; when one
+    did, the crawl is stopped (SIGTERM) and the job says the lease was lost."""
+    from monitor.distributed.jobs import _wait_renewing
+
+    client = redis_env[1]
+    lease = client.lock("monitor:lease:lapsed", timeout=2, blocking=False)
+    assert lease.acquire()
+    client.delete("monitor:lease:lapsed")  # it lapsed; nobody holds it
+    crawl = _Running(1.5)
+    assert _wait_renewing(crawl, lease, 2, "lapsed") is False
+    assert crawl.process.returncode == 0  # it ran to its end
+    assert client.get("monitor:lease:lapsed") == lease.local.token  # held again, by this one
+
+    lease = client.lock("monitor:lease:taken", timeout=2, blocking=False)
+    assert lease.acquire()
+    client.set("monitor:lease:taken", "another worker's token", px=10_000)  # taken meanwhile
+    crawl = _Running(30)
+    assert _wait_renewing(crawl, lease, 2, "taken") is True
+    assert crawl.process.returncode == -signal.SIGTERM
+    assert client.get("monitor:lease:taken") == b"another worker's token"  # theirs, untouched

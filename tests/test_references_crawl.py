@@ -244,6 +244,37 @@ def test_kibana_gets_a_saved_search_of_the_documents_that_cite_a_number(refs, tm
     assert bad.returncode == 2 and "is not a document number" in bad.stderr
 
 
+def test_a_crawl_start_reconciles_only_the_repeals_written_since_the_last(refs):
+    """The crawls kept when they last reconciled repeals in the index's `_meta`; a start reads
+    only the repeals written since (less a margin): one written before is not read again, and
+    without the mark every repeal is."""
+    from monitor.es.references import RECONCILED, ReferenceStep
+
+    _, _, config = refs
+    es = make_client(config)
+    alias = config.index_name("articles")
+    [(index, found)] = es.indices.get_mapping(index=alias).items()
+    meta = found["mappings"]["_meta"]
+    assert meta[RECONCILED] and meta["schema"] == "news-monitor/articles"
+    [hit] = es.search(index=alias, query={"exists": {"field": "repealed_by"}}, size=1)["hits"][
+        "hits"
+    ]
+    stripped = {k: v for k, v in hit["_source"].items() if k != "repealed_by"}
+
+    def marked_after_open(mark: str | None) -> bool:
+        es.index(index=index, id=hit["_id"], document=stripped, refresh=True)
+        kept = {k: v for k, v in meta.items() if k != RECONCILED}
+        es.indices.put_mapping(index=index, meta={**kept, **({RECONCILED: mark} if mark else {})})
+        ReferenceStep(alias).open(es)
+        es.indices.refresh(index=index)
+        return "repealed_by" in es.get(index=index, id=hit["_id"])["_source"]
+
+    assert not marked_after_open("2999-01-01T00:00:00+00:00")  # its repealer is older: not read
+    assert marked_after_open(None)  # no mark: every repeal, this one too
+    after = es.indices.get_mapping(index=index)[index]["mappings"]["_meta"]
+    assert after[RECONCILED] > meta[RECONCILED] and after["schema"] == meta["schema"]
+
+
 def test_documents_stored_before_references_get_them_at_the_next_crawl(refs):
     """Documents written without references (as an older version stored them) are read again
     from their stored text when a crawl opens the index, and repeals marked again: nothing is

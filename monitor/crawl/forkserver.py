@@ -94,6 +94,10 @@ def _load(load_object, path: str) -> None:
         load_object(path)  # an optional component that is missing: the crawl itself says so
 
 
+def _nothing() -> None:
+    """The child ForkServer.warm forks (a module-level function: the server gets it by name)."""
+
+
 def redirect_stdout(out: str) -> None:
     """The child's standard output into the file the launcher reads."""
     descriptor = os.open(out, os.O_WRONLY | os.O_TRUNC)
@@ -145,7 +149,10 @@ class ForkServer:
         return ForkedCrawl(self._context, args)
 
     def warm(self) -> None:
-        """Start the server now (its imports, about a CPU-second), not with the first crawl."""
-        from multiprocessing import forkserver
-
-        forkserver.ensure_running()
+        """Start the server now and wait for its imports (about a CPU-second, several seconds on
+        a loaded machine), not with the first crawl: a child that does nothing is forked once
+        they are done. A worker that holds a lease while the first crawl starts would otherwise
+        wait out the imports without renewing it."""
+        child = self._context.Process(target=_nothing, daemon=False)
+        child.start()
+        child.join()

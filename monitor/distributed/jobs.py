@@ -165,10 +165,21 @@ def crawl_source(
             lease.release()
 
 
+def _taken_again(lease: Any) -> bool:
+    """Whether a lapsed lease could be taken again at once (no other worker holds it)."""
+    from redis.exceptions import RedisError
+
+    try:
+        return bool(lease.acquire(blocking=False))
+    except (LockError, RedisError):
+        return False
+
+
 def _wait_renewing(crawl: Any, lease: Any, ttl: float, source_id: str) -> bool:
-    """Until the crawl ends, the lease renewed at once, then every third of its TTL. A lease lost
-    (this worker was stalled past the TTL and another may have taken the source) stops the crawl,
-    and says so (True); Redis unreachable for a moment (a restart) is tried again next time."""
+    """Until the crawl ends, the lease renewed at once, then every third of its TTL. A lease that
+    lapsed (this worker stalled past the TTL: a loaded machine) is taken again when nobody holds
+    it; one another worker holds stops the crawl, and says so (True). Redis unreachable for a
+    moment (a restart) is tried again next time."""
     from redis.exceptions import RedisError
 
     lost = False
@@ -177,9 +188,13 @@ def _wait_renewing(crawl: Any, lease: Any, ttl: float, source_id: str) -> bool:
             try:
                 lease.reacquire()
             except LockError as exc:
-                logger.warning("crawl %s: lease lost (%s): stopping the crawl", source_id, exc)
-                crawl.send_signal(signal.SIGTERM)  # it finishes the pages in flight
-                lost = True
+                if _taken_again(lease):  # it lapsed (this worker stalled), and nobody took it
+                    logger.warning("crawl %s: lease lapsed (%s), nobody held it: taken again",
+                                   source_id, exc)  # fmt: skip
+                else:
+                    logger.warning("crawl %s: lease lost (%s): stopping the crawl", source_id, exc)
+                    crawl.send_signal(signal.SIGTERM)  # it finishes the pages in flight
+                    lost = True
             except RedisError as exc:
                 logger.warning("crawl %s: lease not renewed, Redis unreachable (%s): trying "
                                "again", source_id, type(exc).__name__)  # fmt: skip

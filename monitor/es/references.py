@@ -15,6 +15,7 @@ crawl's opening reconciles what is missing (documents stored before `repealed_by
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from elasticsearch import Elasticsearch
@@ -26,6 +27,9 @@ from monitor.text.references import VERSION, reference_fields
 logger = logging.getLogger(__name__)
 
 PAGE = 200  # documents read or marked per request
+# the index's `_meta` key: repeals written before it are reconciled (ReferenceStep.open)
+RECONCILED = "references_reconciled_at"
+RECONCILE_MARGIN = timedelta(minutes=10)  # clocks of other crawl hosts, refreshes, slow writes
 REPEALER_FIELDS = ["title", "published_at", "policy.doc_number", "repeals"]
 OLDER = {
     "bool": {
@@ -96,11 +100,14 @@ def mark_repealed(
     return marked
 
 
-def reconcile_repeals(es: Elasticsearch, index: str) -> int:
+def reconcile_repeals(es: Elasticsearch, index: str, since: str | None = None) -> int:
     """Every stored repeal written on the document it repeals, where missing (documents stored
-    before `repealed_by` existed, or a repeal and its target stored in the same second)."""
+    before `repealed_by` existed, or a repeal and its target stored in the same second); with
+    `since`, only the repeals written since then."""
     marked, after = 0, None
-    query = {"exists": {"field": "repeals"}}
+    query: dict[str, Any] = {"exists": {"field": "repeals"}}
+    if since:
+        query = {"bool": {"filter": [query, {"range": {"indexed_at": {"gte": since}}}]}}
     sort = [{"published_at": {"order": "asc", "missing": "_last"}}, {"url": "asc"}]
     while True:
         extra = {"search_after": after} if after else {}
@@ -152,11 +159,25 @@ class ReferenceStep:
 
     def open(self, es: Elasticsearch) -> None:
         read = backfill_references(es, self.index)
-        marked = reconcile_repeals(es, self.index)
+        marked = self._reconcile(es, everything=read > 0)
         if read or marked:
             logger.info(
                 "references read again for %d stored documents, %d marked repealed", read, marked
             )
+
+    def _reconcile(self, es: Elasticsearch, everything: bool = False) -> int:
+        """The repeals written since the last reconciliation (all of them the first time, or
+        when references were just read again: those keep their old `indexed_at`), the time kept
+        in the index's `_meta` (a margin for clocks and refreshes): a crawl's start reads what
+        the index gained since, not every repeal it holds."""
+        started = (datetime.now(UTC) - RECONCILE_MARGIN).isoformat(timespec="seconds")
+        mappings = es.indices.get_mapping(index=self.index)
+        index, found = next(iter(mappings.items()))
+        meta = found["mappings"].get("_meta") or {}
+        since = None if everything else meta.get(RECONCILED)
+        marked = reconcile_repeals(es, self.index, since=since)
+        es.indices.put_mapping(index=index, meta={**meta, RECONCILED: started})
+        return marked
 
     def prepare(self, es: Elasticsearch, batch: Batch) -> Prepared:
         written = [(i, s) for i, s in batch.docs if batch.kinds[i] in ("new", "changed")]

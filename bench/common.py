@@ -75,6 +75,18 @@ def process_tree_cpu(root: int, reaped: bool = True) -> dict[int, float]:
     return {pid: stats[pid][1] for pid in tree if pid in stats}
 
 
+def local_node_cpu_seconds(es: Any) -> float:
+    """CPU seconds the Elasticsearch node(s) used since they started: read from /proc when the
+    node runs on this machine (exact, at once), else the node's own figure (refreshed once a
+    second, too coarse for a run of a few seconds)."""
+    nodes = es.nodes.info(metric="process")["nodes"]
+    pids = [n["process"]["id"] for n in nodes.values()]
+    if all(Path(f"/proc/{pid}/stat").exists() for pid in pids):
+        return sum(sum(process_tree_cpu(pid).values()) for pid in pids)
+    stats = es.nodes.stats(metric="process")["nodes"]
+    return sum(n["process"]["cpu"]["total_in_millis"] for n in stats.values()) / 1000
+
+
 def measured_run(command: list[str], stdin: str | None = None, **options: Any) -> tuple:
     """(returncode, stdout, stderr, wall seconds, CPU seconds of the whole process tree) of a
     command: its descendants' own CPU sampled from /proc every 0.1 s, the last value seen per

@@ -13,8 +13,9 @@ indexed into one index per mapping variant, interleaved, `--runs` times:
   attachments' text (one `standard` analysis per text);
 - `plain`: Elasticsearch's dynamic mapping of the same `_source` (text + keyword per string);
 
-each once as crawled and once with the renderings (`+translated`). CPU is the node's own
-`process.cpu.total_in_millis` over the bulk and the refresh that follows; store is the primary
+each once as crawled and once with the renderings (`+translated`). CPU is the node's
+process over the bulk and the refresh that follows (from /proc: the node's own figure is refreshed
+once a second, too coarse for a bulk of a few seconds); store is the primary
 store size after a flush and a force-merge to one segment (what the index settles to), per 1,000
 documents and projected linearly to a million. The versions index's store per document comes from
 a second crawl of the same site after every page changed.
@@ -41,7 +42,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.common import write_result  # noqa: E402
+from bench.common import local_node_cpu_seconds, write_result  # noqa: E402
 from monitor.demo.server import crawl_command, serve  # noqa: E402
 from monitor.es.client import make_client  # noqa: E402
 from monitor.es.config import EsConfig  # noqa: E402
@@ -126,11 +127,6 @@ def translated(documents: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
-def node_cpu_seconds(es: Any) -> float:
-    nodes = es.nodes.stats(metric="process")["nodes"]
-    return sum(n["process"]["cpu"]["total_in_millis"] for n in nodes.values()) / 1000
-
-
 def store_bytes(es: Any, index: str) -> int:
     es.indices.flush(index=index)
     es.indices.forcemerge(index=index, max_num_segments=1)
@@ -147,11 +143,11 @@ def index_once(es: Any, index: str, mappings: dict | None, documents: list[dict]
         index=index, settings=settings, **({"mappings": mappings} if mappings else {})
     )
     try:
-        before = node_cpu_seconds(es)
+        before = local_node_cpu_seconds(es)
         actions = ({"_index": index, "_source": d} for d in documents)
         indexed, errors = bulk(es, actions, chunk_size=500, raise_on_error=False)
         es.indices.refresh(index=index)
-        cpu = node_cpu_seconds(es) - before
+        cpu = local_node_cpu_seconds(es) - before
         if errors:
             raise SystemExit(
                 f"{index}: {len(errors)} documents refused: {json.dumps(errors[0])[:500]}"

@@ -17,11 +17,11 @@ directory of its own; see bench/README.md.
 
 CPU is user + system time of the contender's whole process tree (bench.common.measured_run, read
 from /proc while it runs, so workers forked from a fork server count too). Beside it, apart: the
-Elasticsearch node's CPU over the same run (its own `process.cpu.total_in_millis`, so ES's share per
-document is known; the peers index nothing, their figure is the node's idle cost), and this
-process's (the fixture server and the sampler). `machine_cpu_ms_per_page` is the contender's tree
-plus the node, per page: issue 31's "machine CPU per page" (fixture server apart). Wall is pages
-over elapsed seconds.
+Elasticsearch node's CPU over the same run (from /proc: bench.common.local_node_cpu_seconds), so
+that ES's share per document is known (the peers index nothing: theirs is the node's idle cost),
+and this process's (the fixture server and the sampler). `machine_cpu_ms_per_page` is the
+contender's tree plus the node, per page: issue 31's "machine CPU per page" (fixture server
+apart). Wall is pages over elapsed seconds.
 
     python bench/peers.py [--pages 2000] [--runs 3] [--setup]
 
@@ -45,7 +45,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.common import measured_run, write_result  # noqa: E402
+from bench.common import local_node_cpu_seconds, measured_run, write_result  # noqa: E402
 from monitor.demo.server import crawl_command, serve  # noqa: E402
 from monitor.es.client import make_client  # noqa: E402
 from monitor.es.config import EsConfig  # noqa: E402
@@ -110,9 +110,8 @@ def setup() -> None:
 
 
 def node_cpu_seconds() -> float:
-    """CPU seconds the Elasticsearch node has used since it started (its own figure)."""
-    nodes = make_client(EsConfig.from_env()).nodes.stats(metric="process")["nodes"]
-    return sum(n["process"]["cpu"]["total_in_millis"] for n in nodes.values()) / 1000
+    """CPU seconds the Elasticsearch node has used since it started."""
+    return local_node_cpu_seconds(make_client(EsConfig.from_env()))
 
 
 def timed(command: list[str], stdin: str | None = None, env: dict | None = None) -> dict:

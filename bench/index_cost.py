@@ -18,7 +18,8 @@ process over the bulk and the refresh that follows (from /proc: the node's own f
 once a second, too coarse for a bulk of a few seconds); store is the primary
 store size after a flush and a force-merge to one segment (what the index settles to), per 1,000
 documents and projected linearly to a million. The versions index's store per document comes from
-a second crawl of the same site after every page changed.
+a second crawl of the same site after a sentence was added to each page's first paragraph (the
+pages whose stored text changed by it, the English half here, each keep a version).
 
     python bench/index_cost.py [--pages 2000] [--runs 3]
 
@@ -43,12 +44,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.common import local_node_cpu_seconds, write_result  # noqa: E402
-from monitor.demo.server import crawl_command, serve  # noqa: E402
+from monitor.demo.server import crawl_command  # noqa: E402
 from monitor.es.client import make_client  # noqa: E402
 from monitor.es.config import EsConfig  # noqa: E402
 from monitor.es.node import ensure_available  # noqa: E402
 from monitor.es.schema import ARTICLE_PROPERTIES, delete_all  # noqa: E402
-from tests.sites.generated import generate_site, listing_sources, write_listing  # noqa: E402
+from tests.sites.generated import served_listing  # noqa: E402
 
 LANGUAGE_FIELDS = ("zh", "en")
 
@@ -158,8 +159,9 @@ def index_once(es: Any, index: str, mappings: dict | None, documents: list[dict]
 
 
 def versions_bytes_per_document(es: Any, config: EsConfig, site: Path, sources: Path) -> dict:
-    """Crawl again after every page changed: the versions index's store per version kept."""
-    for page in (site / "site").rglob("*.html"):
+    """Crawl again after a sentence was added to each page: the versions index's store per
+    version kept."""
+    for page in (site / "www" / "site").rglob("*.html"):
         if page.parent.name == "list":
             continue
         text = page.read_text(encoding="utf-8")
@@ -186,10 +188,7 @@ def main() -> None:
     try:
         with tempfile.TemporaryDirectory() as tmp_name:
             site = Path(tmp_name)
-            paths = generate_site(site, args.pages)
-            write_listing(site, paths)
-            server = serve(site)
-            sources = listing_sources(site / "sources.yaml", server.base)
+            server, sources, paths = served_listing(site, args.pages)
             crawl(config, sources)
             alias = config.index_name("articles")
             es.indices.refresh(index=alias)

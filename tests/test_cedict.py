@@ -114,3 +114,58 @@ def test_a_compound_written_apart_is_found_below_the_compound(notices):
     es, alias = notices
     result = search(es, alias, SearchRequest("动力电池", size=10))
     assert [h["id"] for h in result["hits"]] == ["e", "d"]  # 动力蓄电池: its words, lower
+
+
+@pytest.fixture()
+def industry():
+    config = new_config()
+    es = make_client(config)
+    ensure_articles_index(es, config)
+    alias = config.index_name("articles")
+    texts = {
+        # "control": first senses 管制, 控制, 管控 in documents on other subjects; a later sense,
+        # 调控, beside the query's other words
+        "x1": ("镓出口管制", "出口管制正式实施。"),
+        "x2": ("无人机出口管制", "部分无人机实施出口管制。"),
+        "x3": ("疫情防控", "控制传播，加强管控。"),
+        "x4": ("质量控制", "企业加强质量控制和风险管控。"),
+        "s1": ("继续开展粗钢产量调控", "坚持以产定需，严禁新增钢铁产能，开展钢铁产量调控。"),
+        # a name no dictionary renders (CATL) and the Chinese documents on the same thing
+        "c1": ("CATL starts sodium-ion battery output", "CATL said its sodium-ion battery ..."),
+        "c2": ("宁德时代钠离子电池量产", "钠离子电池实现量产装车。"),
+        "c3": ("Sodium-ion battery prices fall", "A sodium-ion battery costs less ..."),
+        "c4": ("电池回收新规", "动力电池回收利用管理办法发布。"),
+    }
+    for doc_id, (title, text) in texts.items():
+        language = "en" if title.isascii() else "zh"
+        es.index(index=alias, id=doc_id, document={"title": title, "text": text,
+                 "language": language, "story_id": doc_id})  # fmt: skip
+    es.indices.refresh(index=alias)
+    yield es, alias
+    delete_all(es, config)
+
+
+def test_the_sense_found_beside_the_other_concepts_is_chosen(industry):
+    """Ballesteros & Croft's co-occurrence: of the words for "controls" the documents use, the
+    one found beside the query's steel and output comes first, though the dictionary lists it
+    among its later senses and three first-sense words are used more."""
+    es, alias = industry
+    result = search(es, alias, SearchRequest("steel output controls", size=10))
+    concepts = {c["text"]: c for c in result["concepts"]}
+    assert concepts["controls"]["chinese"][0] == "调控"
+    assert [h["id"] for h in result["hits"]][:1] == ["s1"]
+
+
+def test_a_name_without_a_chinese_form_is_not_required_of_chinese_documents(industry):
+    """The query "CATL sodium-ion battery": English documents must name CATL (its key concept);
+    Chinese ones cannot, so there its other concepts decide, all of them."""
+    es, alias = industry
+    result = search(es, alias, SearchRequest("CATL sodium-ion battery", size=10))
+    assert [h["id"] for h in result["hits"]] == ["c1", "c2"]  # not c3 (no CATL), c4 (电池 only)
+    assert result["required"] == 1 and result["required_by_language"] == [
+        "Chinese documents: 2 of 'sodium-ion', 'battery' (a key concept has no form in their "
+        "language)"
+    ]
+    everywhere = search(es, alias, SearchRequest("sodium-ion battery", size=10))
+    assert everywhere["required_by_language"] == []  # every concept reaches both: one rule
+    assert {h["id"] for h in everywhere["hits"]} == {"c1", "c2", "c3"}

@@ -238,6 +238,8 @@ def _explain(result: dict[str, Any], dsl: dict[str, Any]) -> None:
             f"required: {result['required']} of the {result['key_concepts']} key concepts "
             f"(of {len(result['concepts'])})"
         )
+        for note in result.get("required_by_language", []):
+            click.echo(f"    {note}")
     click.echo(json.dumps(dsl, ensure_ascii=False, indent=1))
 
 

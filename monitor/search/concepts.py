@@ -94,7 +94,7 @@ def _words(text: str) -> tuple[str, ...]:
 
 
 _singular = cedict.singular
-MAX_ALTERNATIVES = 12  # later senses offered to the collection's choice
+MAX_ALTERNATIVES = 32  # further senses offered to the collection's choice (monitor.search.senses)
 BACKOFF_LENGTH = 4  # characters: a compound of two words at least
 MAX_COMPOSED = 16  # English phrases of an unknown Chinese word's senses put together
 

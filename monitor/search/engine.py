@@ -323,6 +323,7 @@ def search(
         ],  # fmt: skip
         "key_concepts": compiled.key_concepts,
         "required": compiled.required,
+        "required_by_language": compiled.sides,
         "relaxed": relaxed,
         "collapsed": request.collapse_stories,
         "unstoried": unstoried,

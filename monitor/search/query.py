@@ -62,6 +62,11 @@ _FIELD_ALIASES = {"language": "lang", "doc_type": "type", "source_id": "source"}
 _LANGUAGE = re.compile(r"^[a-z]{2,3}$")
 
 
+def _reaches(concept: Concept, han: bool) -> bool:
+    """Whether the concept has a form in documents of that script (Chinese, or the others)."""
+    return bool(concept.chinese or concept.backoff) if han else bool(concept.english)
+
+
 def required_concepts(count: int) -> int:
     """How many of a query's concepts a document must match."""
     if count <= 2:
@@ -105,6 +110,8 @@ class CompiledQuery:
     key_concepts: int = 0  # how many of them are key (the rest are weak)
     required: int = 0  # key concepts a document must match
     why: list[str] = field(default_factory=list)  # per concept: key or weak, and why (--explain)
+    # how documents of a language are held to fewer concepts than `required` (--explain)
+    sides: list[str] = field(default_factory=list)
     weights: dict[str, float] = field(default_factory=dict)  # named concept clause → its constant
     filters: list[dict[str, Any]] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)  # source ids named by `source:`
@@ -168,6 +175,7 @@ class _Compiler:
         required = min(floor, len(key)) if floor else required_concepts(len(key))
         should: list[dict[str, Any]] = []
         weights: dict[str, float] = {}
+        side_notes: list[str] = []
         if key:
             counted = []
             for i, concept in enumerate(concepts):
@@ -176,7 +184,13 @@ class _Compiler:
                 (counted if concept in key else should).append(
                     self._coordinated(concept, name, weight)
                 )
-            must.append({"bool": {"should": counted, "minimum_should_match": required}})
+            sides = self._sides(concepts, key, required, floor)
+            if sides is None:
+                must.append({"bool": {"should": counted, "minimum_should_match": required}})
+            else:  # scored as before, required per language side (see _sides)
+                should = counted + should
+                must.append({"bool": {"filter": [sides[0]]}})
+                side_notes = sides[1]
             if len(concepts) > 1:  # the words as written, near each other: a little higher
                 written = " ".join(words)
                 fields = ALL_FIELDS["zh" if HAN.search(written) else "en"]
@@ -195,11 +209,41 @@ class _Compiler:
             key_concepts=len(key),
             required=required,
             why=why,
+            sides=side_notes,
             weights=weights,
             filters=self.filters,
             sources=self.sources,
             empty=not concepts and len(must) == 1 and "match_all" in must[0] and not must_not,
         )
+
+    def _sides(
+        self, concepts: list[Concept], key: list[Concept], required: int, floor: int | None
+    ) -> tuple[dict[str, Any], list[str]] | None:
+        """The requirement per language side when a key concept cannot be found in one: a name
+        no dictionary renders (CATL) is not in a Chinese document, whose other concepts then
+        decide ("CATL sodium-ion battery": 钠离子 and 电池). Chinese documents (language zh) are
+        held to the key concepts of the query's concepts that have a Chinese form, the others
+        to those with an English form, each counted as `key_concepts` and `required_concepts`
+        count the query's. None when every key concept reaches both sides (the common case)."""
+        if all(_reaches(c, True) and _reaches(c, False) for c in key):
+            return None
+        chinese = {"term": {"language": "zh"}}
+        branches, notes = [], []
+        for han, side, name in ((True, chinese, "Chinese"), (False, None, "other")):
+            reachable = [c for c in concepts if _reaches(c, han)]
+            side_key = key_concepts(reachable, self.decision)[0] if reachable else key
+            need = min(floor, len(side_key)) if floor else required_concepts(len(side_key))
+            needed = [concept_clause(c) for c in side_key]
+            clause: dict[str, Any] = {"bool": {"should": needed, "minimum_should_match": need}}
+            where = [chinese] if side else []
+            branches.append(
+                {"bool": {"filter": [*where, clause], **({} if side else {"must_not": [chinese]})}}
+            )
+            if side_key != key or need != required:
+                texts = ", ".join(repr(c.text) for c in side_key)
+                notes.append(f"{name} documents: {need} of {texts} (a key concept has no form "
+                             f"in their language)")  # fmt: skip
+        return {"bool": {"should": branches, "minimum_should_match": 1}}, notes
 
     @staticmethod
     def _coordinated(concept: Concept, name: str, weight: float) -> dict[str, Any]:

@@ -4,10 +4,13 @@ language, keep those the indexed documents use (Ballesteros & Croft 1998; Gao et
 CC-CEDICT offers many words for one English sense ("control": 制导, 把持, 控制, 管制, 调控, ...) and
 several senses for one Chinese word (标准: standard, norm, criterion). A rendering that no stored
 document contains cannot find anything and, when it is rare elsewhere, pulls in noise; one that
-the collection uses often is the likeliest sense. So before a search, each dictionary concept's
-candidate renderings are counted in the index (one _msearch for the query), those found nowhere
-are dropped (the cap on weak renderings), and at most MAX_RENDERINGS are kept, the dictionary's
-first senses before its later ones, then by how many documents use them. The renderings the
+the collection uses often is the likeliest sense, and one the collection uses beside the query's
+other concepts is the likeliest in this query. So before a search, each dictionary concept's
+candidate renderings are counted in the index (one _msearch for the query), each with how many
+of its documents also have another concept of the query; those found nowhere are dropped (the
+cap on weak renderings), and at most MAX_RENDERINGS are kept: those found beside the other
+concepts first, then the dictionary's first senses before its later ones, then by how many
+documents use them beside the others and at all. The renderings the
 analyst typed are never touched; glossary entries are kept whole (a domain vocabulary).
 """
 
@@ -40,21 +43,42 @@ def _translated(concept: Concept) -> tuple[str, tuple[str, ...]]:
     return "chinese", concept.chinese + concept.alternatives
 
 
+def _any_form(concept: Concept) -> dict[str, Any]:
+    """A document that has any of the concept's forms or candidate renderings."""
+    forms = _unique((concept.text, *concept.forms, *concept.alternatives))
+    phrases = [{"multi_match": {"query": f, "fields": _where(f), "type": "phrase"}} for f in forms]
+    return {"bool": {"should": phrases, "minimum_should_match": 1}}
+
+
+def _unique(values: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(v for v in values if v))
+
+
 def choose(es: Elasticsearch, index: str, concepts: list[Concept]) -> list[Concept]:
-    """The concepts with their dictionary renderings chosen by the collection."""
+    """The concepts with their dictionary renderings chosen by the collection: a rendering no
+    document uses is dropped; of those used, the ones found in documents beside the query's
+    other concepts (any of their forms) come first (the likeliest sense in this query: 调控 for
+    "controls" beside 钢铁 and 产量), then the dictionary's first senses, then the most used."""
     open_ = [c for c in concepts if c.origin == "cedict" and len(_translated(c)[1]) > 1]
-    forms = list(dict.fromkeys(f for c in open_ for f in _translated(c)[1]))
-    if not forms:
+    if not open_:
         return concepts
+    asked: list[tuple[Concept, str]] = []
     searches: list[dict[str, Any]] = []
-    for form in forms:
-        query = {"multi_match": {"query": form, "fields": _where(form), "type": "phrase"}}
-        searches += [{"index": index}, {"size": 0, "track_total_hits": True, "query": query}]
+    for concept in open_:
+        others = [_any_form(c) for c in concepts if c is not concept]
+        for form in _unique(_translated(concept)[1]):
+            query = {"multi_match": {"query": form, "fields": _where(form), "type": "phrase"}}
+            body: dict[str, Any] = {"size": 0, "track_total_hits": True, "query": query}
+            if others:
+                body["aggs"] = {"beside": {"filter": {"bool": {"filter": others}}}}
+            asked.append((concept, form))
+            searches += [{"index": index}, body]
     responses = es.msearch(searches=searches)["responses"]
-    counts = {
-        form: response.get("hits", {}).get("total", {}).get("value", 0)
-        for form, response in zip(forms, responses, strict=True)
-    }
+    counts: dict[tuple[int, str], tuple[int, int]] = {}
+    for (concept, form), response in zip(asked, responses, strict=True):
+        used = response.get("hits", {}).get("total", {}).get("value", 0)
+        beside = response.get("aggregations", {}).get("beside", {}).get("doc_count", 0)
+        counts[id(concept), form] = (used, beside)
     chosen = []
     for concept in concepts:
         if concept not in open_:
@@ -62,8 +86,9 @@ def choose(es: Elasticsearch, index: str, concepts: list[Concept]) -> list[Conce
             continue
         side, candidates = _translated(concept)
         first = set(getattr(concept, side))
-        used = [f for f in candidates if counts.get(f)]
-        used.sort(key=lambda f: (f not in first, -counts[f]))
+        found = {f: counts[id(concept), f] for f in _unique(candidates)}
+        used = [f for f, (n, _) in found.items() if n]
+        used.sort(key=lambda f: (not found[f][1], f not in first, -found[f][1], -found[f][0]))
         kept = tuple(used[:MAX_RENDERINGS]) or getattr(concept, side)[:1]
         chosen.append(replace(concept, **{side: kept, "alternatives": ()}))
     return chosen

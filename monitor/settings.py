@@ -45,7 +45,10 @@ LOG_FORMATTER = "monitor.crawl.logs.MonitorLogFormatter"  # drop lines without t
 # guard refuses any other scheme, attachments outside the source's hosts, and any request to a
 # loopback, private, link-local, multicast or reserved address (after DNS, after every redirect)
 # unless the network is in MONITOR_PRIVATE_NETWORKS or the source's `private_networks`.
-DOWNLOAD_HANDLERS = {"file": None, "data": None, "ftp": None, "s3": None}
+DOWNLOAD_HANDLERS = {"file": None, "data": None, "ftp": None, "s3": None,
+                     # Scrapy's HTTP/1.1 handler, its close made safe (monitor/crawl/http.py)
+                     "http": "monitor.crawl.http.Http11Handler",
+                     "https": "monitor.crawl.http.Http11Handler"}  # fmt: skip
 REDIRECT_MAX_TIMES = 10  # a longer chain is counted as monitor/fetch/errors/redirects
 # a redirect loop is dropped by the duplicate filter: this one counts it (errors/redirect_loop)
 DUPEFILTER_CLASS = "monitor.crawl.dupefilter.RedirectAwareDupeFilter"

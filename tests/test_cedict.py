@@ -80,19 +80,12 @@ def test_words_no_dictionary_has_are_put_together_from_those_it_has():
     assert guess.chinese == ("流片",) and len(guess.english) == 16  # at most MAX_COMPOSED
 
 
-@pytest.fixture()
-def notices():
+def _indexed(texts: dict[str, tuple[str, str]]):
+    """A throw-away index of {id: (title, text)}, English when the title is ASCII."""
     config = new_config()
     es = make_client(config)
     ensure_articles_index(es, config)
     alias = config.index_name("articles")
-    texts = {
-        "a": ("关于开展数据安全检查的通知", "现将有关事项通知如下。"),
-        "b": ("关于印发管理办法的通知", "请认真贯彻执行。"),
-        "c": ("Notice on inspections", "The ministry issued a notice."),
-        "d": ("电动汽车用动力蓄电池安全要求", "标准要求电池不起火、不爆炸。"),
-        "e": ("动力电池企业扩产", "多家动力电池企业宣布扩产。"),
-    }
     for doc_id, (title, text) in texts.items():
         language = "en" if title.isascii() else "zh"
         es.index(index=alias, id=doc_id, document={"title": title, "text": text,
@@ -100,6 +93,18 @@ def notices():
     es.indices.refresh(index=alias)
     yield es, alias
     delete_all(es, config)
+
+
+@pytest.fixture()
+def notices():
+    texts = {
+        "a": ("关于开展数据安全检查的通知", "现将有关事项通知如下。"),
+        "b": ("关于印发管理办法的通知", "请认真贯彻执行。"),
+        "c": ("Notice on inspections", "The ministry issued a notice."),
+        "d": ("电动汽车用动力蓄电池安全要求", "标准要求电池不起火、不爆炸。"),
+        "e": ("动力电池企业扩产", "多家动力电池企业宣布扩产。"),
+    }
+    yield from _indexed(texts)
 
 
 def test_the_collection_chooses_among_a_senses_words(notices):
@@ -118,10 +123,6 @@ def test_a_compound_written_apart_is_found_below_the_compound(notices):
 
 @pytest.fixture()
 def industry():
-    config = new_config()
-    es = make_client(config)
-    ensure_articles_index(es, config)
-    alias = config.index_name("articles")
     texts = {
         # "control": first senses 管制, 控制, 管控 in documents on other subjects; a later sense,
         # 调控, beside the query's other words
@@ -136,13 +137,7 @@ def industry():
         "c3": ("Sodium-ion battery prices fall", "A sodium-ion battery costs less ..."),
         "c4": ("电池回收新规", "动力电池回收利用管理办法发布。"),
     }
-    for doc_id, (title, text) in texts.items():
-        language = "en" if title.isascii() else "zh"
-        es.index(index=alias, id=doc_id, document={"title": title, "text": text,
-                 "language": language, "story_id": doc_id})  # fmt: skip
-    es.indices.refresh(index=alias)
-    yield es, alias
-    delete_all(es, config)
+    yield from _indexed(texts)
 
 
 def test_the_sense_found_beside_the_other_concepts_is_chosen(industry):

@@ -188,9 +188,9 @@ class _Compiler:
             if sides is None:
                 must.append({"bool": {"should": counted, "minimum_should_match": required}})
             else:  # scored as before, required per language side (see _sides)
+                requirement, side_notes = sides
                 should = counted + should
-                must.append({"bool": {"filter": [sides[0]]}})
-                side_notes = sides[1]
+                must.append({"bool": {"filter": [requirement]}})
             if len(concepts) > 1:  # the words as written, near each other: a little higher
                 written = " ".join(words)
                 fields = ALL_FIELDS["zh" if HAN.search(written) else "en"]
@@ -229,16 +229,16 @@ class _Compiler:
             return None
         chinese = {"term": {"language": "zh"}}
         branches, notes = [], []
-        for han, side, name in ((True, chinese, "Chinese"), (False, None, "other")):
+        for han, name in ((True, "Chinese"), (False, "other")):
             reachable = [c for c in concepts if _reaches(c, han)]
             side_key = key_concepts(reachable, self.decision)[0] if reachable else key
             need = min(floor, len(side_key)) if floor else required_concepts(len(side_key))
             needed = [concept_clause(c) for c in side_key]
             clause: dict[str, Any] = {"bool": {"should": needed, "minimum_should_match": need}}
-            where = [chinese] if side else []
-            branches.append(
-                {"bool": {"filter": [*where, clause], **({} if side else {"must_not": [chinese]})}}
-            )
+            if han:
+                branches.append({"bool": {"filter": [chinese, clause]}})
+            else:
+                branches.append({"bool": {"filter": [clause], "must_not": [chinese]}})
             if side_key != key or need != required:
                 texts = ", ".join(repr(c.text) for c in side_key)
                 notes.append(f"{name} documents: {need} of {texts} (a key concept has no form "

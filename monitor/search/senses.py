@@ -22,7 +22,7 @@ from typing import Any
 from elasticsearch import Elasticsearch
 
 from monitor.search.cedict import MAX_RENDERINGS
-from monitor.search.concepts import Concept, _is_han
+from monitor.search.concepts import Concept, _is_han, _unique
 
 # where a rendering is counted: the text in its language's analysis (single characters in the
 # per-character base fields, where they are not folded into bigrams)
@@ -43,15 +43,14 @@ def _translated(concept: Concept) -> tuple[str, tuple[str, ...]]:
     return "chinese", concept.chinese + concept.alternatives
 
 
+def _phrase(form: str) -> dict[str, Any]:
+    return {"multi_match": {"query": form, "fields": _where(form), "type": "phrase"}}
+
+
 def _any_form(concept: Concept) -> dict[str, Any]:
     """A document that has any of the concept's forms or candidate renderings."""
     forms = _unique((concept.text, *concept.forms, *concept.alternatives))
-    phrases = [{"multi_match": {"query": f, "fields": _where(f), "type": "phrase"}} for f in forms]
-    return {"bool": {"should": phrases, "minimum_should_match": 1}}
-
-
-def _unique(values: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(v for v in values if v))
+    return {"bool": {"should": [_phrase(f) for f in forms], "minimum_should_match": 1}}
 
 
 def choose(es: Elasticsearch, index: str, concepts: list[Concept]) -> list[Concept]:
@@ -64,11 +63,11 @@ def choose(es: Elasticsearch, index: str, concepts: list[Concept]) -> list[Conce
         return concepts
     asked: list[tuple[Concept, str]] = []
     searches: list[dict[str, Any]] = []
+    any_form = {id(c): _any_form(c) for c in concepts}
     for concept in open_:
-        others = [_any_form(c) for c in concepts if c is not concept]
+        others = [any_form[id(c)] for c in concepts if c is not concept]
         for form in _unique(_translated(concept)[1]):
-            query = {"multi_match": {"query": form, "fields": _where(form), "type": "phrase"}}
-            body: dict[str, Any] = {"size": 0, "track_total_hits": True, "query": query}
+            body: dict[str, Any] = {"size": 0, "track_total_hits": True, "query": _phrase(form)}
             if others:
                 body["aggs"] = {"beside": {"filter": {"bool": {"filter": others}}}}
             asked.append((concept, form))

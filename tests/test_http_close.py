@@ -60,3 +60,8 @@ def test_the_crawl_downloads_with_it():
 
     assert settings.DOWNLOAD_HANDLERS["http"] == settings.DOWNLOAD_HANDLERS["https"]
     assert settings.DOWNLOAD_HANDLERS["http"] == "monitor.crawl.http.Http11Handler"
+    from monitor.crawl.http import Http11Handler
+    from monitor.crawl.render import RenderHandler
+
+    # a rendering source's handler closes through ours too (scrapy-playwright calls its parent)
+    assert issubclass(RenderHandler, Http11Handler)

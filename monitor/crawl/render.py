@@ -35,6 +35,7 @@ from urllib.parse import urlsplit
 
 from scrapy.exceptions import NotConfigured
 
+from monitor.crawl.http import Http11Handler
 from monitor.crawl.summary import count
 from monitor.errors import ConfigError
 
@@ -146,8 +147,14 @@ except ImportError:  # pragma: no cover - scrapy-playwright is a dependency
     ScrapyPlaywrightDownloadHandler = object  # type: ignore[misc,assignment]
 
 
-class RenderHandler(ScrapyPlaywrightDownloadHandler):  # type: ignore[misc,valid-type]
-    """scrapy-playwright's handler, with the browser started behind the guarding proxy."""
+# scrapy-playwright's close calls its parent's: ours (monitor/crawl/http.py), which fires once
+_BASES = (Http11Handler,) if ScrapyPlaywrightDownloadHandler is object else (
+    ScrapyPlaywrightDownloadHandler, Http11Handler)  # fmt: skip
+
+
+class RenderHandler(*_BASES):  # type: ignore[misc]
+    """scrapy-playwright's handler, with the browser started behind the guarding proxy, its
+    close the crawl's (monitor.crawl.http.Http11Handler)."""
 
     def __init__(self, crawler: Any) -> None:
         if ScrapyPlaywrightDownloadHandler is object:
